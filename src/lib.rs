@@ -1,0 +1,4 @@
+//! dlint: a Dockerfile linter and optimizer.
+pub mod cli;
+pub mod inspect;
+pub mod syntax;

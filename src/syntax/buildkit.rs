@@ -1,0 +1,1282 @@
+//! A line-level Dockerfile reader that follows BuildKit's parser
+//! (`frontend/dockerfile/parser`) rule for rule: parser directives, the escape
+//! token, line continuations, comment and empty lines inside continuations,
+//! heredocs, builder flags and the per-instruction argument splitting.
+//!
+//! No Rust library reproduces these rules, and the tree-sitter grammar cannot
+//! (it leaves ERROR nodes in about a quarter of real files), so this module is
+//! what decides where an instruction starts and ends and what its arguments
+//! are. Every offset it returns is a byte offset into the original source.
+
+use super::Span;
+
+/// A string together with the place in the source it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub value: String,
+    pub span: Span,
+}
+
+/// One heredoc attached to an instruction (`<<EOF`, `<<-EOF`, `<<"EOF"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heredoc {
+    pub name: String,
+    pub file_descriptor: u32,
+    /// `false` when the delimiter was quoted: the body is taken literally.
+    pub expand: bool,
+    /// `<<-`: leading tabs are removed from the body and the terminator.
+    pub chomp: bool,
+    /// The body exactly as written, every line with its line ending.
+    pub content: String,
+    /// Where the body sits in the source (start of the first body line to the
+    /// end of the last one).
+    pub content_span: Span,
+    /// The `<<EOF` marker on the instruction line.
+    pub marker_span: Span,
+    /// The terminator line.
+    pub terminator_span: Span,
+}
+
+/// An error BuildKit would stop the build with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+    pub span: Span,
+    pub line: usize,
+}
+
+/// Maps offsets in a logical (continuation-joined) line back to the source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineMap {
+    /// (offset in the logical line, offset in the source), ascending.
+    pieces: Vec<(usize, usize)>,
+    len: usize,
+}
+
+impl LineMap {
+    fn push(&mut self, source_start: usize, len: usize) {
+        if len == 0 {
+            return;
+        }
+        self.pieces.push((self.len, source_start));
+        self.len += len;
+    }
+
+    /// The source offset of a logical offset. An offset at a piece boundary
+    /// maps to the start of the later piece, except at the very end.
+    pub fn to_source(&self, logical: usize) -> usize {
+        if self.pieces.is_empty() {
+            return 0;
+        }
+        let idx = match self.pieces.binary_search_by(|p| p.0.cmp(&logical)) {
+            Ok(i) => i,
+            Err(0) => 0,
+            Err(i) => i - 1,
+        };
+        let (l, s) = self.pieces[idx];
+        s + (logical - l)
+    }
+
+    /// The source span of a logical span; the end maps to just after the last
+    /// character, so a word split over two lines covers both.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        let s = self.to_source(start);
+        let e = if end > start {
+            self.to_source(end - 1) + 1
+        } else {
+            s
+        };
+        Span::new(s, e.max(s))
+    }
+}
+
+/// The kind of argument list BuildKit builds for an instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawInstruction {
+    /// The keyword as written.
+    pub keyword: Word,
+    /// 1-based lines, as BuildKit counts them.
+    pub start_line: usize,
+    pub end_line: usize,
+    /// The whole instruction in the source, from the keyword to the end of its
+    /// last line (heredoc terminator included), without the final newline.
+    pub span: Span,
+    /// The logical line: physical lines joined with continuations removed.
+    pub line: String,
+    pub map: LineMap,
+    /// Builder flags (`--from=build`), as BuildKit reports them.
+    pub flags: Vec<Word>,
+    /// Where the arguments (after the flags) start in the logical line.
+    pub args_offset: usize,
+    /// The arguments as BuildKit's line parser splits them.
+    pub args: Vec<Word>,
+    /// Exec (JSON array) form.
+    pub json: bool,
+    pub heredocs: Vec<Heredoc>,
+    /// ONBUILD's trigger instruction.
+    pub sub: Option<Box<RawInstruction>>,
+    /// Comment lines directly above the instruction.
+    pub comments: Vec<Word>,
+    /// An argument error BuildKit would refuse the file for.
+    pub error: Option<String>,
+    /// An empty line inside a continuation (deprecated by BuildKit).
+    pub empty_continuation_lines: Vec<usize>,
+}
+
+impl RawInstruction {
+    /// The arguments text (after keyword and flags) in the logical line.
+    pub fn args_text(&self) -> &str {
+        &self.line[self.args_offset.min(self.line.len())..]
+    }
+}
+
+/// A parser directive at the top of the file (`# syntax=`, `# escape=`, `# check=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    pub name: String,
+    pub value: String,
+    pub line: usize,
+    pub span: Span,
+}
+
+/// A comment line anywhere in the file (also inside continuations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// The text after `#`, trimmed.
+    pub text: String,
+    pub line: usize,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub instructions: Vec<RawInstruction>,
+    pub directives: Vec<Directive>,
+    pub comments: Vec<Comment>,
+    pub escape: char,
+    /// Errors that make BuildKit reject the file.
+    pub errors: Vec<ParseError>,
+    pub bom: bool,
+}
+
+struct PhysLine {
+    /// Start of the line in the source.
+    start: usize,
+    /// End of the content (before any trailing `\r`/`\n` run).
+    content_end: usize,
+    /// End including the line ending.
+    end: usize,
+}
+
+fn split_lines(src: &str) -> Vec<PhysLine> {
+    let bytes = src.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = match memchr(b'\n', &bytes[start..]) {
+            Some(i) => start + i + 1,
+            None => bytes.len(),
+        };
+        let mut content_end = end;
+        while content_end > start && matches!(bytes[content_end - 1], b'\n' | b'\r') {
+            content_end -= 1;
+        }
+        out.push(PhysLine {
+            start,
+            content_end,
+            end,
+        });
+        start = end;
+    }
+    out
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+/// Go's `unicode.IsSpace` and Rust's `char::is_whitespace` agree.
+fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+fn trim_leading_ws(s: &str) -> &str {
+    s.trim_start_matches(is_space)
+}
+
+/// `[\t\v\f\r ]`
+fn is_token_ws(c: char) -> bool {
+    matches!(c, '\t' | '\u{b}' | '\u{c}' | '\r' | ' ')
+}
+
+fn is_comment(line: &str) -> bool {
+    trim_leading_ws(line).starts_with('#')
+}
+
+struct Directives {
+    escape: char,
+    done: bool,
+    seen: Vec<String>,
+}
+
+impl Directives {
+    /// `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`
+    fn parse(line: &str) -> Option<(String, String)> {
+        let rest = line.strip_prefix('#')?;
+        let rest = rest.trim_start_matches(is_perl_space);
+        let name_len = rest
+            .char_indices()
+            .take_while(|(i, c)| {
+                if *i == 0 {
+                    c.is_ascii_alphabetic()
+                } else {
+                    c.is_ascii_alphanumeric()
+                }
+            })
+            .count();
+        if name_len == 0 {
+            return None;
+        }
+        let name = &rest[..name_len];
+        let rest = rest[name_len..].trim_start_matches(is_perl_space);
+        let rest = rest.strip_prefix('=')?;
+        let value = rest.trim_matches(is_perl_space);
+        if value.is_empty() {
+            return None;
+        }
+        Some((name.to_string(), value.to_string()))
+    }
+
+    fn possible(&mut self, line: &str) -> Result<Option<(String, String)>, String> {
+        if self.done {
+            return Ok(None);
+        }
+        let Some((name, value)) = Self::parse(line) else {
+            self.done = true;
+            return Ok(None);
+        };
+        let key = name.to_ascii_lowercase();
+        if !matches!(key.as_str(), "escape" | "syntax" | "check") {
+            self.done = true;
+            return Ok(None);
+        }
+        if self.seen.contains(&key) {
+            return Err(format!("only one {key} parser directive can be used"));
+        }
+        self.seen.push(key.clone());
+        if key == "escape" {
+            match value.as_str() {
+                "\\" => self.escape = '\\',
+                "`" => self.escape = '`',
+                _ => {
+                    return Err(format!(
+                        "invalid escape token '{value}' does not match ` or \\"
+                    ))
+                }
+            }
+        }
+        Ok(Some((key, value)))
+    }
+}
+
+/// RE2's `\s`: `[\t\n\f\r ]`.
+fn is_perl_space(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\u{c}' | '\r' | ' ')
+}
+
+/// `([^E])E[ \t]*$|^E[ \t]*$`: returns the length to keep when the line ends
+/// with a continuation.
+fn continuation(line: &str, escape: char) -> Option<usize> {
+    let trimmed = line.trim_end_matches([' ', '\t']);
+    let before = trimmed.strip_suffix(escape)?;
+    if before.is_empty() {
+        return Some(0);
+    }
+    if before.ends_with(escape) {
+        return None;
+    }
+    Some(before.len())
+}
+
+/// Parses a Dockerfile the way BuildKit does.
+pub fn parse(src: &str) -> Parsed {
+    let lines = split_lines(src);
+    let mut out = Parsed {
+        escape: '\\',
+        ..Parsed::default()
+    };
+    let mut d = Directives {
+        escape: '\\',
+        done: false,
+        seen: Vec::new(),
+    };
+    let mut comments: Vec<Word> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let pl = &lines[i];
+        let mut first_start = pl.start;
+        if i == 0 && src.starts_with('\u{feff}') {
+            first_start += 3;
+            out.bom = true;
+        }
+        let raw = &src[first_start..pl.content_end];
+        let line_no = i + 1;
+        i += 1;
+        let stripped = trim_leading_ws(raw);
+        let stripped_start = pl.content_end - stripped.len();
+        if is_comment(raw) {
+            let text = stripped[1..].trim_matches(is_space).to_string();
+            let span = Span::new(stripped_start, pl.content_end);
+            out.comments.push(Comment {
+                text: text.clone(),
+                line: line_no,
+                span,
+            });
+            comments.push(Word { value: text, span });
+        }
+        match d.possible(stripped) {
+            Ok(Some((name, value))) => out.directives.push(Directive {
+                name,
+                value,
+                line: line_no,
+                span: Span::new(stripped_start, pl.content_end),
+            }),
+            Ok(None) => {}
+            Err(e) => out.errors.push(ParseError {
+                message: e,
+                span: Span::new(stripped_start, pl.content_end),
+                line: line_no,
+            }),
+        }
+        let escape = d.escape;
+        out.escape = escape;
+        // trimComments: a line starting with '#' is dropped entirely.
+        let content = if stripped.starts_with('#') {
+            ""
+        } else {
+            stripped
+        };
+        let mut map = LineMap::default();
+        let mut line = String::new();
+        let mut end_of_line = true;
+        match continuation(content, escape) {
+            Some(keep) => {
+                end_of_line = false;
+                line.push_str(&content[..keep]);
+                map.push(stripped_start, keep);
+            }
+            None => {
+                line.push_str(content);
+                map.push(stripped_start, content.len());
+            }
+        }
+        if end_of_line && line.is_empty() {
+            comments_reset_on_blank(&mut comments, raw);
+            continue;
+        }
+        let start_line = line_no;
+        let mut last_line = line_no;
+        let mut empty_continuation_lines = Vec::new();
+        while !end_of_line && i < lines.len() {
+            let pl = &lines[i];
+            let raw = &src[pl.start..pl.content_end];
+            let no = i + 1;
+            i += 1;
+            last_line = no;
+            if let Err(e) = d.possible(raw) {
+                out.errors.push(ParseError {
+                    message: e,
+                    span: Span::new(pl.start, pl.content_end),
+                    line: no,
+                });
+            }
+            if is_comment(raw) {
+                let stripped = trim_leading_ws(raw);
+                let s = pl.content_end - stripped.len();
+                out.comments.push(Comment {
+                    text: stripped[1..].trim_matches(is_space).to_string(),
+                    line: no,
+                    span: Span::new(s, pl.content_end),
+                });
+                continue;
+            }
+            if trim_leading_ws(raw).is_empty() {
+                empty_continuation_lines.push(no);
+                continue;
+            }
+            match continuation(raw, escape) {
+                Some(keep) => {
+                    line.push_str(&raw[..keep]);
+                    map.push(pl.start, keep);
+                }
+                None => {
+                    end_of_line = true;
+                    line.push_str(raw);
+                    map.push(pl.start, raw.len());
+                }
+            }
+        }
+        let mut inst = new_node_from_line(&line, &map, escape);
+        inst.start_line = start_line;
+        inst.comments = std::mem::take(&mut comments);
+        inst.empty_continuation_lines = empty_continuation_lines;
+        let mut end_offset = lines[last_line - 1].content_end;
+
+        if can_contain_heredoc(&inst) {
+            let docs = heredocs_from_line(&line, &map);
+            let target_is_sub = inst.sub.is_some();
+            let mut found = Vec::new();
+            for (mut doc, marker_span) in docs {
+                let body_start = if i < lines.len() {
+                    lines[i].start
+                } else {
+                    src.len()
+                };
+                let mut terminated = false;
+                let mut body_end = body_start;
+                while i < lines.len() {
+                    let pl = &lines[i];
+                    i += 1;
+                    last_line = i;
+                    let text = &src[pl.start..pl.content_end];
+                    let candidate = if doc.chomp {
+                        text.trim_start_matches('\t')
+                    } else {
+                        text
+                    };
+                    if candidate == doc.name {
+                        terminated = true;
+                        doc.terminator_span = Span::new(pl.start, pl.content_end);
+                        end_offset = pl.content_end;
+                        break;
+                    }
+                    doc.content.push_str(&src[pl.start..pl.end]);
+                    body_end = pl.end;
+                    end_offset = pl.content_end;
+                }
+                doc.content_span = Span::new(body_start, body_end.max(body_start));
+                doc.marker_span = marker_span;
+                if !terminated {
+                    out.errors.push(ParseError {
+                        message: "unterminated heredoc".into(),
+                        span: Span::new(inst.keyword.span.start, end_offset),
+                        line: start_line,
+                    });
+                    doc.terminator_span = Span::new(end_offset, end_offset);
+                    found.push(doc);
+                    break;
+                }
+                found.push(doc);
+            }
+            if target_is_sub {
+                if let Some(sub) = inst.sub.as_mut() {
+                    sub.heredocs = found;
+                }
+            } else {
+                inst.heredocs = found;
+            }
+        }
+        inst.end_line = last_line;
+        inst.span = Span::new(inst.keyword.span.start, end_offset.max(inst.keyword.span.start));
+        if let Some(sub) = inst.sub.as_mut() {
+            sub.start_line = inst.start_line;
+            sub.end_line = inst.end_line;
+            sub.span = Span::new(sub.keyword.span.start, inst.span.end);
+        }
+        if let Some(e) = &inst.error {
+            out.errors.push(ParseError {
+                message: e.clone(),
+                span: inst.span,
+                line: start_line,
+            });
+        }
+        out.instructions.push(inst);
+    }
+    if out.instructions.is_empty() {
+        out.errors.push(ParseError {
+            message: "file with no instructions".into(),
+            span: Span::new(0, 0),
+            line: lines.len(),
+        });
+    }
+    out
+}
+
+/// BuildKit keeps collecting comment lines above an instruction; a blank
+/// line does not reset them in current versions, so only comments count.
+fn comments_reset_on_blank(_comments: &mut [Word], _raw: &str) {}
+
+fn can_contain_heredoc(inst: &RawInstruction) -> bool {
+    let target = match (&inst.sub, keyword_lower(&inst.keyword.value).as_str()) {
+        (Some(sub), "onbuild") => sub.as_ref(),
+        _ => inst,
+    };
+    matches!(
+        keyword_lower(&target.keyword.value).as_str(),
+        "add" | "copy" | "run"
+    ) && !target.json
+}
+
+fn keyword_lower(s: &str) -> String {
+    s.to_ascii_lowercase()
+}
+
+/// `splitCommand` + the dispatch table.
+fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction {
+    let lead = line.len() - trim_leading_ws(line).len();
+    let trimmed = line.trim_matches(is_space);
+    let kw_len = trimmed.find(is_token_ws).unwrap_or(trimmed.len());
+    let kw_start = lead;
+    let kw_end = lead + kw_len;
+    let keyword = Word {
+        value: trimmed[..kw_len].to_string(),
+        span: map.span(kw_start, kw_end),
+    };
+    let mut flags = Vec::new();
+    let mut args_offset = kw_end;
+    let mut rest_trimmed = String::new();
+    if kw_len < trimmed.len() {
+        // Skip the whitespace run after the keyword.
+        let after = &trimmed[kw_len..];
+        let skip = after.len() - after.trim_start_matches(is_token_ws).len();
+        let rest_start = kw_end + skip;
+        let rest = &line[rest_start..lead + trimmed.len()];
+        let (consumed, fl) = extract_builder_flags(rest);
+        for (v, s, e) in fl {
+            flags.push(Word {
+                value: v,
+                span: map.span(rest_start + s, rest_start + e),
+            });
+        }
+        match consumed {
+            Some(c) => {
+                let args = &rest[c..];
+                let t = args.trim_matches(is_space);
+                let l = args.len() - args.trim_start_matches(is_space).len();
+                args_offset = rest_start + c + l;
+                rest_trimmed = t.to_string();
+            }
+            None => {
+                args_offset = lead + trimmed.len();
+            }
+        }
+    }
+    let mut inst = RawInstruction {
+        keyword,
+        start_line: 0,
+        end_line: 0,
+        span: Span::default(),
+        line: line.to_string(),
+        map: map.clone(),
+        flags,
+        args_offset,
+        args: Vec::new(),
+        json: false,
+        heredocs: Vec::new(),
+        sub: None,
+        comments: Vec::new(),
+        error: None,
+        empty_continuation_lines: Vec::new(),
+    };
+    let rest = rest_trimmed.as_str();
+    let base = args_offset;
+    let mk = |v: &str, s: usize, e: usize| Word {
+        value: v.to_string(),
+        span: map.span(base + s, base + e),
+    };
+    match keyword_lower(&inst.keyword.value).as_str() {
+        "add" | "copy" | "volume" => match parse_json(rest) {
+            JsonResult::Ok(vals) => {
+                inst.json = true;
+                let sp = (0, rest.len());
+                inst.args = vals.iter().map(|v| mk(v, sp.0, sp.1)).collect();
+            }
+            JsonResult::NotStrings => {
+                inst.error = Some(NOT_STRING_ARRAY.into());
+            }
+            JsonResult::NotJson => {
+                inst.args = split_ws(rest).map(|(s, e)| mk(&rest[s..e], s, e)).collect();
+            }
+        },
+        "run" | "cmd" | "entrypoint" | "shell" => {
+            if !rest.is_empty() {
+                parse_maybe_json(rest, &mut inst, &mk);
+            }
+        }
+        "from" | "expose" => {
+            if !rest.is_empty() {
+                inst.args = split_ws(rest).map(|(s, e)| mk(&rest[s..e], s, e)).collect();
+            }
+        }
+        "workdir" | "maintainer" | "stopsignal" | "user" => {
+            if !rest.is_empty() {
+                inst.args = vec![mk(rest, 0, rest.len())];
+            }
+        }
+        "arg" => {
+            inst.args = parse_words(rest, escape)
+                .into_iter()
+                .map(|(v, s, e)| mk(&v, s, e))
+                .collect();
+        }
+        "env" | "label" => {
+            let key = if keyword_lower(&inst.keyword.value) == "env" {
+                "ENV"
+            } else {
+                "LABEL"
+            };
+            let words = parse_words(rest, escape);
+            if words.is_empty() {
+            } else if !words[0].0.contains('=') {
+                // Legacy form: KEY name value
+                let mut parts = split_ws_n2(rest);
+                if parts.len() < 2 {
+                    inst.error = Some(format!("{key} must have two arguments"));
+                    if let Some((s, e)) = parts.pop() {
+                        inst.args = vec![mk(&rest[s..e], s, e)];
+                    }
+                } else {
+                    inst.args = parts
+                        .into_iter()
+                        .map(|(s, e)| mk(&rest[s..e], s, e))
+                        .collect();
+                }
+            } else {
+                for (w, s, e) in words {
+                    match w.find('=') {
+                        Some(eq) => {
+                            inst.args.push(mk(&w[..eq], s, s + eq));
+                            inst.args.push(mk(&w[eq + 1..], s + eq + 1, e));
+                        }
+                        None => {
+                            inst.error = Some(format!(
+                                "Syntax error - can't find = in {}. Must be of the form: name=value",
+                                go_quote(&w)
+                            ));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        "healthcheck" => {
+            // Byte-wise, as BuildKit does.
+            let b = rest.as_bytes();
+            let mut sep = 0;
+            while sep < b.len() && !is_space(b[sep] as char) {
+                sep += 1;
+            }
+            let mut next = sep;
+            while next < b.len() && is_space(b[next] as char) {
+                next += 1;
+            }
+            if sep > 0 {
+                let typ = lossy_slice(rest, 0, sep);
+                let cmd = lossy_slice(rest, next, rest.len());
+                inst.args.push(mk(&typ, 0, sep));
+                let mut tmp = inst.clone();
+                tmp.args.clear();
+                let base2 = base + next;
+                let mk2 = |v: &str, s: usize, e: usize| Word {
+                    value: v.to_string(),
+                    span: map.span(base2 + s, base2 + e),
+                };
+                if !cmd.is_empty() {
+                    parse_maybe_json(&cmd, &mut tmp, &mk2);
+                }
+                inst.json = tmp.json;
+                inst.error = tmp.error;
+                inst.args.extend(tmp.args);
+            }
+        }
+        "onbuild" => {
+            if !rest.is_empty() {
+                let sub_line = rest.to_string();
+                // The trigger's own map: offsets shifted by `base`.
+                let mut sub_map = LineMap::default();
+                let mut pos = 0;
+                while pos < sub_line.len() {
+                    // Map each byte run that stays contiguous in the source.
+                    let src = map.to_source(base + pos);
+                    let mut len = 1;
+                    while pos + len < sub_line.len() && map.to_source(base + pos + len) == src + len {
+                        len += 1;
+                    }
+                    sub_map.push(src, len);
+                    pos += len;
+                }
+                let sub = new_node_from_line(&sub_line, &sub_map, escape);
+                if let Some(e) = &sub.error {
+                    inst.error = Some(e.clone());
+                }
+                inst.args = sub.args.clone();
+                inst.json = sub.json;
+                inst.sub = Some(Box::new(sub));
+            }
+        }
+        _ => {
+            // Unknown instruction: BuildKit keeps one empty value.
+            inst.args = vec![Word {
+                value: String::new(),
+                span: map.span(base, base),
+            }];
+        }
+    }
+    inst
+}
+
+const NOT_STRING_ARRAY: &str =
+    "when using JSON array syntax, arrays must be comprised of strings only";
+
+fn parse_maybe_json(
+    rest: &str,
+    inst: &mut RawInstruction,
+    mk: &dyn Fn(&str, usize, usize) -> Word,
+) {
+    match parse_json(rest) {
+        JsonResult::Ok(vals) => {
+            inst.json = true;
+            inst.args = vals.iter().map(|v| mk(v, 0, rest.len())).collect();
+        }
+        JsonResult::NotStrings => inst.error = Some(NOT_STRING_ARRAY.into()),
+        JsonResult::NotJson => inst.args = vec![mk(rest, 0, rest.len())],
+    }
+}
+
+/// Go's `%q` for the common printable case.
+fn go_quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+/// A byte slice of a string read the way Go converts `rune(byte)` chars:
+/// used where BuildKit indexes bytes. Falls back to the UTF-8 slice when the
+/// cut is on a char boundary.
+fn lossy_slice(s: &str, a: usize, b: usize) -> String {
+    if s.is_char_boundary(a) && s.is_char_boundary(b) {
+        s[a..b].to_string()
+    } else {
+        String::from_utf8_lossy(&s.as_bytes()[a..b]).into_owned()
+    }
+}
+
+enum JsonResult {
+    Ok(Vec<String>),
+    NotStrings,
+    NotJson,
+}
+
+/// `parseJSON`: a JSON array of strings at the start of `rest`; like Go's
+/// json.Decoder, text after the first complete value is ignored.
+fn parse_json(rest: &str) -> JsonResult {
+    let r = rest.trim_start_matches(is_space);
+    if !r.starts_with('[') {
+        return JsonResult::NotJson;
+    }
+    let mut stream = serde_json::Deserializer::from_str(r).into_iter::<serde_json::Value>();
+    match stream.next() {
+        Some(Ok(serde_json::Value::Array(items))) => {
+            let mut out = Vec::with_capacity(items.len());
+            for it in items {
+                match it {
+                    serde_json::Value::String(s) => out.push(s),
+                    _ => return JsonResult::NotStrings,
+                }
+            }
+            JsonResult::Ok(out)
+        }
+        _ => JsonResult::NotJson,
+    }
+}
+
+/// `reWhitespace.Split(rest, -1)` with offsets.
+fn split_ws(rest: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_ws = false;
+    let mut ws_start = 0;
+    for (i, c) in rest.char_indices() {
+        if is_token_ws(c) {
+            if !in_ws {
+                in_ws = true;
+                ws_start = i;
+            }
+        } else if in_ws {
+            out.push((start, ws_start));
+            start = i;
+            in_ws = false;
+        }
+    }
+    if in_ws {
+        out.push((start, ws_start));
+        out.push((rest.len(), rest.len()));
+    } else {
+        out.push((start, rest.len()));
+    }
+    out.into_iter()
+}
+
+/// `reWhitespace.Split(rest, 2)` with offsets.
+fn split_ws_n2(rest: &str) -> Vec<(usize, usize)> {
+    match rest.find(is_token_ws) {
+        None => vec![(0, rest.len())],
+        Some(i) => {
+            let after = &rest[i..];
+            let skip = after.len() - after.trim_start_matches(is_token_ws).len();
+            vec![(0, i), (i + skip, rest.len())]
+        }
+    }
+}
+
+/// `parseWords`: words split on whitespace, quotes and escapes kept.
+fn parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
+    #[derive(PartialEq)]
+    enum Phase {
+        Spaces,
+        Word,
+        Quote,
+    }
+    let chars: Vec<(usize, char)> = rest.char_indices().collect();
+    let mut words = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut quote = '\0';
+    let mut blank_ok = false;
+    let mut word = String::new();
+    let mut word_start = 0;
+    let mut last_end = 0;
+    let mut k = 0;
+    loop {
+        let at_end = k >= chars.len();
+        let (pos, ch) = if at_end {
+            (rest.len(), '\0')
+        } else {
+            chars[k]
+        };
+        if phase == Phase::Spaces {
+            if at_end {
+                break;
+            }
+            if is_space(ch) {
+                k += 1;
+                continue;
+            }
+            phase = Phase::Word;
+            word_start = pos;
+        }
+        if at_end {
+            if blank_ok || !word.is_empty() {
+                words.push((std::mem::take(&mut word), word_start, last_end));
+            }
+            break;
+        }
+        if phase == Phase::Word {
+            if is_space(ch) {
+                phase = Phase::Spaces;
+                if blank_ok || !word.is_empty() {
+                    words.push((std::mem::take(&mut word), word_start, last_end));
+                }
+                word.clear();
+                blank_ok = false;
+                k += 1;
+                continue;
+            }
+            let mut ch = ch;
+            if ch == '\'' || ch == '"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+            }
+            if ch == escape {
+                if k + 1 == chars.len() {
+                    k += 1;
+                    continue;
+                }
+                word.push(ch);
+                k += 1;
+                ch = chars[k].1;
+            }
+            word.push(ch);
+            last_end = chars[k].0 + ch.len_utf8();
+            k += 1;
+            continue;
+        }
+        // In a quote.
+        let mut ch = ch;
+        if ch == quote {
+            phase = Phase::Word;
+        }
+        if ch == escape && quote != '\'' {
+            if k + 1 == chars.len() {
+                phase = Phase::Word;
+                k += 1;
+                continue;
+            }
+            k += 1;
+            word.push(ch);
+            ch = chars[k].1;
+        }
+        word.push(ch);
+        last_end = chars[k].0 + ch.len_utf8();
+        k += 1;
+    }
+    words
+}
+
+/// `extractBuilderFlags`: leading `--flag[=value]` words. Works on bytes as
+/// BuildKit does (each byte taken as a Latin-1 char). Returns where the
+/// arguments start (None when the line held only flags) and the flags with
+/// their offsets in `line`.
+#[allow(clippy::type_complexity)]
+fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usize)>) {
+    #[derive(PartialEq)]
+    enum Phase {
+        Spaces,
+        Word,
+        Quote,
+    }
+    let b = line.as_bytes();
+    let mut words: Vec<(String, usize, usize)> = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word = String::new();
+    let mut word_start = 0;
+    let mut quote = 0u8;
+    let mut blank_ok = false;
+    let mut pos = 0;
+    let sp = |c: u8| is_space(c as char);
+    while pos <= b.len() {
+        let at_end = pos == b.len();
+        let ch = if at_end { 0 } else { b[pos] };
+        if phase == Phase::Spaces {
+            if at_end {
+                break;
+            }
+            if sp(ch) {
+                pos += 1;
+                continue;
+            }
+            if ch != b'-' || pos + 1 == b.len() || b[pos + 1] != b'-' {
+                return (Some(pos), words);
+            }
+            phase = Phase::Word;
+            word_start = pos;
+        }
+        if at_end {
+            if word != "--" && (blank_ok || !word.is_empty()) {
+                words.push((word.clone(), word_start, pos));
+            }
+            break;
+        }
+        if phase == Phase::Word {
+            if sp(ch) {
+                phase = Phase::Spaces;
+                if word == "--" {
+                    return (Some(pos), words);
+                }
+                if blank_ok || !word.is_empty() {
+                    words.push((word.clone(), word_start, pos));
+                }
+                word.clear();
+                blank_ok = false;
+                pos += 1;
+                continue;
+            }
+            let mut ch = ch;
+            if ch == b'\'' || ch == b'"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+                pos += 1;
+                continue;
+            }
+            if ch == b'\\' {
+                if pos + 1 == b.len() {
+                    pos += 1;
+                    continue;
+                }
+                pos += 1;
+                ch = b[pos];
+            }
+            word.push(ch as char);
+            pos += 1;
+            continue;
+        }
+        // Quote.
+        let mut ch = ch;
+        if ch == quote {
+            phase = Phase::Word;
+            pos += 1;
+            continue;
+        }
+        if ch == b'\\' {
+            if pos + 1 == b.len() {
+                phase = Phase::Word;
+                pos += 1;
+                continue;
+            }
+            pos += 1;
+            ch = b[pos];
+        }
+        word.push(ch as char);
+        pos += 1;
+    }
+    (None, words)
+}
+
+/// `heredocsFromLine`: the words of the line as BuildKit's shell lexer sees
+/// them (quotes and escapes kept), each tested for `^(\d*)<<(-?)([^<]*)$`.
+fn heredocs_from_line(line: &str, map: &LineMap) -> Vec<(Heredoc, Span)> {
+    let Some(words) = shell_words(line, true) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (w, s, e) in words {
+        if let Some(doc) = parse_heredoc_word(&w) {
+            out.push((doc, map.span(s, e)));
+        }
+    }
+    out
+}
+
+/// Parses one word as a heredoc marker.
+pub fn parse_heredoc_word(w: &str) -> Option<Heredoc> {
+    let digits = w.len() - w.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let after = w[digits..].strip_prefix("<<")?;
+    let (chomp, rest) = match after.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, after),
+    };
+    if rest.contains('<') || rest.is_empty() {
+        return None;
+    }
+    let fd = if digits == 0 {
+        0
+    } else {
+        w[..digits].parse::<u32>().unwrap_or(0)
+    };
+    let words = shell_words(rest, false)?;
+    if words.len() != 1 {
+        return None;
+    }
+    let raw = shell_words(rest, true)?;
+    if raw.len() != 1 {
+        return None;
+    }
+    let count = |s: &str| s.chars().filter(|c| *c == '\'' || *c == '"').count();
+    let name = words[0].0.clone();
+    let expand = count(&name) == count(&raw[0].0);
+    Some(Heredoc {
+        name,
+        file_descriptor: fd,
+        expand,
+        chomp,
+        content: String::new(),
+        content_span: Span::default(),
+        marker_span: Span::default(),
+        terminator_span: Span::default(),
+    })
+}
+
+/// A small port of BuildKit's shell lexer `ProcessWords` with escape `\`,
+/// unset variables left as written. `raw` keeps quotes and escapes (RawQuotes
+/// and RawEscapes). Returns None on an unterminated quote.
+fn shell_words(s: &str, raw: bool) -> Option<Vec<(String, usize, usize)>> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut start = 0;
+    let mut k = 0;
+    let end_of = |k: usize| -> usize {
+        if k < chars.len() {
+            chars[k].0
+        } else {
+            s.len()
+        }
+    };
+    macro_rules! begin {
+        ($pos:expr) => {
+            if !in_word {
+                in_word = true;
+                start = $pos;
+            }
+        };
+    }
+    while k < chars.len() {
+        let (pos, ch) = chars[k];
+        match ch {
+            '\'' => {
+                begin!(pos);
+                if raw {
+                    cur.push('\'');
+                }
+                k += 1;
+                loop {
+                    if k >= chars.len() {
+                        return None;
+                    }
+                    let c = chars[k].1;
+                    k += 1;
+                    if c == '\'' {
+                        break;
+                    }
+                    cur.push(c);
+                }
+                if raw {
+                    cur.push('\'');
+                }
+            }
+            '"' => {
+                begin!(pos);
+                if raw {
+                    cur.push('"');
+                }
+                k += 1;
+                loop {
+                    if k >= chars.len() {
+                        return None;
+                    }
+                    let c = chars[k].1;
+                    k += 1;
+                    if c == '"' {
+                        break;
+                    }
+                    if c == '\\' && k < chars.len() {
+                        let n = chars[k].1;
+                        if matches!(n, '"' | '\\' | '$' | '`' | '\n') {
+                            if raw {
+                                cur.push('\\');
+                            }
+                            cur.push(n);
+                            k += 1;
+                            continue;
+                        }
+                    }
+                    cur.push(c);
+                }
+                if raw {
+                    cur.push('"');
+                }
+            }
+            '\\' => {
+                begin!(pos);
+                if raw {
+                    cur.push('\\');
+                }
+                k += 1;
+                if k >= chars.len() {
+                    break;
+                }
+                cur.push(chars[k].1);
+                k += 1;
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push((std::mem::take(&mut cur), start, pos));
+                    in_word = false;
+                }
+                k += 1;
+            }
+            c => {
+                begin!(pos);
+                cur.push(c);
+                k += 1;
+            }
+        }
+    }
+    if in_word {
+        words.push((cur, start, end_of(k)));
+    }
+    Some(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(src: &str) -> Vec<Vec<String>> {
+        parse(src)
+            .instructions
+            .iter()
+            .map(|i| i.args.iter().map(|w| w.value.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn continuation_and_comments() {
+        let p = parse("FROM a\nRUN echo \\\n# c\n\n   b\n");
+        assert_eq!(p.instructions.len(), 2);
+        assert_eq!(p.instructions[1].start_line, 2);
+        assert_eq!(p.instructions[1].end_line, 5);
+        assert_eq!(p.instructions[1].args[0].value, "echo    b");
+        assert_eq!(p.instructions[1].empty_continuation_lines, vec![4]);
+    }
+
+    #[test]
+    fn escaped_escape_is_not_continuation() {
+        assert_eq!(args("RUN echo \\\\\n"), vec![vec!["echo \\\\".to_string()]]);
+    }
+
+    #[test]
+    fn backtick_escape() {
+        let p = parse("# escape=`\nFROM a\nRUN dir `\n  c:\\\n");
+        assert_eq!(p.escape, '`');
+        assert_eq!(p.instructions[1].args[0].value, "dir   c:\\");
+    }
+
+    #[test]
+    fn heredoc_body() {
+        let p = parse("FROM a\nRUN <<EOF bash\necho hi\nEOF\nRUN x\n");
+        let r = &p.instructions[1];
+        assert_eq!(r.end_line, 4);
+        assert_eq!(r.heredocs[0].name, "EOF");
+        assert_eq!(r.heredocs[0].content, "echo hi\n");
+        assert_eq!(p.instructions[2].start_line, 5);
+    }
+
+    #[test]
+    fn chomped_quoted_heredoc() {
+        let p = parse("FROM a\nCOPY <<-\"A\" /x\n\tfoo\n\tA\n");
+        let h = &p.instructions[1].heredocs[0];
+        assert_eq!(h.name, "A");
+        assert!(h.chomp);
+        assert!(!h.expand);
+        assert_eq!(h.content, "\tfoo\n");
+    }
+
+    #[test]
+    fn flags_and_spans() {
+        let src = "COPY --from=build --chown=a:b src/ /app/\n";
+        let p = parse(src);
+        let i = &p.instructions[0];
+        assert_eq!(i.flags[0].value, "--from=build");
+        assert_eq!(&src[i.flags[1].span.start..i.flags[1].span.end], "--chown=a:b");
+        assert_eq!(&src[i.args[0].span.start..i.args[0].span.end], "src/");
+    }
+
+    #[test]
+    fn env_forms() {
+        assert_eq!(args("ENV a=b c=\"d e\"\n")[0], vec!["a", "b", "c", "\"d e\""]);
+        assert_eq!(args("ENV x y z\n")[0], vec!["x", "y z"]);
+    }
+
+    #[test]
+    fn json_forms() {
+        let p = parse("CMD [\"a\", \"b\"] x\nRUN [oops\n");
+        assert!(p.instructions[0].json);
+        assert_eq!(p.instructions[1].args[0].value, "[oops");
+    }
+
+    #[test]
+    fn directives_only_at_top() {
+        let p = parse("# syntax=docker/dockerfile:1\n# check=skip=A\nFROM a\n# escape=`\n");
+        assert_eq!(p.directives.len(), 2);
+        assert_eq!(p.escape, '\\');
+    }
+
+    #[test]
+    fn span_across_continuation() {
+        let src = "RUN apt-get \\\n  install x\n";
+        let p = parse(src);
+        let i = &p.instructions[0];
+        assert_eq!(i.span, Span::new(0, src.len() - 1));
+    }
+}

@@ -1,0 +1,354 @@
+//! Shell inside RUN, parsed with tree-sitter-bash into simple commands with
+//! their words, in source order, with the operator joining each command to
+//! the one before it.
+//!
+//! Offsets are relative to the script text handed in; the caller maps them
+//! back to the Dockerfile.
+
+use std::cell::RefCell;
+
+use super::Span;
+
+/// How a command is joined to the command before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Joiner {
+    /// `&&`
+    And,
+    /// `||`
+    Or,
+    /// `;` or a newline
+    Seq,
+    /// `|`
+    Pipe,
+    /// `&`
+    Background,
+}
+
+impl Joiner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Joiner::And => "&&",
+            Joiner::Or => "||",
+            Joiner::Seq => ";",
+            Joiner::Pipe => "|",
+            Joiner::Background => "&",
+        }
+    }
+}
+
+/// One shell word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellWord {
+    /// As written, quotes included.
+    pub raw: String,
+    /// The value after quote removal, when it holds no expansion.
+    pub value: Option<String>,
+    pub span: Span,
+}
+
+impl ShellWord {
+    /// The value, or the raw text when the word has expansions.
+    pub fn text(&self) -> &str {
+        self.value.as_deref().unwrap_or(&self.raw)
+    }
+}
+
+/// A simple command: `NAME=v cmd arg arg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub span: Span,
+    pub assignments: Vec<ShellWord>,
+    /// argv: the command name and its arguments.
+    pub words: Vec<ShellWord>,
+    /// The operator before this command (None for the first one).
+    pub joined_by: Option<Joiner>,
+    /// Inside `( … )`, `$( … )`, a function, or a branch of if/while/for/case.
+    pub nested: bool,
+}
+
+/// A parsed script.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Script {
+    pub commands: Vec<Command>,
+    pub has_error: bool,
+}
+
+thread_local! {
+    static PARSER: RefCell<Option<tree_sitter::Parser>> = const { RefCell::new(None) };
+}
+
+/// Parses a POSIX/bash script.
+pub fn parse(script: &str) -> Script {
+    PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut p = tree_sitter::Parser::new();
+            if p.set_language(&tree_sitter_bash::LANGUAGE.into()).is_err() {
+                return Script::default();
+            }
+            *slot = Some(p);
+        }
+        let Some(parser) = slot.as_mut() else {
+            return Script::default();
+        };
+        let Some(tree) = parser.parse(script, None) else {
+            return Script::default();
+        };
+        let root = tree.root_node();
+        let mut out = Script {
+            commands: Vec::new(),
+            has_error: root.has_error(),
+        };
+        collect(root, script, false, &mut out.commands);
+        out.commands.sort_by_key(|c| c.span.start);
+        let mut prev_end: Option<usize> = None;
+        for c in out.commands.iter_mut() {
+            if let Some(end) = prev_end {
+                if end <= c.span.start {
+                    c.joined_by = Some(joiner_in(&script[end..c.span.start]));
+                } else {
+                    c.joined_by = Some(Joiner::Seq);
+                }
+            }
+            prev_end = Some(prev_end.map_or(c.span.end, |p: usize| p.max(c.span.end)));
+        }
+        out
+    })
+}
+
+fn joiner_in(gap: &str) -> Joiner {
+    let b = gap.as_bytes();
+    let mut i = 0;
+    let mut found = Joiner::Seq;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'&' if b.get(i + 1) == Some(&b'&') => {
+                found = Joiner::And;
+                i += 1;
+            }
+            b'|' if b.get(i + 1) == Some(&b'|') => {
+                found = Joiner::Or;
+                i += 1;
+            }
+            b'|' => found = Joiner::Pipe,
+            b'&' => found = Joiner::Background,
+            b';' | b'\n' => found = Joiner::Seq,
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
+const NESTING: &[&str] = &[
+    "subshell",
+    "command_substitution",
+    "process_substitution",
+    "function_definition",
+    "if_statement",
+    "while_statement",
+    "for_statement",
+    "c_style_for_statement",
+    "case_statement",
+];
+
+fn collect(node: tree_sitter::Node, src: &str, nested: bool, out: &mut Vec<Command>) {
+    if node.kind() == "command" {
+        let mut words = Vec::new();
+        let mut assignments = Vec::new();
+        let mut cursor = node.walk();
+        for (i, child) in node.children(&mut cursor).enumerate() {
+            let field = node.field_name_for_child(i as u32);
+            match (field, child.kind()) {
+                (Some("name"), _) => {
+                    let inner = child.named_child(0).unwrap_or(child);
+                    words.push(word(inner, src));
+                }
+                (Some("argument"), _) => words.push(word(child, src)),
+                (_, "variable_assignment") => assignments.push(word(child, src)),
+                _ => {}
+            }
+        }
+        out.push(Command {
+            span: Span::new(node.start_byte(), node.end_byte()),
+            assignments,
+            words,
+            joined_by: None,
+            nested,
+        });
+        // Commands inside arguments ($(...)) are nested.
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            collect_nested_only(child, src, out);
+        }
+        return;
+    }
+    let nest = nested || NESTING.contains(&node.kind());
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        collect(child, src, nest, out);
+    }
+}
+
+fn collect_nested_only(node: tree_sitter::Node, src: &str, out: &mut Vec<Command>) {
+    if matches!(
+        node.kind(),
+        "command_substitution" | "process_substitution" | "subshell"
+    ) {
+        collect(node, src, true, out);
+        return;
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        collect_nested_only(child, src, out);
+    }
+}
+
+fn word(node: tree_sitter::Node, src: &str) -> ShellWord {
+    let raw = node.utf8_text(src.as_bytes()).unwrap_or("").to_string();
+    ShellWord {
+        value: static_value(node, src),
+        raw,
+        span: Span::new(node.start_byte(), node.end_byte()),
+    }
+}
+
+fn unescape_word(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                if n != '\n' {
+                    out.push(n);
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn static_value(node: tree_sitter::Node, src: &str) -> Option<String> {
+    let text = node.utf8_text(src.as_bytes()).ok()?;
+    match node.kind() {
+        "word" | "number" | "command_name" => {
+            if text.contains('$') || text.contains('`') {
+                None
+            } else {
+                Some(unescape_word(text))
+            }
+        }
+        "raw_string" => Some(
+            text.strip_prefix('\'')
+                .and_then(|t| t.strip_suffix('\''))
+                .unwrap_or(text)
+                .to_string(),
+        ),
+        "string" => {
+            let mut out = String::new();
+            let mut cursor = node.walk();
+            let inner = text
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .unwrap_or(text);
+            for child in node.named_children(&mut cursor) {
+                if child.kind() != "string_content" {
+                    return None;
+                }
+            }
+            let mut chars = inner.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '\\' {
+                    match chars.peek() {
+                        Some(&n) if matches!(n, '"' | '\\' | '$' | '`') => {
+                            out.push(n);
+                            chars.next();
+                        }
+                        Some('\n') => {
+                            chars.next();
+                        }
+                        _ => out.push(c),
+                    }
+                } else if c == '$' || c == '`' {
+                    return None;
+                } else {
+                    out.push(c);
+                }
+            }
+            Some(out)
+        }
+        "concatenation" => {
+            let mut out = String::new();
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                out.push_str(&static_value(child, src)?);
+            }
+            Some(out)
+        }
+        "variable_assignment" => Some(text.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &Script) -> Vec<Vec<String>> {
+        s.commands
+            .iter()
+            .map(|c| c.words.iter().map(|w| w.text().to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn commands_and_joiners() {
+        let s = parse("set -eux; apt-get update && apt-get install -y \"curl\" | tee x || true");
+        assert_eq!(
+            argv(&s),
+            vec![
+                vec!["set", "-eux"],
+                vec!["apt-get", "update"],
+                vec!["apt-get", "install", "-y", "curl"],
+                vec!["tee", "x"],
+                vec!["true"],
+            ]
+        );
+        let j: Vec<_> = s.commands.iter().map(|c| c.joined_by).collect();
+        assert_eq!(
+            j,
+            vec![
+                None,
+                Some(Joiner::Seq),
+                Some(Joiner::And),
+                Some(Joiner::Pipe),
+                Some(Joiner::Or)
+            ]
+        );
+    }
+
+    #[test]
+    fn assignments_and_nesting() {
+        let s = parse("DEBIAN_FRONTEND=noninteractive apt-get install x; (cd /a && make)");
+        assert_eq!(s.commands[0].assignments.len(), 1);
+        assert!(!s.commands[0].nested);
+        assert!(s.commands[1].nested);
+    }
+
+    #[test]
+    fn dynamic_words_have_no_value() {
+        let s = parse("echo \"$HOME\" '$x' a\\ b");
+        let w = &s.commands[0].words;
+        assert_eq!(w[1].value, None);
+        assert_eq!(w[2].value.as_deref(), Some("$x"));
+        assert_eq!(w[3].value.as_deref(), Some("a b"));
+    }
+}
