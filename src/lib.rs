@@ -1,4 +1,19 @@
 //! dlint: a Dockerfile linter and optimizer.
+//!
+//! Data flows one way: source text → [`syntax`] (tree-sitter and BuildKit's
+//! reading; the only layer that sees nodes) → [`model`] (stages, ARG/ENV
+//! scopes, images, COPY sources, RUN commands) → [`rules`] → diagnostics with
+//! fixes → [`suppress`] → renderers, the fixer and the language server.
+//! [`analysis::analyze`] is the one entry point.
+
+pub mod analysis;
 pub mod cli;
+pub mod config;
+pub mod context;
+pub mod diagnostic;
 pub mod inspect;
+pub mod model;
+pub mod rules;
+pub mod settings;
+pub mod suppress;
 pub mod syntax;

@@ -1,0 +1,85 @@
+//! The one analysis entry point: the CLI, the fixer and the language server
+//! all call `analyze`.
+
+use std::path::{Path, PathBuf};
+
+use crate::context::BuildContext;
+use crate::diagnostic::Diagnostic;
+use crate::model::Model;
+use crate::rules::Checker;
+use crate::settings::Settings;
+use crate::suppress;
+
+/// The result of linting one file.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub model: Model,
+    /// Findings after suppression, ordered by position then rule code.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many findings suppression comments removed.
+    pub suppressed: usize,
+}
+
+impl Report {
+    pub fn source(&self) -> &str {
+        &self.model.source
+    }
+}
+
+/// Lints `source`. `path` is used for per-file ignores; `context` is the build
+/// context for context-aware rules (None: those rules are skipped).
+pub fn analyze(
+    source: &str,
+    path: Option<&Path>,
+    settings: &Settings,
+    context: Option<&BuildContext>,
+) -> Report {
+    let model = Model::build(source);
+    let rules = settings.active_rules(path);
+    let mut checker = Checker::new(&model, &settings.options, context, settings.target.as_deref());
+    for entry in rules {
+        checker.run(entry);
+    }
+    let mut diags = checker.into_diagnostics();
+    for d in diags.iter_mut() {
+        d.severity = settings.severity_of(d.rule);
+    }
+    let sup = suppress::collect(&model);
+    let before = diags.len();
+    diags.retain(|d| {
+        d.rule.name == "invalid-syntax" || !sup.suppresses(&model, d.rule.name, d.span)
+    });
+    let suppressed = before - diags.len();
+    diags.sort_by(|a, b| {
+        (a.span.start, a.rule.code, a.span.end).cmp(&(b.span.start, b.rule.code, b.span.end))
+    });
+    Report {
+        model,
+        diagnostics: diags,
+        suppressed,
+    }
+}
+
+/// The build context for a Dockerfile: `--context`/config first, else the
+/// Dockerfile's directory. None for stdin without a context.
+pub fn context_dir(dockerfile: Option<&Path>, settings: &Settings) -> Option<PathBuf> {
+    if let Some(c) = &settings.context {
+        return Some(c.clone());
+    }
+    let p = dockerfile?;
+    let parent = p.parent()?;
+    Some(if parent.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        parent.to_path_buf()
+    })
+}
+
+/// Loads the build context for a Dockerfile.
+pub fn load_context(dockerfile: Option<&Path>, settings: &Settings) -> Option<BuildContext> {
+    let dir = context_dir(dockerfile, settings)?;
+    if !dir.is_dir() {
+        return None;
+    }
+    Some(BuildContext::load(&dir, dockerfile))
+}

@@ -1,0 +1,432 @@
+//! Configuration files: `dlint.toml` / `.dlint.toml` (the closest one above
+//! the linted file wins), and, when there is none, hadolint's
+//! `.hadolint.yaml` read through the rule aliases.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Deserialize;
+
+use crate::diagnostic::Severity;
+use crate::settings::{resolve_selector, PerFileIgnore, Settings};
+
+pub const CONFIG_NAMES: &[&str] = &["dlint.toml", ".dlint.toml"];
+pub const HADOLINT_NAMES: &[&str] = &[".hadolint.yaml", ".hadolint.yml"];
+
+/// A bad config file: names the file, the line when known, and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.path.display(), l, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+type Names = Vec<toml::Spanned<String>>;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ConfigFile {
+    select: Option<Names>,
+    extend_select: Option<Names>,
+    ignore: Option<Names>,
+    fail_level: Option<toml::Spanned<String>>,
+    context: Option<String>,
+    target: Option<String>,
+    severity: Option<BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
+    per_file_ignores: Option<BTreeMap<toml::Spanned<String>, Names>>,
+    rules: Option<RulesTable>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RulesTable {
+    untrusted_registry: Option<TrustedRegistries>,
+    root_user: Option<RootUserOptions>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct TrustedRegistries {
+    trusted_registries: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RootUserOptions {
+    nonroot_images: Vec<String>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+fn resolve_names(
+    names: &Names,
+    text: &str,
+    path: &Path,
+    key: &str,
+) -> Result<Vec<usize>, ConfigError> {
+    let mut out = Vec::new();
+    for n in names {
+        match resolve_selector(n.get_ref()) {
+            Some(r) => out.extend(r),
+            None => {
+                return Err(ConfigError {
+                    path: path.to_path_buf(),
+                    line: Some(line_of(text, n.span().start)),
+                    message: format!(
+                        "`{key}`: unknown rule `{}` (see `dlint rules`)",
+                        n.get_ref()
+                    ),
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_fail_level(s: &str) -> Option<Option<Severity>> {
+    if s.eq_ignore_ascii_case("none") {
+        return Some(None);
+    }
+    Severity::parse(s).map(Some)
+}
+
+/// Reads a `dlint.toml`.
+pub fn load_toml(path: &Path) -> Result<Settings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_toml(path, &text)
+}
+
+pub fn parse_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
+    let err = |line: Option<usize>, message: String| ConfigError {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let cfg: ConfigFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start));
+        err(line, e.message().trim().to_string())
+    })?;
+    let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut s = Settings {
+        source: Some(path.to_path_buf()),
+        ..Settings::default()
+    };
+    if let Some(sel) = &cfg.select {
+        let r = resolve_names(sel, text, path, "select")?;
+        s.select(&r);
+    }
+    if let Some(sel) = &cfg.extend_select {
+        let r = resolve_names(sel, text, path, "extend-select")?;
+        s.extend_select(&r);
+    }
+    if let Some(ig) = &cfg.ignore {
+        let r = resolve_names(ig, text, path, "ignore")?;
+        s.ignore(&r);
+    }
+    if let Some(fl) = &cfg.fail_level {
+        s.fail_level = parse_fail_level(fl.get_ref()).ok_or_else(|| {
+            err(
+                Some(line_of(text, fl.span().start)),
+                format!(
+                    "`fail-level`: `{}` is not one of error, warning, info, style, none",
+                    fl.get_ref()
+                ),
+            )
+        })?;
+    }
+    if let Some(sev) = &cfg.severity {
+        for (k, v) in sev {
+            let rules = resolve_names(&vec![k.clone()], text, path, "severity")?;
+            let level = Severity::parse(v.get_ref()).ok_or_else(|| {
+                err(
+                    Some(line_of(text, v.span().start)),
+                    format!(
+                        "`severity.{}`: `{}` is not one of error, warning, info, style",
+                        k.get_ref(),
+                        v.get_ref()
+                    ),
+                )
+            })?;
+            for r in rules {
+                s.severity[r] = level;
+            }
+        }
+    }
+    if let Some(pfi) = &cfg.per_file_ignores {
+        for (glob, names) in pfi {
+            let matcher = globset::GlobBuilder::new(glob.get_ref())
+                .literal_separator(true)
+                .build()
+                .map_err(|e| {
+                    err(
+                        Some(line_of(text, glob.span().start)),
+                        format!("`per-file-ignores`: bad glob `{}`: {e}", glob.get_ref()),
+                    )
+                })?
+                .compile_matcher();
+            let rules = resolve_names(names, text, path, "per-file-ignores")?;
+            s.per_file_ignores.push(PerFileIgnore {
+                matcher,
+                base: base.clone(),
+                rules,
+            });
+        }
+    }
+    if let Some(c) = &cfg.context {
+        s.context = Some(base.join(c));
+    }
+    s.target = cfg.target.clone();
+    if let Some(rules) = &cfg.rules {
+        if let Some(t) = &rules.untrusted_registry {
+            s.options.trusted_registries = t.trusted_registries.clone();
+            // Giving the option turns the rule on.
+            if let Some(r) = resolve_selector("untrusted-registry") {
+                s.extend_select(&r);
+            }
+        }
+        if let Some(r) = &rules.root_user {
+            s.options.nonroot_images = r.nonroot_images.clone();
+        }
+    }
+    Ok(s)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct HadolintFile {
+    ignored: Option<Vec<String>>,
+    #[serde(rename = "trustedRegistries")]
+    trusted_registries: Option<OneOrMany>,
+    #[serde(rename = "override")]
+    overrides: Option<HashMap<String, Vec<String>>>,
+    failure_threshold: Option<String>,
+    // Keys hadolint has that dlint does not use; accepted so a hadolint
+    // config keeps working.
+    format: Option<serde_norway::Value>,
+    no_color: Option<serde_norway::Value>,
+    no_fail: Option<bool>,
+    strict_labels: Option<serde_norway::Value>,
+    label_schema: Option<serde_norway::Value>,
+    disable_ignore_pragma: Option<serde_norway::Value>,
+    require_labels: Option<serde_norway::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Reads a `.hadolint.yaml`: `ignored`, `override`, `trustedRegistries`,
+/// `failure-threshold` (and `no-fail`). Rule codes dlint does not implement
+/// are skipped; they are valid hadolint codes.
+pub fn load_hadolint(path: &Path) -> Result<Settings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_hadolint(path, &text)
+}
+
+pub fn parse_hadolint(path: &Path, text: &str) -> Result<Settings, ConfigError> {
+    let err = |line: Option<usize>, message: String| ConfigError {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let cfg: HadolintFile = if text.trim().is_empty() {
+        HadolintFile::default()
+    } else {
+        serde_norway::from_str(text).map_err(|e| {
+            let line = e.location().map(|l| l.line());
+            err(line, e.to_string())
+        })?
+    };
+    let _ = (
+        &cfg.format,
+        &cfg.no_color,
+        &cfg.strict_labels,
+        &cfg.label_schema,
+        &cfg.disable_ignore_pragma,
+        &cfg.require_labels,
+    );
+    let mut s = Settings {
+        source: Some(path.to_path_buf()),
+        ..Settings::default()
+    };
+    let known = |names: &[String]| -> Vec<usize> {
+        names
+            .iter()
+            .filter_map(|n| resolve_selector(n))
+            .flatten()
+            .collect()
+    };
+    if let Some(ig) = &cfg.ignored {
+        s.ignore(&known(ig));
+    }
+    if let Some(ov) = &cfg.overrides {
+        for (level, names) in ov {
+            let sev = Severity::parse(level).ok_or_else(|| {
+                err(
+                    None,
+                    format!("`override`: `{level}` is not one of error, warning, info, style"),
+                )
+            })?;
+            for r in known(names) {
+                s.severity[r] = sev;
+            }
+        }
+    }
+    if let Some(tr) = &cfg.trusted_registries {
+        s.options.trusted_registries = match tr {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        };
+        if let Some(r) = resolve_selector("untrusted-registry") {
+            s.extend_select(&r);
+        }
+    }
+    if let Some(ft) = &cfg.failure_threshold {
+        let v = if ft.eq_ignore_ascii_case("ignore") {
+            "none"
+        } else {
+            ft.as_str()
+        };
+        s.fail_level = parse_fail_level(v).ok_or_else(|| {
+            err(
+                None,
+                format!(
+                    "`failure-threshold`: `{ft}` is not one of error, warning, info, style, ignore, none"
+                ),
+            )
+        })?;
+    }
+    if cfg.no_fail == Some(true) {
+        s.fail_level = None;
+    }
+    Ok(s)
+}
+
+/// Finds the config for files in a directory: the closest `dlint.toml` or
+/// `.dlint.toml`; if there is none, the closest `.hadolint.yaml`.
+pub fn discover(dir: &Path) -> Option<PathBuf> {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    for d in dir.ancestors() {
+        for n in CONFIG_NAMES {
+            let p = d.join(n);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    for d in dir.ancestors() {
+        for n in HADOLINT_NAMES {
+            let p = d.join(n);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Loads any supported config file by its name.
+pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        load_hadolint(path)
+    } else {
+        load_toml(path)
+    }
+}
+
+/// Caches discovered configs by directory.
+#[derive(Default)]
+pub struct ConfigCache {
+    by_dir: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    loaded: Mutex<HashMap<PathBuf, Result<Settings, ConfigError>>>,
+}
+
+impl ConfigCache {
+    /// The settings for a file in `dir` (None: no config, use defaults).
+    pub fn for_dir(&self, dir: &Path) -> Option<Result<Settings, ConfigError>> {
+        let found = {
+            let mut m = self.by_dir.lock().unwrap_or_else(|e| e.into_inner());
+            m.entry(dir.to_path_buf())
+                .or_insert_with(|| discover(dir))
+                .clone()
+        }?;
+        let mut l = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        Some(l.entry(found.clone()).or_insert_with(|| load(&found)).clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_keys() {
+        let s = parse_toml(
+            Path::new("dlint.toml"),
+            "ignore = [\"DL3006\"]\nfail-level = \"warning\"\n[severity]\nlatest-tag = \"error\"\n",
+        )
+        .unwrap();
+        let i = resolve_selector("untagged-image").unwrap()[0];
+        assert!(!s.enabled[i]);
+        assert_eq!(s.fail_level, Some(Severity::Warning));
+        let j = resolve_selector("DL3007").unwrap()[0];
+        assert_eq!(s.severity[j], Severity::Error);
+    }
+
+    #[test]
+    fn errors_name_key_and_line() {
+        let e = parse_toml(Path::new("dlint.toml"), "select = [\"x\"]\n\nbogus = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("bogus"), "{}", e.message);
+        let e = parse_toml(Path::new("dlint.toml"), "\nignore = [\"nope\"]\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.to_string().contains("unknown rule `nope`"));
+        let e = parse_toml(Path::new("dlint.toml"), "fail-level = \"loud\"\n").unwrap_err();
+        assert!(e.to_string().starts_with("dlint.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn hadolint_yaml() {
+        let s = parse_hadolint(
+            Path::new(".hadolint.yaml"),
+            "ignored:\n  - DL3007\n  - DL3008\noverride:\n  error:\n    - DL3006\ntrustedRegistries: docker.io\nfailure-threshold: warning\n",
+        )
+        .unwrap();
+        let latest = resolve_selector("latest-tag").unwrap()[0];
+        assert!(!s.enabled[latest]);
+        let untagged = resolve_selector("untagged-image").unwrap()[0];
+        assert_eq!(s.severity[untagged], Severity::Error);
+        assert_eq!(s.options.trusted_registries, vec!["docker.io"]);
+        assert_eq!(s.fail_level, Some(Severity::Warning));
+        let e = parse_hadolint(Path::new(".hadolint.yaml"), "bogus: 1\n").unwrap_err();
+        assert!(e.message.contains("bogus"));
+    }
+}

@@ -1,0 +1,307 @@
+//! The build context: the directory `docker build` sends, and the
+//! `.dockerignore` that filters it, with Docker's pattern semantics
+//! (`github.com/moby/patternmatcher`): `*`, `?`, `[…]`, `**`, `!` exceptions,
+//! a leading `/` ignored, and a path excluded when it or a parent matches.
+
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+
+/// One `.dockerignore` pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub text: String,
+    pub exclusion: bool,
+    regex: Option<Regex>,
+    /// 1-based line in the ignore file.
+    pub line: usize,
+}
+
+/// A parsed `.dockerignore`.
+#[derive(Debug, Clone, Default)]
+pub struct IgnoreFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub patterns: Vec<Pattern>,
+}
+
+fn clean(p: &str) -> String {
+    // filepath.Clean on a slash path, without the leading '/'.
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    parts.join("/")
+}
+
+fn compile(pattern: &str) -> Option<Regex> {
+    let mut re = String::from("^");
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '*' => {
+                if chars.get(i + 1) == Some(&'*') {
+                    i += 1;
+                    // Treat **/ as zero or more directories.
+                    if i + 1 >= chars.len() {
+                        re.push_str(".*");
+                    } else if chars[i + 1] == '/' {
+                        re.push_str("(.*/)?");
+                        i += 1;
+                    } else {
+                        re.push_str(".*");
+                    }
+                } else {
+                    re.push_str("[^/]*");
+                }
+            }
+            '?' => re.push_str("[^/]"),
+            '[' => {
+                // Copy the class through, translating '!' negation.
+                let mut j = i + 1;
+                let mut class = String::from("[");
+                if chars.get(j) == Some(&'!') || chars.get(j) == Some(&'^') {
+                    class.push('^');
+                    j += 1;
+                }
+                while j < chars.len() && chars[j] != ']' {
+                    if chars[j] == '\\' && j + 1 < chars.len() {
+                        class.push_str(&regex::escape(&chars[j + 1].to_string()));
+                        j += 2;
+                        continue;
+                    }
+                    if chars[j] == '[' {
+                        class.push_str("\\[");
+                    } else {
+                        class.push(chars[j]);
+                    }
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return None;
+                }
+                class.push(']');
+                re.push_str(&class);
+                i = j;
+            }
+            '\\' => {
+                if let Some(n) = chars.get(i + 1) {
+                    re.push_str(&regex::escape(&n.to_string()));
+                    i += 1;
+                }
+            }
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+        i += 1;
+    }
+    re.push('$');
+    Regex::new(&re).ok()
+}
+
+impl IgnoreFile {
+    pub fn parse(path: PathBuf, text: &str) -> IgnoreFile {
+        let mut patterns = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_start_matches('\u{feff}');
+            if line.starts_with('#') {
+                continue;
+            }
+            let mut p = line.trim().to_string();
+            if p.is_empty() {
+                continue;
+            }
+            let mut exclusion = false;
+            if let Some(rest) = p.strip_prefix('!') {
+                exclusion = true;
+                p = rest.trim().to_string();
+            }
+            let cleaned = clean(&p);
+            if cleaned.is_empty() {
+                continue;
+            }
+            patterns.push(Pattern {
+                regex: compile(&cleaned),
+                text: cleaned,
+                exclusion,
+                line: n + 1,
+            });
+        }
+        IgnoreFile {
+            path,
+            text: text.to_string(),
+            patterns,
+        }
+    }
+
+    /// Whether a context-relative path (slash-separated) is left out of the
+    /// context: the last pattern matching it or one of its parents decides.
+    pub fn excludes(&self, rel: &str) -> bool {
+        let rel = clean(rel);
+        if rel.is_empty() {
+            return false;
+        }
+        let parents: Vec<&str> = {
+            let mut v = Vec::new();
+            let mut idx = 0;
+            for (i, c) in rel.char_indices() {
+                if c == '/' {
+                    v.push(&rel[..i]);
+                }
+                idx = i;
+            }
+            let _ = idx;
+            v.push(rel.as_str());
+            v
+        };
+        let mut matched = false;
+        for p in &self.patterns {
+            let Some(re) = &p.regex else { continue };
+            let hit = parents.iter().any(|cand| re.is_match(cand));
+            if hit {
+                matched = !p.exclusion;
+            }
+        }
+        matched
+    }
+}
+
+/// What dlint knows about a build context.
+#[derive(Debug, Clone)]
+pub struct BuildContext {
+    pub dir: PathBuf,
+    /// The ignore file in force: `<Dockerfile>.dockerignore` beside the
+    /// Dockerfile, else `.dockerignore` at the context root.
+    pub ignore: Option<IgnoreFile>,
+    /// Where a new `.dockerignore` would go.
+    pub ignore_target: PathBuf,
+    /// Entries of the context, relative paths (directories end in `/`), two
+    /// levels deep, used to name what would be sent.
+    pub entries: Vec<String>,
+}
+
+const SKIP_DEEP: &[&str] = &[".git", "node_modules", "target", "vendor", ".venv", "venv"];
+
+impl BuildContext {
+    /// Reads a context directory. `dockerfile` is the Dockerfile's path, for
+    /// the per-Dockerfile ignore file.
+    pub fn load(dir: &Path, dockerfile: Option<&Path>) -> BuildContext {
+        let mut ignore = None;
+        if let Some(df) = dockerfile {
+            let mut name = df.as_os_str().to_owned();
+            name.push(".dockerignore");
+            let p = PathBuf::from(name);
+            if let Ok(text) = std::fs::read_to_string(&p) {
+                ignore = Some(IgnoreFile::parse(p, &text));
+            }
+        }
+        let root_ignore = dir.join(".dockerignore");
+        if ignore.is_none() {
+            if let Ok(text) = std::fs::read_to_string(&root_ignore) {
+                ignore = Some(IgnoreFile::parse(root_ignore.clone(), &text));
+            }
+        }
+        let mut entries = Vec::new();
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            let mut names: Vec<(String, bool)> = rd
+                .filter_map(|e| e.ok())
+                .map(|e| {
+                    let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                    (e.file_name().to_string_lossy().into_owned(), is_dir)
+                })
+                .collect();
+            names.sort();
+            for (name, is_dir) in names {
+                if is_dir {
+                    entries.push(format!("{name}/"));
+                    if SKIP_DEEP.contains(&name.as_str()) {
+                        continue;
+                    }
+                    if let Ok(rd2) = std::fs::read_dir(dir.join(&name)) {
+                        let mut sub: Vec<(String, bool)> = rd2
+                            .filter_map(|e| e.ok())
+                            .take(2000)
+                            .map(|e| {
+                                let d = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                                (e.file_name().to_string_lossy().into_owned(), d)
+                            })
+                            .collect();
+                        sub.sort();
+                        for (s, d) in sub {
+                            entries.push(format!("{name}/{s}{}", if d { "/" } else { "" }));
+                        }
+                    }
+                } else {
+                    entries.push(name);
+                }
+            }
+        }
+        BuildContext {
+            dir: dir.to_path_buf(),
+            ignore,
+            ignore_target: root_ignore,
+            entries,
+        }
+    }
+
+    /// Whether the context has this entry (relative path; `dir/` for a
+    /// directory).
+    pub fn has(&self, entry: &str) -> bool {
+        self.entries.iter().any(|e| e == entry)
+    }
+
+    /// Entries not excluded by the ignore file.
+    pub fn sent(&self, entry: &str) -> bool {
+        match &self.ignore {
+            None => true,
+            Some(i) => !i.excludes(entry.trim_end_matches('/')),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ig(t: &str) -> IgnoreFile {
+        IgnoreFile::parse(PathBuf::from(".dockerignore"), t)
+    }
+
+    #[test]
+    fn docker_semantics() {
+        let i = ig("# c\n.git\n**/node_modules\n/dist\n*.log\n!keep.log\n");
+        assert!(i.excludes(".git"));
+        assert!(i.excludes(".git/config"));
+        assert!(i.excludes("node_modules"));
+        assert!(i.excludes("web/node_modules/x"));
+        assert!(i.excludes("dist"));
+        assert!(i.excludes("a.log"));
+        assert!(!i.excludes("keep.log"));
+        assert!(!i.excludes("src/a.log"));
+        assert!(!i.excludes("src/main.rs"));
+    }
+
+    #[test]
+    fn star_does_not_cross_dirs() {
+        let i = ig("*/temp*\n");
+        assert!(i.excludes("a/temporary"));
+        assert!(!i.excludes("a/b/temporary"));
+        assert!(!i.excludes("temporary"));
+    }
+
+    #[test]
+    fn exclusion_after_dir() {
+        let i = ig("docs\n!docs/README.md\n");
+        assert!(i.excludes("docs/x.md"));
+        // The parent matches "docs" so the child is excluded, then the
+        // exception re-includes it.
+        assert!(!i.excludes("docs/README.md"));
+    }
+}

@@ -1,0 +1,994 @@
+//! The semantic model: what a Dockerfile means, built from the syntax layer's
+//! owned data. Stages and their graph, ARG and ENV scopes, image references,
+//! USER per stage, COPY/ADD sources and flags, and RUN as shell commands.
+
+pub mod expand;
+pub mod image;
+
+use std::collections::HashMap;
+
+pub use crate::syntax::buildkit::{Comment, Directive, Heredoc, ParseError, Word};
+use crate::syntax::buildkit::RawInstruction;
+pub use crate::syntax::shell::Joiner;
+use crate::syntax::{shell, LineIndex, Span, SyntaxDocument};
+pub use image::ImageRef;
+
+/// An instruction keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    From,
+    Run,
+    Cmd,
+    Label,
+    Maintainer,
+    Expose,
+    Env,
+    Add,
+    Copy,
+    Entrypoint,
+    Volume,
+    User,
+    Workdir,
+    Arg,
+    Onbuild,
+    Stopsignal,
+    Healthcheck,
+    Shell,
+    Unknown,
+}
+
+impl Kind {
+    pub fn from_keyword(k: &str) -> Kind {
+        match k.to_ascii_lowercase().as_str() {
+            "from" => Kind::From,
+            "run" => Kind::Run,
+            "cmd" => Kind::Cmd,
+            "label" => Kind::Label,
+            "maintainer" => Kind::Maintainer,
+            "expose" => Kind::Expose,
+            "env" => Kind::Env,
+            "add" => Kind::Add,
+            "copy" => Kind::Copy,
+            "entrypoint" => Kind::Entrypoint,
+            "volume" => Kind::Volume,
+            "user" => Kind::User,
+            "workdir" => Kind::Workdir,
+            "arg" => Kind::Arg,
+            "onbuild" => Kind::Onbuild,
+            "stopsignal" => Kind::Stopsignal,
+            "healthcheck" => Kind::Healthcheck,
+            "shell" => Kind::Shell,
+            _ => Kind::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::From => "FROM",
+            Kind::Run => "RUN",
+            Kind::Cmd => "CMD",
+            Kind::Label => "LABEL",
+            Kind::Maintainer => "MAINTAINER",
+            Kind::Expose => "EXPOSE",
+            Kind::Env => "ENV",
+            Kind::Add => "ADD",
+            Kind::Copy => "COPY",
+            Kind::Entrypoint => "ENTRYPOINT",
+            Kind::Volume => "VOLUME",
+            Kind::User => "USER",
+            Kind::Workdir => "WORKDIR",
+            Kind::Arg => "ARG",
+            Kind::Onbuild => "ONBUILD",
+            Kind::Stopsignal => "STOPSIGNAL",
+            Kind::Healthcheck => "HEALTHCHECK",
+            Kind::Shell => "SHELL",
+            Kind::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// Whether the instruction adds a filesystem layer to the image.
+    pub fn creates_layer(self) -> bool {
+        matches!(self, Kind::Run | Kind::Copy | Kind::Add)
+    }
+}
+
+/// A builder flag such as `--from=build`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    pub name: String,
+    pub value: Option<String>,
+    pub span: Span,
+}
+
+/// A word of a shell command, with its span in the Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellWord {
+    pub raw: String,
+    /// The value after quote removal, when it has no expansion.
+    pub value: Option<String>,
+    pub span: Span,
+}
+
+impl ShellWord {
+    pub fn text(&self) -> &str {
+        self.value.as_deref().unwrap_or(&self.raw)
+    }
+}
+
+/// A simple command inside RUN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellCommand {
+    pub argv: Vec<ShellWord>,
+    pub assignments: Vec<ShellWord>,
+    pub span: Span,
+    pub joined_by: Option<Joiner>,
+    pub nested: bool,
+}
+
+const WRAPPERS: &[&str] = &[
+    "sudo", "env", "command", "exec", "nohup", "time", "nice", "chroot", "doas",
+];
+
+impl ShellCommand {
+    /// argv without wrappers such as `sudo -E`, `env A=b`, `nice -n 5`.
+    pub fn program_args(&self) -> &[ShellWord] {
+        let mut i = 0;
+        let a = &self.argv;
+        while i < a.len() {
+            let name = basename(a[i].text());
+            if !WRAPPERS.contains(&name) {
+                break;
+            }
+            i += 1;
+            // Skip the wrapper's options and env assignments.
+            while i < a.len() {
+                let t = a[i].text();
+                if t.starts_with('-') {
+                    // Options that take a value.
+                    if matches!(name, "sudo" | "doas") && matches!(t, "-u" | "-g" | "-C" | "-h")
+                        || name == "nice" && t == "-n"
+                        || name == "env" && matches!(t, "-u" | "-C" | "-S")
+                    {
+                        i += 1;
+                    }
+                    i += 1;
+                } else if name == "env" && t.contains('=') {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            if name == "chroot" && i < a.len() {
+                i += 1;
+            }
+        }
+        &a[i.min(a.len())..]
+    }
+
+    /// The program's name (basename), after wrappers.
+    pub fn program(&self) -> Option<&str> {
+        self.program_args().first().map(|w| basename(w.text()))
+    }
+
+    /// The arguments after the program name.
+    pub fn args(&self) -> &[ShellWord] {
+        let p = self.program_args();
+        if p.is_empty() {
+            p
+        } else {
+            &p[1..]
+        }
+    }
+
+    /// The first argument that is not an option.
+    pub fn subcommand(&self) -> Option<&str> {
+        self.args()
+            .iter()
+            .map(|w| w.text())
+            .find(|t| !t.starts_with('-'))
+    }
+
+    pub fn has_arg(&self, a: &str) -> bool {
+        self.args().iter().any(|w| w.text() == a)
+    }
+}
+
+pub fn basename(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+/// Where a RUN script comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptOrigin {
+    /// The instruction line itself (shell form).
+    Inline,
+    /// The body of the instruction's n-th heredoc.
+    Heredoc(usize),
+    /// Exec form: one command, no shell.
+    Exec,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    pub origin: ScriptOrigin,
+    pub commands: Vec<ShellCommand>,
+    pub has_error: bool,
+}
+
+/// A `RUN --mount=…` option set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub options: Vec<(String, String)>,
+    pub span: Span,
+}
+
+impl Mount {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn kind(&self) -> &str {
+        self.get("type").unwrap_or("bind")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInfo {
+    pub exec: bool,
+    pub mounts: Vec<Mount>,
+    pub scripts: Vec<Script>,
+}
+
+impl RunInfo {
+    /// Every command of every script, in order.
+    pub fn commands(&self) -> impl Iterator<Item = &ShellCommand> {
+        self.scripts.iter().flat_map(|s| s.commands.iter())
+    }
+}
+
+/// What `--from` (COPY) or `from=` (RUN --mount) points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FromRef {
+    Stage(usize),
+    Image(ImageRef),
+    /// Holds variables the model cannot resolve.
+    Unresolved(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyInfo {
+    /// Source words (heredoc markers excluded).
+    pub sources: Vec<Word>,
+    /// Heredoc sources (`COPY <<EOF /x`).
+    pub heredoc_sources: Vec<Word>,
+    pub dest: Option<Word>,
+    pub from: Option<(FromRef, Span)>,
+}
+
+impl CopyInfo {
+    /// Whether the sources come from the build context.
+    pub fn from_context(&self) -> bool {
+        self.from.is_none() && !self.sources.is_empty()
+    }
+}
+
+/// An instruction of the model.
+#[derive(Debug, Clone)]
+pub struct Instruction {
+    pub index: usize,
+    pub kind: Kind,
+    pub keyword: Word,
+    pub span: Span,
+    pub start_line: usize,
+    pub end_line: usize,
+    pub flags: Vec<Flag>,
+    pub args: Vec<Word>,
+    pub json: bool,
+    pub heredocs: Vec<Heredoc>,
+    /// The stage the instruction belongs to (None before the first FROM).
+    pub stage: Option<usize>,
+    /// The tree-sitter tree read it differently; recovered from the source.
+    pub recovered: bool,
+    pub run: Option<RunInfo>,
+    pub copy: Option<CopyInfo>,
+    /// ONBUILD's trigger.
+    pub trigger: Option<Box<Instruction>>,
+    pub raw: RawInstruction,
+}
+
+impl Instruction {
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+    /// The arguments text after keyword and flags, as one logical line.
+    pub fn args_text(&self) -> &str {
+        self.raw.args_text()
+    }
+    /// Span of the arguments (after flags) in the source.
+    pub fn args_span(&self) -> Span {
+        match (self.args.first(), self.args.last()) {
+            (Some(a), Some(b)) if !self.json => a.span.cover(b.span),
+            _ => {
+                let start = self.raw.map.to_source(self.raw.args_offset.min(self.raw.line.len()));
+                Span::new(start.min(self.span.end), self.span.end)
+            }
+        }
+    }
+}
+
+/// An `ARG` definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgDef {
+    pub name: String,
+    pub default: Option<String>,
+    pub instruction: usize,
+}
+
+/// What a stage is built on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    Scratch,
+    Stage(usize),
+    Image(ImageRef),
+    /// The image name depends on build arguments without defaults.
+    Unresolved { text: String, vars: Vec<String> },
+    /// Not a valid reference after expansion.
+    Invalid(String),
+}
+
+/// A build stage.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub index: usize,
+    /// Index of the FROM instruction.
+    pub from: usize,
+    /// The image word as written.
+    pub image: Option<Word>,
+    /// The image word after ARG expansion.
+    pub image_expanded: Option<String>,
+    pub base: Base,
+    pub alias: Option<Word>,
+    pub platform: Option<String>,
+    /// Indices of the stage's instructions (FROM included).
+    pub instructions: Vec<usize>,
+    pub args: Vec<ArgDef>,
+    /// USER instructions: (instruction, value as written, value expanded).
+    pub users: Vec<(usize, String, String)>,
+    pub env: Vec<(String, String, usize)>,
+}
+
+impl Stage {
+    pub fn name(&self) -> Option<&str> {
+        self.alias.as_ref().map(|a| a.value.as_str())
+    }
+}
+
+/// An edge of the stage graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepKind {
+    From,
+    CopyFrom,
+    MountFrom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageDep {
+    pub from_stage: usize,
+    pub to_stage: usize,
+    pub kind: DepKind,
+    pub instruction: usize,
+}
+
+/// The model of one Dockerfile.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub source: String,
+    pub lines: LineIndex,
+    pub instructions: Vec<Instruction>,
+    pub stages: Vec<Stage>,
+    pub global_args: Vec<ArgDef>,
+    pub deps: Vec<StageDep>,
+    pub directives: Vec<Directive>,
+    pub comments: Vec<Comment>,
+    pub escape: char,
+    pub bom: bool,
+    pub errors: Vec<ParseError>,
+    pub tree_has_error: bool,
+}
+
+/// Well-known images that start as a non-root user: (repository pattern,
+/// tag pattern). See rules/root-user.md.
+impl Model {
+    /// Builds the model of `src`.
+    pub fn build(src: &str) -> Model {
+        let doc = crate::syntax::parse_document(src);
+        Model::from_syntax(src, doc)
+    }
+
+    pub fn from_syntax(src: &str, doc: SyntaxDocument) -> Model {
+        let SyntaxDocument {
+            parsed,
+            tree,
+            recovered,
+            lines,
+        } = doc;
+        let escape = parsed.escape;
+        let mut m = Model {
+            source: src.to_string(),
+            lines,
+            instructions: Vec::with_capacity(parsed.instructions.len()),
+            stages: Vec::new(),
+            global_args: Vec::new(),
+            deps: Vec::new(),
+            directives: parsed.directives,
+            comments: parsed.comments,
+            escape,
+            bom: parsed.bom,
+            errors: parsed.errors,
+            tree_has_error: tree.has_error,
+        };
+        for (index, raw) in parsed.instructions.into_iter().enumerate() {
+            let rec = recovered.get(index).copied().unwrap_or(false);
+            let inst = build_instruction(index, raw, rec, src, escape);
+            m.instructions.push(inst);
+        }
+        m.build_stages();
+        m
+    }
+
+    fn build_stages(&mut self) {
+        let escape = self.escape;
+        let mut stage_of: Vec<Option<usize>> = vec![None; self.instructions.len()];
+        let mut current: Option<usize> = None;
+        for idx in 0..self.instructions.len() {
+            let kind = self.instructions[idx].kind;
+            if kind == Kind::From {
+                let si = self.stages.len();
+                let inst = &self.instructions[idx];
+                let image = inst.args.first().cloned();
+                let alias = if inst.args.len() >= 3 && inst.args[1].value.eq_ignore_ascii_case("as")
+                {
+                    Some(inst.args[2].clone())
+                } else {
+                    None
+                };
+                let platform = inst.flag("platform").and_then(|f| f.value.clone());
+                let globals = &self.global_args;
+                let lookup = |name: &str| -> Option<String> {
+                    globals
+                        .iter()
+                        .rev()
+                        .find(|a| a.name == name)
+                        .and_then(|a| a.default.clone())
+                };
+                let (base, expanded) = match &image {
+                    None => (Base::Invalid(String::new()), None),
+                    Some(w) => {
+                        let e = expand::expand(&w.value, escape, &lookup);
+                        let base = if !e.unresolved.is_empty() {
+                            Base::Unresolved {
+                                text: w.value.clone(),
+                                vars: e.unresolved.clone(),
+                            }
+                        } else if e.value.eq_ignore_ascii_case("scratch") {
+                            Base::Scratch
+                        } else if let Some(prev) = self.stages.iter().position(|s| {
+                            s.name().is_some_and(|n| n.eq_ignore_ascii_case(&e.value))
+                        }) {
+                            Base::Stage(prev)
+                        } else {
+                            match ImageRef::parse(&e.value) {
+                                Some(r) => Base::Image(r),
+                                None => Base::Invalid(e.value.clone()),
+                            }
+                        };
+                        (base, Some(e.value))
+                    }
+                };
+                if let Base::Stage(prev) = base {
+                    self.deps.push(StageDep {
+                        from_stage: si,
+                        to_stage: prev,
+                        kind: DepKind::From,
+                        instruction: idx,
+                    });
+                }
+                self.stages.push(Stage {
+                    index: si,
+                    from: idx,
+                    image,
+                    image_expanded: expanded,
+                    base,
+                    alias,
+                    platform,
+                    instructions: vec![idx],
+                    args: Vec::new(),
+                    users: Vec::new(),
+                    env: Vec::new(),
+                });
+                current = Some(si);
+                stage_of[idx] = current;
+                continue;
+            }
+            stage_of[idx] = current;
+            match current {
+                None => {
+                    if kind == Kind::Arg {
+                        let defs = arg_defs(&self.instructions[idx]);
+                        self.global_args.extend(defs);
+                    }
+                }
+                Some(si) => {
+                    self.stages[si].instructions.push(idx);
+                    match kind {
+                        Kind::Arg => {
+                            let mut defs = arg_defs(&self.instructions[idx]);
+                            for d in defs.iter_mut() {
+                                if d.default.is_none() {
+                                    // A global ARG redeclared in a stage keeps its default.
+                                    d.default = self
+                                        .global_args
+                                        .iter()
+                                        .rev()
+                                        .find(|g| g.name == d.name)
+                                        .and_then(|g| g.default.clone());
+                                }
+                            }
+                            self.stages[si].args.extend(defs);
+                        }
+                        Kind::Env => {
+                            let args = &self.instructions[idx].args;
+                            let mut pairs = Vec::new();
+                            for pair in args.chunks(2) {
+                                if let [k, v] = pair {
+                                    let v = self.expand_in_stage(si, &unquote(&v.value));
+                                    pairs.push((k.value.clone(), v, idx));
+                                }
+                            }
+                            self.stages[si].env.extend(pairs);
+                        }
+                        Kind::User => {
+                            if let Some(w) = self.instructions[idx].args.first() {
+                                let expanded = self.expand_in_stage(si, &w.value);
+                                self.stages[si].users.push((idx, w.value.clone(), expanded));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        for (idx, s) in stage_of.into_iter().enumerate() {
+            self.instructions[idx].stage = s;
+        }
+        // COPY --from and RUN --mount=from= edges.
+        for idx in 0..self.instructions.len() {
+            let Some(si) = self.instructions[idx].stage else {
+                continue;
+            };
+            if let Some(flag) = self.instructions[idx]
+                .flag("from")
+                .filter(|_| matches!(self.instructions[idx].kind, Kind::Copy | Kind::Add))
+                .cloned()
+            {
+                let r = self.resolve_from(si, flag.value.as_deref().unwrap_or(""));
+                if let FromRef::Stage(to) = r {
+                    self.deps.push(StageDep {
+                        from_stage: si,
+                        to_stage: to,
+                        kind: DepKind::CopyFrom,
+                        instruction: idx,
+                    });
+                }
+                if let Some(c) = self.instructions[idx].copy.as_mut() {
+                    c.from = Some((r, flag.span));
+                }
+            }
+            if let Some(run) = self.instructions[idx].run.clone() {
+                for m in &run.mounts {
+                    if let Some(f) = m.get("from") {
+                        if let FromRef::Stage(to) = self.resolve_from(si, f) {
+                            self.deps.push(StageDep {
+                                from_stage: si,
+                                to_stage: to,
+                                kind: DepKind::MountFrom,
+                                instruction: idx,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Expands a word with the stage's ARGs and ENVs (and the global ARGs).
+    pub fn expand_in_stage(&self, stage: usize, text: &str) -> String {
+        self.expand_in_stage_full(stage, text).value
+    }
+
+    pub fn expand_in_stage_full(&self, stage: usize, text: &str) -> expand::Expanded {
+        let st = &self.stages[stage];
+        let lookup = |name: &str| -> Option<String> {
+            if let Some((_, v, _)) = st.env.iter().rev().find(|(k, _, _)| k == name) {
+                return Some(v.clone());
+            }
+            st.args
+                .iter()
+                .rev()
+                .find(|a| a.name == name)
+                .and_then(|a| a.default.clone())
+        };
+        expand::expand(text, self.escape, &lookup)
+    }
+
+    /// What `--from=<text>` names, seen from `stage`.
+    pub fn resolve_from(&self, stage: usize, text: &str) -> FromRef {
+        let e = self.expand_in_stage_full(stage, text);
+        if !e.unresolved.is_empty() {
+            return FromRef::Unresolved(text.to_string());
+        }
+        let v = e.value;
+        if let Some(i) = self.stages[..stage.min(self.stages.len())]
+            .iter()
+            .position(|s| s.name().is_some_and(|n| n.eq_ignore_ascii_case(&v)))
+        {
+            return FromRef::Stage(i);
+        }
+        if let Ok(n) = v.parse::<usize>() {
+            if n < self.stages.len() {
+                return FromRef::Stage(n);
+            }
+        }
+        match ImageRef::parse(&v) {
+            Some(r) => FromRef::Image(r),
+            None => FromRef::Unresolved(text.to_string()),
+        }
+    }
+
+    /// The stage that is built: `target` by name, else the last one.
+    pub fn final_stage(&self, target: Option<&str>) -> Option<&Stage> {
+        if let Some(t) = target {
+            if let Some(s) = self
+                .stages
+                .iter()
+                .find(|s| s.name().is_some_and(|n| n.eq_ignore_ascii_case(t)))
+            {
+                return Some(s);
+            }
+        }
+        self.stages.last()
+    }
+
+    /// Instructions of a stage, in order.
+    pub fn stage_instructions(&self, stage: usize) -> impl Iterator<Item = &Instruction> {
+        self.stages[stage]
+            .instructions
+            .iter()
+            .map(move |&i| &self.instructions[i])
+    }
+
+    /// 1-based line of an offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.lines.line_of(offset) + 1
+    }
+
+    pub fn text(&self, span: Span) -> &str {
+        self.source.get(span.start..span.end).unwrap_or("")
+    }
+}
+
+/// Removes one level of matching quotes.
+pub fn unquote(s: &str) -> String {
+    let b = s.as_bytes();
+    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
+        s[1..s.len() - 1].to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn arg_defs(inst: &Instruction) -> Vec<ArgDef> {
+    inst.args
+        .iter()
+        .map(|w| match w.value.split_once('=') {
+            Some((k, v)) => ArgDef {
+                name: k.to_string(),
+                default: Some(unquote(v)),
+                instruction: inst.index,
+            },
+            None => ArgDef {
+                name: w.value.clone(),
+                default: None,
+                instruction: inst.index,
+            },
+        })
+        .collect()
+}
+
+fn parse_flags(raw: &RawInstruction) -> Vec<Flag> {
+    raw.flags
+        .iter()
+        .map(|w| {
+            let body = w.value.trim_start_matches('-');
+            match body.split_once('=') {
+                Some((n, v)) => Flag {
+                    name: n.to_string(),
+                    value: Some(v.to_string()),
+                    span: w.span,
+                },
+                None => Flag {
+                    name: body.to_string(),
+                    value: None,
+                    span: w.span,
+                },
+            }
+        })
+        .collect()
+}
+
+/// Splits `type=cache,target=/x` (CSV, quotes allowed).
+fn parse_mount(value: &str, span: Span) -> Mount {
+    let mut options = Vec::new();
+    let mut field = String::new();
+    let mut quote: Option<char> = None;
+    let mut fields = Vec::new();
+    for c in value.chars() {
+        match (quote, c) {
+            (None, '"') | (None, '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, ',') => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    for f in fields {
+        let f = f.trim();
+        if f.is_empty() {
+            continue;
+        }
+        match f.split_once('=') {
+            Some((k, v)) => options.push((k.to_ascii_lowercase(), v.to_string())),
+            None => options.push((f.to_ascii_lowercase(), "true".into())),
+        }
+    }
+    Mount { options, span }
+}
+
+fn build_instruction(
+    index: usize,
+    raw: RawInstruction,
+    recovered: bool,
+    src: &str,
+    escape: char,
+) -> Instruction {
+    let kind = Kind::from_keyword(&raw.keyword.value);
+    let flags = parse_flags(&raw);
+    let mut inst = Instruction {
+        index,
+        kind,
+        keyword: raw.keyword.clone(),
+        span: raw.span,
+        start_line: raw.start_line,
+        end_line: raw.end_line,
+        flags,
+        args: raw.args.clone(),
+        json: raw.json,
+        heredocs: raw.heredocs.clone(),
+        stage: None,
+        recovered,
+        run: None,
+        copy: None,
+        trigger: None,
+        raw,
+    };
+    match kind {
+        Kind::Run => inst.run = Some(build_run(&inst, src)),
+        Kind::Copy | Kind::Add => inst.copy = Some(build_copy(&inst)),
+        Kind::Onbuild => {
+            if let Some(sub) = inst.raw.sub.clone() {
+                let t = build_instruction(index, *sub, recovered, src, escape);
+                inst.trigger = Some(Box::new(t));
+            }
+        }
+        _ => {}
+    }
+    inst
+}
+
+fn build_copy(inst: &Instruction) -> CopyInfo {
+    let mut words = inst.args.clone();
+    let dest = if words.len() >= 2 { words.pop() } else { None };
+    let mut sources = Vec::new();
+    let mut heredoc_sources = Vec::new();
+    for w in words {
+        let is_heredoc = crate::syntax::buildkit::parse_heredoc_word(&w.value)
+            .is_some_and(|h| inst.heredocs.iter().any(|d| d.name == h.name));
+        if is_heredoc {
+            heredoc_sources.push(w);
+        } else {
+            sources.push(w);
+        }
+    }
+    CopyInfo {
+        sources,
+        heredoc_sources,
+        dest,
+        from: None,
+    }
+}
+
+const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
+
+fn build_run(inst: &Instruction, src: &str) -> RunInfo {
+    let mounts = inst
+        .flags
+        .iter()
+        .filter(|f| f.name.eq_ignore_ascii_case("mount"))
+        .map(|f| parse_mount(f.value.as_deref().unwrap_or(""), f.span))
+        .collect();
+    let mut scripts = Vec::new();
+    if inst.json {
+        let span = inst.args_span();
+        let argv = inst
+            .args
+            .iter()
+            .map(|a| ShellWord {
+                raw: a.value.clone(),
+                value: Some(a.value.clone()),
+                span,
+            })
+            .collect();
+        scripts.push(Script {
+            origin: ScriptOrigin::Exec,
+            commands: vec![ShellCommand {
+                argv,
+                assignments: Vec::new(),
+                span,
+                joined_by: None,
+                nested: false,
+            }],
+            has_error: false,
+        });
+        return RunInfo {
+            exec: true,
+            mounts,
+            scripts,
+        };
+    }
+    let text = inst.raw.args_text();
+    let base = inst.raw.args_offset;
+    let map = &inst.raw.map;
+    let parsed = shell::parse(text);
+    let conv = |s: Span| map.span(base + s.start, base + s.end);
+    let convert_word = |w: &shell::ShellWord, f: &dyn Fn(Span) -> Span| ShellWord {
+        raw: w.raw.clone(),
+        value: w.value.clone(),
+        span: f(w.span),
+    };
+    let inline_cmds: Vec<ShellCommand> = parsed
+        .commands
+        .iter()
+        .map(|c| ShellCommand {
+            argv: c.words.iter().map(|w| convert_word(w, &conv)).collect(),
+            assignments: c.assignments.iter().map(|w| convert_word(w, &conv)).collect(),
+            span: conv(c.span),
+            joined_by: c.joined_by,
+            nested: c.nested,
+        })
+        .collect();
+    // Heredoc bodies run by a shell: `RUN <<EOF` or `RUN bash <<EOF`.
+    let first_program = inline_cmds
+        .first()
+        .and_then(|c| c.program())
+        .map(str::to_string);
+    let runs_heredocs_as_shell = !inst.heredocs.is_empty()
+        && match &first_program {
+            None => true,
+            Some(p) => SHELLS.contains(&p.as_str()) && inline_cmds[0].args().iter().all(|a| a.text().starts_with('-')),
+        };
+    let only_markers = inline_cmds.is_empty()
+        || inline_cmds.iter().all(|c| c.argv.is_empty());
+    if !only_markers || inst.heredocs.is_empty() {
+        scripts.push(Script {
+            origin: ScriptOrigin::Inline,
+            commands: inline_cmds,
+            has_error: parsed.has_error,
+        });
+    }
+    if runs_heredocs_as_shell {
+        for (hi, h) in inst.heredocs.iter().enumerate() {
+            let body = &h.content;
+            let first_line = body.lines().next().unwrap_or("");
+            if first_line.starts_with("#!") && !SHELLS.iter().any(|s| first_line.ends_with(&format!("/{s}")) || first_line.ends_with(&format!(" {s}"))) {
+                continue;
+            }
+            let start = h.content_span.start;
+            let text = src.get(h.content_span.start..h.content_span.end).unwrap_or("");
+            let p = shell::parse(text);
+            let f = |s: Span| Span::new(start + s.start, start + s.end);
+            scripts.push(Script {
+                origin: ScriptOrigin::Heredoc(hi),
+                commands: p
+                    .commands
+                    .iter()
+                    .map(|c| ShellCommand {
+                        argv: c.words.iter().map(|w| convert_word(w, &f)).collect(),
+                        assignments: c.assignments.iter().map(|w| convert_word(w, &f)).collect(),
+                        span: f(c.span),
+                        joined_by: c.joined_by,
+                        nested: c.nested,
+                    })
+                    .collect(),
+                has_error: p.has_error,
+            });
+        }
+    }
+    RunInfo {
+        exec: false,
+        mounts,
+        scripts,
+    }
+}
+
+/// A quick look-up of stage names to indices (lower-cased).
+pub fn stage_names(m: &Model) -> HashMap<String, usize> {
+    m.stages
+        .iter()
+        .filter_map(|s| s.name().map(|n| (n.to_ascii_lowercase(), s.index)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_args_and_graph() {
+        let m = Model::build(
+            "ARG BASE=golang:1.22\nFROM $BASE AS build\nRUN go build\nFROM scratch\nCOPY --from=build /app /app\nUSER 1000\n",
+        );
+        assert_eq!(m.stages.len(), 2);
+        assert_eq!(
+            m.stages[0].base,
+            Base::Image(ImageRef::parse("golang:1.22").unwrap())
+        );
+        assert_eq!(m.stages[0].name(), Some("build"));
+        assert_eq!(m.stages[1].base, Base::Scratch);
+        assert_eq!(m.deps.len(), 1);
+        assert_eq!(m.deps[0].kind, DepKind::CopyFrom);
+        assert_eq!(m.stages[1].users[0].2, "1000");
+    }
+
+    #[test]
+    fn unresolved_arg() {
+        let m = Model::build("ARG IMG\nFROM $IMG\n");
+        assert!(matches!(m.stages[0].base, Base::Unresolved { .. }));
+    }
+
+    #[test]
+    fn run_commands_and_heredoc() {
+        let src = "FROM a\nRUN sudo -E apt-get update && \\\n    apt-get install -y curl\nRUN <<EOF\nset -e\napk add x\nEOF\n";
+        let m = Model::build(src);
+        let run = m.instructions[1].run.as_ref().unwrap();
+        let cmds: Vec<_> = run.commands().collect();
+        assert_eq!(cmds[0].program(), Some("apt-get"));
+        assert_eq!(cmds[0].subcommand(), Some("update"));
+        assert_eq!(cmds[1].joined_by, Some(Joiner::And));
+        assert_eq!(m.text(cmds[1].argv[2].span), "-y");
+        let run2 = m.instructions[2].run.as_ref().unwrap();
+        let c: Vec<_> = run2.commands().collect();
+        assert_eq!(c[1].program(), Some("apk"));
+        assert_eq!(m.text(c[1].span), "apk add x");
+    }
+
+    #[test]
+    fn copy_from_and_mounts() {
+        let m = Model::build("FROM a AS b\nFROM c\nCOPY --from=B x y\nRUN --mount=type=bind,from=nginx:1,target=/n true\n");
+        let c = m.instructions[2].copy.as_ref().unwrap();
+        assert!(matches!(c.from, Some((FromRef::Stage(0), _))));
+        let run = m.instructions[3].run.as_ref().unwrap();
+        assert_eq!(run.mounts[0].get("from"), Some("nginx:1"));
+    }
+}

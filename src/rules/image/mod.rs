@@ -1,0 +1,146 @@
+//! Base images and image references.
+pub mod latest_tag;
+pub mod untagged_image;
+pub mod untrusted_registry;
+
+use crate::model::{expand, Base, FromRef, ImageRef, Kind, Model};
+use crate::syntax::Span;
+
+/// Where an image is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    From,
+    CopyFrom,
+    MountFrom,
+}
+
+impl Use {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Use::From => "base image",
+            Use::CopyFrom => "`COPY --from` image",
+            Use::MountFrom => "`RUN --mount` image",
+        }
+    }
+}
+
+/// An external image reference in the file.
+#[derive(Debug, Clone)]
+pub struct ImageUse {
+    pub span: Span,
+    /// As written.
+    pub text: String,
+    pub how: Use,
+    pub kind: UseKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum UseKind {
+    /// Fully known after expanding ARG defaults.
+    Known(ImageRef),
+    /// The tag (or the whole reference) comes from build args without a
+    /// default.
+    FromArgs { vars: Vec<String>, partial: Option<ImageRef> },
+}
+
+const PLACEHOLDER: &str = "\u{1}";
+
+/// Every external image the file pulls: FROM bases (not stages, not
+/// scratch), `COPY --from=<image>` and `RUN --mount=from=<image>`.
+pub fn image_uses(m: &Model) -> Vec<ImageUse> {
+    let mut out = Vec::new();
+    for st in &m.stages {
+        let Some(word) = &st.image else { continue };
+        let kind = match &st.base {
+            Base::Image(r) => UseKind::Known(r.clone()),
+            Base::Unresolved { text, vars } => {
+                // Expand again with placeholders for unknown args to see
+                // which part they fill.
+                let globals = &m.global_args;
+                let lookup = |name: &str| -> Option<String> {
+                    Some(
+                        globals
+                            .iter()
+                            .rev()
+                            .find(|a| a.name == name)
+                            .and_then(|a| a.default.clone())
+                            .unwrap_or_else(|| PLACEHOLDER.to_string()),
+                    )
+                };
+                let e = expand::expand(text, m.escape, &lookup);
+                let partial = ImageRef::parse(&e.value);
+                if let Some(r) = &partial {
+                    let path_dynamic = r.path.contains(PLACEHOLDER);
+                    let tag_dynamic = r.tag.as_deref().is_some_and(|t| t.contains(PLACEHOLDER));
+                    let digest = r.digest.is_some();
+                    if !path_dynamic && !tag_dynamic && !digest {
+                        // Only the registry or namespace is an arg: the tag
+                        // is (or is not) written, judge it as known.
+                        let mut known = r.clone();
+                        known.registry = known.registry.map(|x| x.replace(PLACEHOLDER, "ARG"));
+                        out.push(ImageUse {
+                            span: word.span,
+                            text: word.value.clone(),
+                            how: Use::From,
+                            kind: UseKind::Known(known),
+                        });
+                        continue;
+                    }
+                    if !tag_dynamic && (r.tag.is_some() || digest) {
+                        let mut known = r.clone();
+                        known.path = known.path.replace(PLACEHOLDER, "ARG");
+                        known.registry = known.registry.map(|x| x.replace(PLACEHOLDER, "ARG"));
+                        out.push(ImageUse {
+                            span: word.span,
+                            text: word.value.clone(),
+                            how: Use::From,
+                            kind: UseKind::Known(known),
+                        });
+                        continue;
+                    }
+                }
+                UseKind::FromArgs {
+                    vars: vars.clone(),
+                    partial,
+                }
+            }
+            _ => continue,
+        };
+        out.push(ImageUse {
+            span: word.span,
+            text: word.value.clone(),
+            how: Use::From,
+            kind,
+        });
+    }
+    for inst in &m.instructions {
+        let Some(si) = inst.stage else { continue };
+        if let Some(c) = &inst.copy {
+            if let Some((FromRef::Image(r), span)) = &c.from {
+                out.push(ImageUse {
+                    span: *span,
+                    text: m.text(*span).to_string(),
+                    how: Use::CopyFrom,
+                    kind: UseKind::Known(r.clone()),
+                });
+            }
+        }
+        if inst.kind == Kind::Run {
+            if let Some(run) = &inst.run {
+                for mount in &run.mounts {
+                    if let Some(f) = mount.get("from") {
+                        if let FromRef::Image(r) = m.resolve_from(si, f) {
+                            out.push(ImageUse {
+                                span: mount.span,
+                                text: f.to_string(),
+                                how: Use::MountFrom,
+                                kind: UseKind::Known(r),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}

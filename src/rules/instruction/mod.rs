@@ -1,0 +1,2 @@
+//! Instruction choice and form.
+pub mod add_instead_of_copy;

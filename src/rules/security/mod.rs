@@ -1,0 +1,2 @@
+//! What the container runs as.
+pub mod root_user;

@@ -1,0 +1,177 @@
+//! `root-user`: the image that is built runs as root.
+use crate::diagnostic::Severity;
+use crate::model::{Base, ImageRef, Model};
+use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "D401",
+    name: "root-user",
+    category: Category::Security,
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    aliases: &["DL3002"],
+    summary: "The final stage runs as root: explicitly, or because no USER is ever set",
+    default_enabled: true,
+};
+
+/// The documented list of images that start as a non-root user.
+pub const NONROOT_IMAGES: &str = include_str!("../../../rules/data/nonroot-images.txt");
+
+fn glob_match(pattern: &str, text: &str) -> bool {
+    // `*` any run; `[0-9]` one digit; everything else literal.
+    fn rec(p: &[u8], t: &[u8]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some(b'*') => (0..=t.len()).any(|i| rec(&p[1..], &t[i..])),
+            Some(b'[') => {
+                if let Some(end) = p.iter().position(|&c| c == b']') {
+                    let class = &p[1..end];
+                    let Some(&c) = t.first() else { return false };
+                    let ok = if class.len() == 3 && class[1] == b'-' {
+                        class[0] <= c && c <= class[2]
+                    } else {
+                        class.contains(&c)
+                    };
+                    ok && rec(&p[end + 1..], &t[1..])
+                } else {
+                    t.first() == Some(&b'[') && rec(&p[1..], &t[1..])
+                }
+            }
+            Some(&c) => t.first() == Some(&c) && rec(&p[1..], &t[1..]),
+        }
+    }
+    rec(pattern.as_bytes(), text.as_bytes())
+}
+
+/// Whether an image is known to default to a non-root user.
+pub fn known_nonroot(r: &ImageRef, extra: &[String]) -> bool {
+    let mut name = match &r.registry {
+        Some(reg) if !r.is_docker_hub() => format!("{reg}/{}", r.path),
+        _ => r.path.trim_start_matches("library/").to_string(),
+    };
+    let tag = r.tag.clone().unwrap_or_else(|| "latest".into());
+    let with_tag = format!("{name}:{tag}");
+    name.make_ascii_lowercase();
+    // The last matching line decides; `!pattern` lines are exceptions.
+    let mut verdict = false;
+    for line in NONROOT_IMAGES
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .chain(extra.iter().cloned())
+    {
+        let (negated, p) = match line.strip_prefix('!') {
+            Some(p) => (true, p.to_string()),
+            None => (false, line),
+        };
+        let has_tag = p.rsplit('/').next().is_some_and(|last| last.contains(':'));
+        let hit = if has_tag {
+            glob_match(&p, &with_tag)
+        } else {
+            glob_match(&p, &name)
+        };
+        if hit {
+            verdict = !negated;
+        }
+    }
+    verdict
+}
+
+/// Windows images have no root user; USER means something else there.
+fn is_windows(r: &ImageRef) -> bool {
+    let all = format!("{}:{}", r.name(), r.tag.as_deref().unwrap_or("")).to_ascii_lowercase();
+    all.contains("windows") || all.contains("nanoserver") || all.contains("servercore") || all.contains("ltsc20")
+}
+
+fn is_root(user: &str) -> bool {
+    let u = user.split(':').next().unwrap_or("").trim();
+    u == "root" || u == "0"
+}
+
+/// What a stage runs as, following `FROM <stage>` chains.
+#[derive(Debug, PartialEq)]
+enum Who {
+    /// USER root in this instruction.
+    ExplicitRoot(usize),
+    NonRoot,
+    /// No USER anywhere, the base starts as root (named image).
+    ImplicitRoot(String),
+    Unknown,
+}
+
+fn who(m: &Model, stage: usize, extra: &[String], depth: usize) -> Who {
+    let st = &m.stages[stage];
+    if let Some((idx, _raw, expanded)) = st.users.last() {
+        if expanded.contains('$') || expanded.is_empty() {
+            return Who::Unknown;
+        }
+        return if is_root(expanded) {
+            Who::ExplicitRoot(*idx)
+        } else {
+            Who::NonRoot
+        };
+    }
+    match &st.base {
+        Base::Stage(prev) if depth < 64 && *prev < stage => who(m, *prev, extra, depth + 1),
+        Base::Scratch => Who::ImplicitRoot("scratch".into()),
+        Base::Image(r) => {
+            if is_windows(r) {
+                Who::Unknown
+            } else if known_nonroot(r, extra) {
+                Who::NonRoot
+            } else {
+                Who::ImplicitRoot(st.image_expanded.clone().unwrap_or_else(|| r.name()))
+            }
+        }
+        _ => Who::Unknown,
+    }
+}
+
+pub fn check(cx: &mut Checker) {
+    let m = cx.model;
+    if m.escape == '`' {
+        // Backtick escape: a Windows Dockerfile.
+        return;
+    }
+    let Some(fin) = m.final_stage(cx.target) else { return };
+    let extra = cx.options.nonroot_images.clone();
+    match who(m, fin.index, &extra, 0) {
+        Who::ExplicitRoot(idx) => {
+            let inst = &m.instructions[idx];
+            let msg = format!(
+                "The final stage ends with `{}`: the container runs as root, so a compromised process owns the whole container and every volume it mounts. Switch to an unprivileged user (`USER app` or a numeric uid) after the steps that need root",
+                m.text(inst.span).lines().next().unwrap_or("USER root")
+            );
+            cx.report(inst.span, msg);
+        }
+        Who::ImplicitRoot(base) => {
+            let from = &m.instructions[fin.from];
+            let span = fin.image.as_ref().map(|w| w.span).unwrap_or(from.span);
+            let msg = format!(
+                "The final stage never sets USER, so the container runs as root (the default of `{base}`): a compromised process owns the whole container. Add `USER <non-root user>` near the end of the stage"
+            );
+            cx.report(span, msg);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonroot_list() {
+        let r = |s: &str| ImageRef::parse(s).unwrap();
+        assert!(known_nonroot(&r("gcr.io/distroless/static:nonroot"), &[]));
+        assert!(known_nonroot(&r("gcr.io/distroless/base-debian12:debug-nonroot"), &[]));
+        assert!(!known_nonroot(&r("gcr.io/distroless/static:latest"), &[]));
+        assert!(known_nonroot(&r("bitnami/postgresql:16"), &[]));
+        assert!(known_nonroot(&r("docker.io/bitnami/nginx"), &[]));
+        assert!(!known_nonroot(&r("node:20"), &[]));
+        assert!(known_nonroot(&r("myorg/base:1"), &["myorg/base".into()]));
+        assert!(known_nonroot(&r("cgr.dev/chainguard/python:latest"), &[]));
+        assert!(!known_nonroot(&r("cgr.dev/chainguard/python:latest-dev"), &[]));
+    }
+}

@@ -1,0 +1,3 @@
+//! The file as Docker reads it.
+pub mod invalid_suppression;
+pub mod invalid_syntax;

@@ -1,0 +1,130 @@
+//! Resolved settings: which rules run, at which severity, with which
+//! options. Built from defaults, a config file and command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use globset::GlobMatcher;
+
+use crate::diagnostic::Severity;
+use crate::rules::{RuleEntry, REGISTRY};
+
+/// Options rules read.
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions {
+    /// `untrusted-registry`: registries FROM may pull from (`*.gcr.io` ok).
+    pub trusted_registries: Vec<String>,
+    /// `root-user`: more images known to start as a non-root user
+    /// (`repo` or `repo:tag`, `*` allowed).
+    pub nonroot_images: Vec<String>,
+}
+
+/// Rules switched off for files matching a glob.
+#[derive(Debug, Clone)]
+pub struct PerFileIgnore {
+    pub matcher: GlobMatcher,
+    /// Paths are matched relative to this directory (the config's).
+    pub base: PathBuf,
+    pub rules: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Indexed like `REGISTRY`.
+    pub enabled: Vec<bool>,
+    /// Indexed like `REGISTRY`.
+    pub severity: Vec<Severity>,
+    pub per_file_ignores: Vec<PerFileIgnore>,
+    /// Findings at or above this make the exit code 1; None: never.
+    pub fail_level: Option<Severity>,
+    pub options: RuleOptions,
+    /// Build context directory (for context-aware rules).
+    pub context: Option<PathBuf>,
+    /// The stage that is built.
+    pub target: Option<String>,
+    /// The file these settings came from.
+    pub source: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            enabled: REGISTRY.iter().map(|e| e.meta.default_enabled).collect(),
+            severity: REGISTRY.iter().map(|e| e.meta.severity).collect(),
+            per_file_ignores: Vec::new(),
+            fail_level: Some(Severity::Style),
+            options: RuleOptions::default(),
+            context: None,
+            target: None,
+            source: None,
+        }
+    }
+}
+
+/// Resolves a rule selector: a code, name or alias, or `ALL`.
+pub fn resolve_selector(name: &str) -> Option<Vec<usize>> {
+    if name.eq_ignore_ascii_case("all") {
+        return Some((0..REGISTRY.len()).collect());
+    }
+    let hits: Vec<usize> = REGISTRY
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.meta.is_named(name) || e.meta.category.as_str() == name)
+        .map(|(i, _)| i)
+        .collect();
+    if hits.is_empty() {
+        None
+    } else {
+        Some(hits)
+    }
+}
+
+impl Settings {
+    /// Only these rules run.
+    pub fn select(&mut self, rules: &[usize]) {
+        self.enabled = vec![false; REGISTRY.len()];
+        for &r in rules {
+            self.enabled[r] = true;
+        }
+    }
+
+    pub fn extend_select(&mut self, rules: &[usize]) {
+        for &r in rules {
+            self.enabled[r] = true;
+        }
+    }
+
+    pub fn ignore(&mut self, rules: &[usize]) {
+        for &r in rules {
+            self.enabled[r] = false;
+        }
+    }
+
+    /// The rules that run for `path`.
+    pub fn active_rules(&self, path: Option<&Path>) -> Vec<&'static RuleEntry> {
+        let mut enabled = self.enabled.clone();
+        if let Some(path) = path {
+            for pfi in &self.per_file_ignores {
+                let rel = path.strip_prefix(&pfi.base).unwrap_or(path);
+                if pfi.matcher.is_match(rel) || pfi.matcher.is_match(path) {
+                    for &r in &pfi.rules {
+                        enabled[r] = false;
+                    }
+                }
+            }
+        }
+        REGISTRY
+            .iter()
+            .zip(enabled)
+            .filter(|(_, on)| *on)
+            .map(|(e, _)| e)
+            .collect()
+    }
+
+    pub fn severity_of(&self, rule: &crate::rules::RuleMeta) -> Severity {
+        REGISTRY
+            .iter()
+            .position(|e| std::ptr::eq(e.meta, rule))
+            .map(|i| self.severity[i])
+            .unwrap_or(rule.severity)
+    }
+}
