@@ -13,6 +13,7 @@ pub mod context;
 pub mod diagnostic;
 pub mod inspect;
 pub mod model;
+pub mod render;
 pub mod rules;
 pub mod settings;
 pub mod suppress;

@@ -1,0 +1,102 @@
+//! Renderers: translate analysis reports into output formats. They hold no
+//! lint logic.
+
+pub mod checkstyle;
+pub mod github;
+pub mod gitlab;
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use std::io::{self, Write};
+
+use crate::analysis::Report;
+use crate::diagnostic::Diagnostic;
+use crate::syntax::{ColumnUnit, Span};
+
+/// Output formats of the CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Github,
+    Sarif,
+    Checkstyle,
+    Gitlab,
+}
+
+/// One linted file: its report, or why it could not be linted.
+#[derive(Debug)]
+pub struct FileResult {
+    /// The path as given (or the stdin filename).
+    pub path: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Report(Box<Report>),
+    /// Unreadable, not UTF-8, binary, a directory…: one line naming why.
+    Error(String),
+}
+
+/// Options shared by renderers.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub color: bool,
+    /// Print a per-rule count after the findings (text only).
+    pub statistics: bool,
+    /// Print only findings, no summary (text only).
+    pub quiet: bool,
+}
+
+/// 1-based line and column (columns in characters) of a span's start and end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+/// Where a span is, in 1-based lines and character columns.
+pub fn location(report: &Report, span: Span) -> Location {
+    let src = report.source();
+    let s = report.model.lines.position(src, span.start, ColumnUnit::Chars);
+    let e = report.model.lines.position(src, span.end, ColumnUnit::Chars);
+    Location {
+        line: s.line + 1,
+        column: s.col + 1,
+        end_line: e.line + 1,
+        end_column: e.col + 1,
+    }
+}
+
+/// Findings of all files, in input order, with their report.
+pub fn findings(results: &[FileResult]) -> impl Iterator<Item = (&FileResult, &Report, &Diagnostic)> {
+    results.iter().flat_map(|r| match &r.outcome {
+        Outcome::Report(rep) => rep
+            .diagnostics
+            .iter()
+            .map(move |d| (r, rep.as_ref(), d))
+            .collect::<Vec<_>>(),
+        Outcome::Error(_) => Vec::new(),
+    })
+}
+
+/// Renders `results` in `format`.
+pub fn render(
+    format: Format,
+    results: &[FileResult],
+    opts: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => text::render(results, opts, out),
+        Format::Json => json::render(results, out),
+        Format::Github => github::render(results, out),
+        Format::Sarif => sarif::render(results, out),
+        Format::Checkstyle => checkstyle::render(results, out),
+        Format::Gitlab => gitlab::render(results, out),
+    }
+}
