@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::context::BuildContext;
+use crate::context::{BuildContext, ContextCache};
 use crate::diagnostic::Diagnostic;
 use crate::model::Model;
 use crate::rules::Checker;
@@ -76,10 +76,14 @@ pub fn context_dir(dockerfile: Option<&Path>, settings: &Settings) -> Option<Pat
 }
 
 /// Loads the build context for a Dockerfile.
-pub fn load_context(dockerfile: Option<&Path>, settings: &Settings) -> Option<BuildContext> {
+pub fn load_context(
+    dockerfile: Option<&Path>,
+    settings: &Settings,
+    cache: &ContextCache,
+) -> Option<BuildContext> {
     let dir = context_dir(dockerfile, settings)?;
     if !dir.is_dir() {
         return None;
     }
-    Some(BuildContext::load(&dir, dockerfile))
+    Some(cache.load(&dir, dockerfile))
 }

@@ -1,21 +1,659 @@
-//! Command-line interface (temporary skeleton).
-use std::io::Write;
+//! The command-line interface.
 
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+
+use crate::analysis::{analyze, load_context};
+use crate::config::{self, ConfigCache, ConfigError};
+use crate::diagnostic::Severity;
+use crate::render::{self, FileResult, Format, Outcome, RenderOptions};
+use crate::rules::REGISTRY;
+use crate::settings::{resolve_selector, Settings};
+
+/// Exit codes.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dlint",
+    version,
+    about = "A Dockerfile linter and optimizer: BuildKit-faithful parsing, findings that explain themselves, fixes that are right.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List every rule (code, name, severity, fix, aliases).
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print a rule's documentation (by code, name or alias).
+    Rule { name: String },
+    /// Print the instructions as dlint's model reads them (BuildKit's shape).
+    Inspect {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailLevel {
+    Error,
+    Warning,
+    Info,
+    Style,
+    None,
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Dockerfiles or directories (searched recursively, honouring
+    /// .gitignore). `-` reads standard input. Default: the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Run only these rules (codes, names, aliases, categories or ALL;
+    /// comma-separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Run these rules in addition to the selected ones.
+    #[arg(long, value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+    /// Do not run these rules.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit 1 only for findings at or above this severity.
+    #[arg(long, value_enum)]
+    pub fail_level: Option<FailLevel>,
+    /// Print findings only, no summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print how often each rule fired.
+    #[arg(long)]
+    pub statistics: bool,
+    /// The build context directory, for context-aware rules (default: the
+    /// Dockerfile's directory).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// The stage that is built (`docker build --target`).
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+    /// Use this config file for every file.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Ignore all config files.
+    #[arg(long, conflicts_with = "config")]
+    pub isolated: bool,
+    /// The file name to report for standard input.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Colored output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Runs the CLI with the process arguments; returns the exit code.
 pub fn main() -> i32 {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("inspect") {
-        let files: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with("--") && a.as_str() != "json").collect();
-        let mut reports = Vec::new();
-        for f in files {
-            let src = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
-            let doc = crate::syntax::parse_document(&src);
-            reports.push(crate::inspect::inspect(f, &doc));
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    run(args, &mut io::stdin(), &mut io::stdout(), &mut io::stderr())
+}
+
+/// Runs the CLI. Separate from `main` so tests can drive it.
+pub fn run(
+    args: Vec<std::ffi::OsString>,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                let _ = write!(stderr, "{text}");
+            } else {
+                let _ = write!(stdout, "{text}");
+            }
+            return code;
         }
-        let out = std::io::stdout();
-        let mut out = out.lock();
-        serde_json::to_writer(&mut out, &reports).unwrap();
-        writeln!(out).unwrap();
-        return 0;
+    };
+    let code = match cli.command {
+        Some(Command::Rules { format }) => cmd_rules(format, stdout),
+        Some(Command::Rule { name }) => cmd_rule(&name, stdout, stderr),
+        Some(Command::Inspect { files, format }) => cmd_inspect(&files, format, stdout, stderr),
+        None => cmd_lint(cli.lint, stdin, stdout, stderr),
+    };
+    let _ = stdout.flush();
+    code
+}
+
+fn cmd_rules(format: ListFormat, out: &mut dyn Write) -> i32 {
+    match format {
+        ListFormat::Json => {
+            let metas: Vec<_> = REGISTRY
+                .iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "code": e.meta.code,
+                        "name": e.meta.name,
+                        "category": e.meta.category,
+                        "severity": e.meta.severity,
+                        "fix": e.meta.fix,
+                        "aliases": e.meta.aliases,
+                        "summary": e.meta.summary,
+                        "default_enabled": e.meta.default_enabled,
+                        "url": e.meta.doc_url(),
+                    })
+                })
+                .collect();
+            let _ = serde_json::to_writer_pretty(&mut *out, &metas);
+            let _ = writeln!(out);
+        }
+        ListFormat::Text => {
+            let _ = writeln!(
+                out,
+                "{:<5} {:<22} {:<8} {:<9} {:<18} summary",
+                "code", "name", "severity", "fix", "aliases"
+            );
+            for e in REGISTRY {
+                let m = e.meta;
+                let fix = match m.fix {
+                    crate::rules::FixAvailability::None => "-",
+                    crate::rules::FixAvailability::Sometimes => "sometimes",
+                    crate::rules::FixAvailability::Always => "yes",
+                };
+                let sev = if m.default_enabled {
+                    m.severity.as_str().to_string()
+                } else {
+                    format!("({})", m.severity.as_str())
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<5} {:<22} {:<8} {:<9} {:<18} {}",
+                    m.code,
+                    m.name,
+                    sev,
+                    fix,
+                    if m.aliases.is_empty() {
+                        "-".to_string()
+                    } else {
+                        m.aliases.join(",")
+                    },
+                    m.summary
+                );
+            }
+            let _ = writeln!(out, "\nSeverity in parentheses: off unless selected. Details: dlint rule <name>");
+        }
     }
-    2
+    EXIT_OK
+}
+
+fn cmd_rule(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match crate::rules::find(name) {
+        Some(e) => {
+            let _ = write!(out, "{}", e.doc);
+            if !e.doc.ends_with('\n') {
+                let _ = writeln!(out);
+            }
+            EXIT_OK
+        }
+        None => {
+            let _ = writeln!(err, "dlint: unknown rule `{name}` (see `dlint rules`)");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Reads a file for linting: one clear reason when it cannot be.
+pub fn read_source(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => "no such file".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    })?;
+    if meta.is_dir() {
+        return Err("is a directory, not a Dockerfile".into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    })?;
+    decode(bytes)
+}
+
+fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.contains(&0) {
+        return Err("binary file (contains NUL bytes), not a Dockerfile".into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn cmd_inspect(files: &[PathBuf], format: ListFormat, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let mut code = EXIT_OK;
+    let mut reports = Vec::new();
+    for f in files {
+        match read_source(f) {
+            Ok(src) => {
+                let doc = crate::syntax::parse_document(&src);
+                reports.push(crate::inspect::inspect(&f.to_string_lossy(), &doc));
+            }
+            Err(e) => {
+                let _ = writeln!(err, "dlint: {}: {e}", f.display());
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    match format {
+        ListFormat::Json => {
+            let _ = serde_json::to_writer(&mut *out, &reports);
+            let _ = writeln!(out);
+        }
+        ListFormat::Text => {
+            for r in &reports {
+                let _ = writeln!(out, "{}:", r.file);
+                for i in &r.instructions {
+                    let flags = if i.flags.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {:?}", i.flags)
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  {}-{} {}{}{} {:?}{}",
+                        i.start_line,
+                        i.end_line,
+                        i.cmd,
+                        i.sub_cmd.as_ref().map(|s| format!(" {s}")).unwrap_or_default(),
+                        flags,
+                        i.value,
+                        if i.heredocs.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" heredocs={:?}", i.heredocs.iter().map(|h| &h.name).collect::<Vec<_>>())
+                        }
+                    );
+                }
+                for e in &r.errors {
+                    let _ = writeln!(out, "  error: line {}: {}", e.line, e.message);
+                }
+            }
+        }
+    }
+    code
+}
+
+/// Whether a file name looks like a Dockerfile.
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "dockerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower == "containerfile"
+        || lower.starts_with("containerfile.")
+        || lower.ends_with(".containerfile")
+}
+
+enum Input {
+    File(PathBuf),
+    Stdin,
+    Missing(PathBuf, String),
+}
+
+fn discover(paths: &[PathBuf], err: &mut dyn Write, had_error: &mut bool) -> Vec<Input> {
+    let mut out = Vec::new();
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    for p in paths {
+        if p.as_os_str() == "-" {
+            out.push(Input::Stdin);
+            continue;
+        }
+        if p.is_dir() {
+            let mut found = Vec::new();
+            let walker = ignore::WalkBuilder::new(&p)
+                .hidden(false)
+                .filter_entry(|e| e.file_name() != ".git")
+                .build();
+            for entry in walker {
+                match entry {
+                    Ok(e) => {
+                        if e.file_type().is_some_and(|t| t.is_file())
+                            && is_dockerfile_name(&e.file_name().to_string_lossy())
+                        {
+                            found.push(e.into_path());
+                        }
+                    }
+                    Err(e) => {
+                        let _ = writeln!(err, "dlint: {e}");
+                        *had_error = true;
+                    }
+                }
+            }
+            found.sort();
+            if found.is_empty() {
+                let _ = writeln!(err, "dlint: {}: no Dockerfiles found in this directory", p.display());
+                *had_error = true;
+            }
+            out.extend(found.into_iter().map(Input::File));
+        } else if p.exists() || p.is_symlink() {
+            out.push(Input::File(p));
+        } else {
+            out.push(Input::Missing(p, "no such file or directory".into()));
+        }
+    }
+    out
+}
+
+fn fail_level(f: FailLevel) -> Option<Severity> {
+    match f {
+        FailLevel::Error => Some(Severity::Error),
+        FailLevel::Warning => Some(Severity::Warning),
+        FailLevel::Info => Some(Severity::Info),
+        FailLevel::Style => Some(Severity::Style),
+        FailLevel::None => None,
+    }
+}
+
+/// CLI overrides applied on top of a file's settings.
+struct Overrides {
+    select: Option<Vec<usize>>,
+    extend_select: Vec<usize>,
+    ignore: Vec<usize>,
+    fail_level: Option<Option<Severity>>,
+    context: Option<PathBuf>,
+    target: Option<String>,
+}
+
+impl Overrides {
+    fn apply(&self, mut s: Settings) -> Settings {
+        if let Some(sel) = &self.select {
+            s.select(sel);
+        }
+        s.extend_select(&self.extend_select);
+        s.ignore(&self.ignore);
+        if let Some(f) = self.fail_level {
+            s.fail_level = f;
+        }
+        if let Some(c) = &self.context {
+            s.context = Some(c.clone());
+        }
+        if let Some(t) = &self.target {
+            s.target = Some(t.clone());
+        }
+        s
+    }
+}
+
+fn resolve_cli_names(names: &[String], flag: &str) -> Result<Vec<usize>, String> {
+    let mut out = Vec::new();
+    for n in names {
+        let n = n.trim();
+        if n.is_empty() {
+            continue;
+        }
+        match resolve_selector(n) {
+            Some(r) => out.extend(r),
+            None => return Err(format!("--{flag}: unknown rule `{n}` (see `dlint rules`)")),
+        }
+    }
+    Ok(out)
+}
+
+fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let overrides = match (|| -> Result<Overrides, String> {
+        Ok(Overrides {
+            select: if args.select.is_empty() {
+                None
+            } else {
+                Some(resolve_cli_names(&args.select, "select")?)
+            },
+            extend_select: resolve_cli_names(&args.extend_select, "extend-select")?,
+            ignore: resolve_cli_names(&args.ignore, "ignore")?,
+            fail_level: args.fail_level.map(fail_level),
+            context: args.context.clone(),
+            target: args.target.clone(),
+        })
+    })() {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = writeln!(err, "dlint: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    if let Some(c) = &args.context {
+        if !c.is_dir() {
+            let _ = writeln!(err, "dlint: --context {}: not a directory", c.display());
+            return EXIT_ERROR;
+        }
+    }
+    let fixed: Option<Result<Settings, ConfigError>> = if args.isolated {
+        Some(Ok(Settings::default()))
+    } else {
+        args.config.as_ref().map(|p| {
+            if !p.is_file() {
+                Err(ConfigError {
+                    path: p.clone(),
+                    line: None,
+                    message: "no such config file".into(),
+                })
+            } else {
+                config::load(p)
+            }
+        })
+    };
+    if let Some(Err(e)) = &fixed {
+        let _ = writeln!(err, "dlint: bad config: {e}");
+        return EXIT_ERROR;
+    }
+    let cache = ConfigCache::default();
+    let contexts = crate::context::ContextCache::default();
+    let mut had_error = false;
+    let inputs = discover(&args.paths, err, &mut had_error);
+
+    // Read stdin up front (once).
+    let mut stdin_text: Option<Result<String, String>> = None;
+    if inputs.iter().any(|i| matches!(i, Input::Stdin)) {
+        let mut buf = Vec::new();
+        stdin_text = Some(match stdin.read_to_end(&mut buf) {
+            Ok(_) => decode(buf),
+            Err(e) => Err(e.to_string()),
+        });
+    }
+    let stdin_name = args
+        .stdin_filename
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "-".to_string());
+
+    let settings_for = |dir: &Path| -> Result<Settings, ConfigError> {
+        let base = match &fixed {
+            Some(Ok(s)) => s.clone(),
+            Some(Err(e)) => return Err(e.clone()),
+            None => match cache.for_dir(dir) {
+                None => Settings::default(),
+                Some(r) => r?,
+            },
+        };
+        Ok(overrides.apply(base))
+    };
+
+    let jobs: Vec<(usize, &Input)> = inputs.iter().enumerate().collect();
+    let results: Vec<(FileResult, Option<Severity>, bool)> = jobs
+        .par_iter()
+        .map(|(_, input)| match input {
+            Input::Missing(p, why) => (
+                FileResult {
+                    path: p.to_string_lossy().into_owned(),
+                    outcome: Outcome::Error(why.clone()),
+                },
+                None,
+                true,
+            ),
+            Input::Stdin => {
+                let dir = args
+                    .stdin_filename
+                    .as_ref()
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or_else(|| PathBuf::from("."));
+                let settings = match settings_for(&dir) {
+                    Ok(s) => s,
+                    Err(e) => return config_error_result(&stdin_name, &e),
+                };
+                match stdin_text.as_ref().expect("read above") {
+                    Ok(src) => {
+                        // Stdin has a context only when one is given.
+                        let ctx = settings
+                            .context
+                            .as_ref()
+                            .filter(|c| c.is_dir())
+                            .map(|c| contexts.load(c, args.stdin_filename.as_deref()));
+                        let rep = analyze(src, args.stdin_filename.as_deref(), &settings, ctx.as_ref());
+                        (
+                            FileResult {
+                                path: stdin_name.clone(),
+                                outcome: Outcome::Report(Box::new(rep)),
+                            },
+                            settings.fail_level,
+                            false,
+                        )
+                    }
+                    Err(e) => (
+                        FileResult {
+                            path: stdin_name.clone(),
+                            outcome: Outcome::Error(e.clone()),
+                        },
+                        None,
+                        true,
+                    ),
+                }
+            }
+            Input::File(p) => {
+                let shown = p.to_string_lossy().into_owned();
+                let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let settings = match settings_for(dir) {
+                    Ok(s) => s,
+                    Err(e) => return config_error_result(&shown, &e),
+                };
+                match read_source(p) {
+                    Ok(src) => {
+                        let ctx = load_context(Some(p), &settings, &contexts);
+                        let rep = analyze(&src, Some(p), &settings, ctx.as_ref());
+                        (
+                            FileResult {
+                                path: shown,
+                                outcome: Outcome::Report(Box::new(rep)),
+                            },
+                            settings.fail_level,
+                            false,
+                        )
+                    }
+                    Err(e) => (
+                        FileResult {
+                            path: shown,
+                            outcome: Outcome::Error(e),
+                        },
+                        None,
+                        true,
+                    ),
+                }
+            }
+        })
+        .collect();
+
+    let mut exit = EXIT_OK;
+    let mut file_results = Vec::with_capacity(results.len());
+    let mut reported_config_errors = std::collections::BTreeSet::new();
+    for (r, level, is_error) in results {
+        if is_error {
+            had_error = true;
+            if let Outcome::Error(e) = &r.outcome {
+                if let Some(cfg) = e.strip_prefix("bad config: ") {
+                    if reported_config_errors.insert(cfg.to_string()) {
+                        let _ = writeln!(err, "dlint: bad config: {cfg}");
+                    }
+                } else {
+                    let _ = writeln!(err, "dlint: {}: {e}", r.path);
+                }
+            }
+        }
+        if let (Outcome::Report(rep), Some(level)) = (&r.outcome, level) {
+            if rep.diagnostics.iter().any(|d| d.severity >= level) {
+                exit = EXIT_FINDINGS;
+            }
+        }
+        file_results.push(r);
+    }
+    let format = args.format.unwrap_or(Format::Text);
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    };
+    let opts = RenderOptions {
+        color,
+        statistics: args.statistics,
+        quiet: args.quiet,
+    };
+    if let Err(e) = render::render(format, &file_results, &opts, out) {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            let _ = writeln!(err, "dlint: cannot write output: {e}");
+            return EXIT_ERROR;
+        }
+    }
+    if had_error {
+        EXIT_ERROR
+    } else {
+        exit
+    }
+}
+
+fn config_error_result(path: &str, e: &ConfigError) -> (FileResult, Option<Severity>, bool) {
+    (
+        FileResult {
+            path: path.to_string(),
+            outcome: Outcome::Error(format!("bad config: {e}")),
+        },
+        None,
+        true,
+    )
 }

@@ -184,7 +184,33 @@ pub struct BuildContext {
     pub ignore_target: PathBuf,
     /// Entries of the context, relative paths (directories end in `/`), two
     /// levels deep, used to name what would be sent.
-    pub entries: Vec<String>,
+    pub entries: std::sync::Arc<Vec<String>>,
+}
+
+/// Caches context listings by directory, so linting many Dockerfiles of one
+/// context reads it once.
+#[derive(Default)]
+pub struct ContextCache {
+    listings: std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<Vec<String>>>>,
+}
+
+impl ContextCache {
+    pub fn load(&self, dir: &Path, dockerfile: Option<&Path>) -> BuildContext {
+        let cached = {
+            let m = self.listings.lock().unwrap_or_else(|e| e.into_inner());
+            m.get(dir).cloned()
+        };
+        let entries = match cached {
+            Some(e) => e,
+            None => {
+                let e = std::sync::Arc::new(list_entries(dir));
+                let mut m = self.listings.lock().unwrap_or_else(|e| e.into_inner());
+                m.insert(dir.to_path_buf(), e.clone());
+                e
+            }
+        };
+        BuildContext::with_entries(dir, dockerfile, entries)
+    }
 }
 
 const SKIP_DEEP: &[&str] = &[".git", "node_modules", "target", "vendor", ".venv", "venv"];
@@ -193,6 +219,14 @@ impl BuildContext {
     /// Reads a context directory. `dockerfile` is the Dockerfile's path, for
     /// the per-Dockerfile ignore file.
     pub fn load(dir: &Path, dockerfile: Option<&Path>) -> BuildContext {
+        Self::with_entries(dir, dockerfile, std::sync::Arc::new(list_entries(dir)))
+    }
+
+    fn with_entries(
+        dir: &Path,
+        dockerfile: Option<&Path>,
+        entries: std::sync::Arc<Vec<String>>,
+    ) -> BuildContext {
         let mut ignore = None;
         if let Some(df) = dockerfile {
             let mut name = df.as_os_str().to_owned();
@@ -208,8 +242,34 @@ impl BuildContext {
                 ignore = Some(IgnoreFile::parse(root_ignore.clone(), &text));
             }
         }
-        let mut entries = Vec::new();
-        if let Ok(rd) = std::fs::read_dir(dir) {
+        BuildContext {
+            dir: dir.to_path_buf(),
+            ignore,
+            ignore_target: root_ignore,
+            entries,
+        }
+    }
+
+    /// Whether the context has this entry (relative path; `dir/` for a
+    /// directory).
+    pub fn has(&self, entry: &str) -> bool {
+        self.entries.iter().any(|e| e == entry)
+    }
+
+    /// Entries not excluded by the ignore file.
+    pub fn sent(&self, entry: &str) -> bool {
+        match &self.ignore {
+            None => true,
+            Some(i) => !i.excludes(entry.trim_end_matches('/')),
+        }
+    }
+}
+
+
+/// The context's entries, two levels deep, sorted.
+fn list_entries(dir: &Path) -> Vec<String> {
+    let mut entries = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
             let mut names: Vec<(String, bool)> = rd
                 .filter_map(|e| e.ok())
                 .map(|e| {
@@ -243,27 +303,7 @@ impl BuildContext {
                 }
             }
         }
-        BuildContext {
-            dir: dir.to_path_buf(),
-            ignore,
-            ignore_target: root_ignore,
-            entries,
-        }
-    }
-
-    /// Whether the context has this entry (relative path; `dir/` for a
-    /// directory).
-    pub fn has(&self, entry: &str) -> bool {
-        self.entries.iter().any(|e| e == entry)
-    }
-
-    /// Entries not excluded by the ignore file.
-    pub fn sent(&self, entry: &str) -> bool {
-        match &self.ignore {
-            None => true,
-            Some(i) => !i.excludes(entry.trim_end_matches('/')),
-        }
-    }
+    entries
 }
 
 #[cfg(test)]
