@@ -117,7 +117,18 @@ pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write)
                 Severity::Style,
             ]
             .iter()
-            .filter_map(|s| counts.get(s).map(|n| format!("{n} {}", s.as_str())))
+            .filter_map(|s| {
+                counts.get(s).map(|n| {
+                    let word = match (s, *n == 1) {
+                        (Severity::Error, false) => "errors",
+                        (Severity::Warning, false) => "warnings",
+                        (Severity::Info, _) => "info",
+                        (Severity::Style, _) => "style",
+                        (s, true) => s.as_str(),
+                    };
+                    format!("{n} {word}")
+                })
+            })
             .collect();
             write!(
                 out,

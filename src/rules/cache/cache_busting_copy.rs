@@ -215,6 +215,9 @@ pub fn broad_copies<'m>(
 
 fn manifest_names(e: Ecosystem, file: Option<&str>, ctx: Option<&crate::context::BuildContext>) -> Vec<String> {
     if let Some(f) = file {
+        // `-r /src/requirements.txt` names the file inside the image; name
+        // the file itself.
+        let f = if f.starts_with('/') { crate::model::basename(f) } else { f };
         return vec![f.trim_start_matches("./").to_string()];
     }
     if let Some(ctx) = ctx {

@@ -35,10 +35,10 @@ pub fn unwanted_entries(ctx: &BuildContext) -> Vec<(String, &'static str)> {
     let dotnet = ctx.entries.iter().any(|e| !e.contains('/') && (e.ends_with(".csproj") || e.ends_with(".sln")));
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for (entry, why, when) in [
-        (".git/", "the repository history (often larger than the code, and it can hold secrets)", true),
+        (".git/", "repository history, often larger than the code and able to hold secrets", true),
         (".hg/", "the repository history", true),
         (".svn/", "the repository history", true),
-        ("node_modules/", "host-installed packages (platform-specific, and the image installs its own)", true),
+        ("node_modules/", "host-installed packages, platform-specific; the image installs its own", true),
         (".venv/", "a host virtualenv", true),
         ("venv/", "a host virtualenv", true),
         ("__pycache__/", "Python bytecode caches", true),

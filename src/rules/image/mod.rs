@@ -117,9 +117,17 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
         let Some(si) = inst.stage else { continue };
         if let Some(c) = &inst.copy {
             if let Some((FromRef::Image(r), span)) = &c.from {
+                // Narrow `--from=nginx` to `nginx` when it is on one line.
+                let text = m.text(*span);
+                let (span, text) = match text.split_once('=') {
+                    Some((_, v)) if !text.contains('\n') => {
+                        (Span::new(span.end - v.len(), span.end), v.to_string())
+                    }
+                    _ => (*span, text.to_string()),
+                };
                 out.push(ImageUse {
-                    span: *span,
-                    text: m.text(*span).to_string(),
+                    span,
+                    text,
                     how: Use::CopyFrom,
                     kind: UseKind::Known(r.clone()),
                 });

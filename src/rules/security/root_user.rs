@@ -100,8 +100,30 @@ enum Who {
     Unknown,
 }
 
+/// Whether the stage installs a privilege-dropping launcher (`gosu`,
+/// `su-exec`): such images start as root on purpose and switch users in
+/// their entrypoint (the pattern of the official database images).
+fn drops_privileges(m: &Model, stage: usize) -> bool {
+    m.stage_instructions(stage).any(|i| {
+        i.run.as_ref().is_some_and(|r| {
+            r.commands().any(|c| {
+                c.argv
+                    .iter()
+                    .any(|w| w.raw.contains("gosu") || w.raw.contains("su-exec"))
+            })
+        }) || i.copy.as_ref().is_some_and(|c| {
+            c.sources
+                .iter()
+                .any(|s| s.value.contains("gosu") || s.value.contains("su-exec"))
+        })
+    })
+}
+
 fn who(m: &Model, stage: usize, extra: &[String], depth: usize) -> Who {
     let st = &m.stages[stage];
+    if st.users.is_empty() && drops_privileges(m, stage) {
+        return Who::NonRoot;
+    }
     if let Some((idx, _raw, expanded)) = st.users.last() {
         if expanded.contains('$') || expanded.is_empty() {
             return Who::Unknown;

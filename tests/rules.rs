@@ -1,0 +1,213 @@
+//! Snapshot tests of every rule on bad and good Dockerfiles: the rendered
+//! findings (message, excerpt, related location, fix title) are reviewed in
+//! snapshots/ and must not change unnoticed.
+
+use std::fs;
+use std::path::Path;
+
+use dlint::analysis::analyze;
+use dlint::context::BuildContext;
+use dlint::render::{self, FileResult, Format, Outcome, RenderOptions};
+use dlint::settings::{resolve_selector, Settings};
+
+/// Lints `dockerfile` with only `rule` enabled, in a temp context holding
+/// `files`, and renders the text output with the temp path replaced.
+fn lint(rule: &str, dockerfile: &str, files: &[(&str, &str)]) -> (String, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let p = dir.path().join(name);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, content).unwrap();
+    }
+    let df = dir.path().join("Dockerfile");
+    fs::write(&df, dockerfile).unwrap();
+    let mut settings = Settings::default();
+    settings.select(&resolve_selector(rule).unwrap());
+    if rule == "untrusted-registry" {
+        settings.options.trusted_registries = vec!["docker.io".into()];
+    }
+    let ctx = BuildContext::load(dir.path(), Some(&df));
+    let report = analyze(dockerfile, Some(&df), &settings, Some(&ctx));
+    let n = report.diagnostics.len();
+    let results = vec![FileResult {
+        path: "Dockerfile".into(),
+        outcome: Outcome::Report(Box::new(report)),
+    }];
+    let mut out = Vec::new();
+    render::render(Format::Text, &results, &RenderOptions::default(), &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let tmp = dir.path().display().to_string();
+    (text.replace(&tmp, "[context]"), n)
+}
+
+fn snapshot(rule: &str, bad: &str, good: &str, files: &[(&str, &str)], good_files: &[(&str, &str)]) {
+    snapshot_named(rule, rule, bad, good, files, good_files)
+}
+
+fn snapshot_named(
+    name: &str,
+    rule: &str,
+    bad: &str,
+    good: &str,
+    files: &[(&str, &str)],
+    good_files: &[(&str, &str)],
+) {
+    let (bad_out, n_bad) = lint(rule, bad, files);
+    let (good_out, n_good) = lint(rule, good, good_files);
+    assert!(n_bad > 0, "{rule}: bad example not flagged:\n{bad}");
+    assert_eq!(n_good, 0, "{rule}: good example flagged:\n{good_out}");
+    let doc = format!(
+        "--- bad ---\n{bad}\n--- findings ---\n{bad_out}\n--- good ---\n{good}\n--- findings ---\n{good_out}"
+    );
+    insta::with_settings!({
+        snapshot_path => Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"),
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(format!("rule-{name}"), doc);
+    });
+}
+
+#[test]
+fn untagged_image() {
+    snapshot(
+        "untagged-image",
+        "FROM ubuntu\nFROM localhost:5000/team/app AS app\nARG BASE\nFROM $BASE\nCOPY --from=nginx /etc/nginx /etc/nginx\n",
+        "ARG PY=python:3.12-slim\nFROM $PY AS build\nFROM build\nFROM scratch\nFROM alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nCOPY --from=build /a /a\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn latest_tag() {
+    snapshot(
+        "latest-tag",
+        "FROM docker.io/library/nginx:latest\nRUN --mount=type=bind,from=alpine:latest,target=/x true\n",
+        "FROM nginx:1.27\nFROM registry:5000/latest\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn untrusted_registry() {
+    snapshot(
+        "untrusted-registry",
+        "FROM quay.io/prometheus/busybox:1.36\n",
+        "FROM docker.io/library/busybox:1.36\nFROM busybox:1.36\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn add_instead_of_copy() {
+    snapshot(
+        "add-instead-of-copy",
+        "FROM alpine:3.20\nADD --chown=app:app config/ /etc/app/\nadd app.py /app/\n",
+        "FROM alpine:3.20\nADD https://example.com/tool.tar.gz /tmp/\nADD vendor.tar.gz /opt/\nADD git@github.com:moby/buildkit.git /src\nADD --checksum=sha256:abc https://example.com/x /x\nCOPY app.py /app/\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn split_apt_layers() {
+    snapshot(
+        "split-apt-layers",
+        "FROM debian:12\nRUN set -e; sudo apt-get update\nRUN apt-get install -y curl \\\n    && rm -rf /var/lib/apt/lists/*\nFROM alpine:3.20\nRUN apk update\nRUN apk add git\n",
+        "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get update\nRUN apt-get update && apt-get install -y git\nFROM alpine:3.20\nRUN apk update\nRUN apk add --no-cache git\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn cache_busting_copy() {
+    snapshot(
+        "cache-busting-copy",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nFROM python:3.12\nCOPY src/ /src/\nRUN pip install -r /src/requirements.txt\n",
+        "FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\nFROM golang:1.22 AS go\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build ./...\nFROM alpine:3.20\nCOPY --from=go /go/bin /bin\n",
+        &[("package.json", "{}"), ("package-lock.json", "{}")],
+        &[("package.json", "{}")],
+    );
+}
+
+#[test]
+fn root_user() {
+    snapshot(
+        "root-user",
+        "FROM golang:1.22 AS build\nUSER app\nFROM debian:12\nUSER root\n",
+        "FROM golang:1.22 AS build\nRUN go build\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn root_user_implicit() {
+    snapshot_named(
+        "root-user-implicit",
+        "root-user",
+        "FROM python:3.12-slim\nRUN pip install flask\n",
+        "FROM python:3.12-slim AS base\nRUN useradd -r app\nUSER app\nFROM base\nCMD [\"python\"]\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn missing_dockerignore() {
+    snapshot(
+        "missing-dockerignore",
+        "FROM node:20\nCOPY . /app\n",
+        "FROM node:20\nCOPY . /app\n",
+        &[("package.json", "{}"), (".env", "TOKEN=x"), ("node_modules/x/index.js", "")],
+        &[(".dockerignore", "node_modules\n.env\n"), ("package.json", "{}")],
+    );
+}
+
+#[test]
+fn dockerignore_gaps() {
+    snapshot(
+        "dockerignore-gaps",
+        "FROM node:20\nCOPY . /app\n",
+        "FROM node:20\nCOPY . /app\n",
+        &[
+            (".dockerignore", "*.md\n"),
+            ("package.json", "{}"),
+            (".env", "TOKEN=x"),
+            ("node_modules/x/index.js", ""),
+            (".git/HEAD", "ref: refs/heads/main\n"),
+        ],
+        &[
+            (".dockerignore", ".git\n**/node_modules\n.env*\n"),
+            ("package.json", "{}"),
+            (".env", "TOKEN=x"),
+            ("node_modules/x/index.js", ""),
+            (".git/HEAD", "ref: refs/heads/main\n"),
+        ],
+    );
+}
+
+#[test]
+fn invalid_syntax() {
+    snapshot(
+        "invalid-syntax",
+        "FROM alpine:3.20\nENV ONLYKEY\nRUN <<EOF\necho never closed\n",
+        "FROM alpine:3.20\nENV KEY=value\nRUN <<EOF\necho closed\nEOF\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn invalid_suppression() {
+    snapshot(
+        "invalid-suppression",
+        "# dlint ignore=latest-tagg\nFROM alpine:latest\n",
+        "# dlint ignore=latest-tag -- pinned by renovate\n# hadolint ignore=DL3999,SC2086\nFROM alpine:latest\n",
+        &[],
+        &[],
+    );
+}
