@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use super::gitlab::{fnv1a_64, line_keys, slash_path};
 use super::{location, FileResult, Location, Outcome};
@@ -65,166 +65,322 @@ fn encode_path(p: &str) -> String {
 
 /// The `artifactLocation` of a file path as given: relative paths stay
 /// relative to `%SRCROOT%`; absolute ones become `file:` URIs.
-fn artifact_location(path: &str) -> Value {
+fn artifact_location(path: &str) -> ArtifactLocation {
     let p = path.replace('\\', "/");
     let bytes = p.as_bytes();
+    let absolute = |uri: String| ArtifactLocation {
+        uri,
+        uri_base_id: None,
+    };
     if let Some(unc) = p.strip_prefix("//") {
-        json!({ "uri": format!("file://{}", encode_path(unc)) })
+        absolute(format!("file://{}", encode_path(unc)))
     } else if p.starts_with('/') {
-        json!({ "uri": format!("file://{}", encode_path(&p)) })
+        absolute(format!("file://{}", encode_path(&p)))
     } else if bytes.len() >= 3
         && bytes[0].is_ascii_alphabetic()
         && bytes[1] == b':'
         && bytes[2] == b'/'
     {
-        json!({ "uri": format!("file:///{}:{}", &p[..1], encode_path(&p[2..])) })
+        absolute(format!("file:///{}:{}", &p[..1], encode_path(&p[2..])))
     } else {
-        json!({ "uri": encode_path(&slash_path(&p)), "uriBaseId": "%SRCROOT%" })
+        ArtifactLocation {
+            uri: encode_path(&slash_path(&p)),
+            uri_base_id: Some("%SRCROOT%"),
+        }
     }
 }
 
-fn region(l: Location) -> Value {
-    json!({
-        "startLine": l.line,
-        "startColumn": l.column,
-        "endLine": l.end_line,
-        "endColumn": l.end_column,
-    })
+fn region(l: Location) -> Region {
+    Region {
+        start_line: l.line,
+        start_column: l.column,
+        end_line: l.end_line,
+        end_column: l.end_column,
+    }
 }
 
-fn rule(entry: &RuleEntry) -> Value {
+// The log, as structs so the output keeps SARIF's usual key order.
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool,
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    information_uri: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: &'static str,
+    name: &'static str,
+    short_description: Text<'static>,
+    full_description: Text<'static>,
+    help: Help,
+    help_uri: String,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: &'static str,
+    markdown: &'static str,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    enabled: bool,
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: [&'static str; 1],
+    precision: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [SarifLocation<'a>; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation<'a>>,
+    partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: PhysicalLocation<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<Text<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: &'a ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fingerprints {
+    primary_location_line_hash: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix<'a> {
+    description: Text<'a>,
+    artifact_changes: [ArtifactChange<'a>; 1],
+    properties: FixProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange<'a> {
+    artifact_location: &'a ArtifactLocation,
+    replacements: Vec<Replacement<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement<'a> {
+    deleted_region: Region,
+    inserted_content: Text<'a>,
+}
+
+#[derive(Serialize)]
+struct FixProperties {
+    applicability: &'static str,
+}
+
+fn rule(entry: &'static RuleEntry) -> Rule {
     let m = entry.meta;
-    json!({
-        "id": m.code,
-        "name": m.name,
-        "shortDescription": { "text": m.summary },
-        "fullDescription": { "text": m.summary },
-        "help": { "text": entry.doc, "markdown": entry.doc },
-        "helpUri": m.doc_url(),
-        "defaultConfiguration": {
-            "enabled": m.default_enabled,
-            "level": level(m.severity),
+    Rule {
+        id: m.code,
+        name: m.name,
+        short_description: Text { text: m.summary },
+        full_description: Text { text: m.summary },
+        help: Help {
+            text: entry.doc,
+            markdown: entry.doc,
         },
-        "properties": {
-            "tags": [m.category.as_str()],
-            "precision": "high",
+        help_uri: m.doc_url(),
+        default_configuration: Configuration {
+            enabled: m.default_enabled,
+            level: level(m.severity),
         },
-    })
+        properties: RuleProperties {
+            tags: [m.category.as_str()],
+            precision: "high",
+        },
+    }
 }
 
-fn result(
+fn result<'a>(
     report: &Report,
-    artifact: &Value,
-    d: &Diagnostic,
+    artifact: &'a ArtifactLocation,
+    d: &'a Diagnostic,
     line_text: &str,
     occurrence: usize,
-) -> Value {
-    let mut r = Map::new();
-    r.insert("ruleId".into(), d.rule.code.into());
-    if let Some(i) = REGISTRY.iter().position(|e| e.meta.code == d.rule.code) {
-        r.insert("ruleIndex".into(), i.into());
-    }
-    r.insert("level".into(), level(d.severity).into());
-    r.insert("message".into(), json!({ "text": d.message }));
-    r.insert(
-        "locations".into(),
-        json!([{
-            "physicalLocation": {
-                "artifactLocation": artifact,
-                "region": region(location(report, d.span)),
-            }
-        }]),
-    );
-    if !d.related.is_empty() {
-        let related: Vec<Value> = d
-            .related
-            .iter()
-            .enumerate()
-            .map(|(i, rel)| {
-                json!({
-                    "id": i,
-                    "message": { "text": rel.message },
-                    "physicalLocation": {
-                        "artifactLocation": artifact,
-                        "region": region(location(report, rel.span)),
-                    },
-                })
-            })
-            .collect();
-        r.insert("relatedLocations".into(), related.into());
-    }
+) -> SarifResult<'a> {
+    let related_locations = d
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| SarifLocation {
+            id: Some(i),
+            physical_location: PhysicalLocation {
+                artifact_location: artifact,
+                region: region(location(report, rel.span)),
+            },
+            message: Some(Text { text: &rel.message }),
+        })
+        .collect();
     let hash = fnv1a_64(&[d.rule.code.as_bytes(), line_text.as_bytes()]);
-    r.insert(
-        "partialFingerprints".into(),
-        json!({ "primaryLocationLineHash": format!("{hash:016x}:{}", occurrence + 1) }),
-    );
     // Only fixes wholly inside the Dockerfile: a fix that also creates or
     // appends to another file would be incomplete here.
-    if let Some(fix) = d
+    let fixes = d
         .fix
         .as_ref()
         .filter(|f| !f.edits.is_empty() && f.files.is_empty())
-    {
-        let replacements: Vec<Value> = fix
-            .edits
-            .iter()
-            .map(|e| {
-                json!({
-                    "deletedRegion": region(location(report, e.span)),
-                    "insertedContent": { "text": e.text },
-                })
-            })
-            .collect();
-        r.insert(
-            "fixes".into(),
-            json!([{
-                "description": { "text": fix.title },
-                "artifactChanges": [{
-                    "artifactLocation": artifact,
-                    "replacements": replacements,
-                }],
-                "properties": { "applicability": fix.applicability.as_str() },
-            }]),
-        );
+        .map(|fix| SarifFix {
+            description: Text { text: &fix.title },
+            artifact_changes: [ArtifactChange {
+                artifact_location: artifact,
+                replacements: fix
+                    .edits
+                    .iter()
+                    .map(|e| Replacement {
+                        deleted_region: region(location(report, e.span)),
+                        inserted_content: Text { text: &e.text },
+                    })
+                    .collect(),
+            }],
+            properties: FixProperties {
+                applicability: fix.applicability.as_str(),
+            },
+        })
+        .into_iter()
+        .collect();
+    SarifResult {
+        rule_id: d.rule.code,
+        rule_index: REGISTRY.iter().position(|e| e.meta.code == d.rule.code),
+        level: level(d.severity),
+        message: Text { text: &d.message },
+        locations: [SarifLocation {
+            id: None,
+            physical_location: PhysicalLocation {
+                artifact_location: artifact,
+                region: region(location(report, d.span)),
+            },
+            message: None,
+        }],
+        related_locations,
+        partial_fingerprints: Fingerprints {
+            primary_location_line_hash: format!("{hash:016x}:{}", occurrence + 1),
+        },
+        fixes,
     }
-    Value::Object(r)
 }
 
 pub fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
+    let files: Vec<(&Report, ArtifactLocation)> = results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Report(report) => Some((report.as_ref(), artifact_location(&r.path))),
+            Outcome::Error(_) => None,
+        })
+        .collect();
     let mut sarif_results = Vec::new();
-    for r in results {
-        let Outcome::Report(report) = &r.outcome else {
-            continue;
-        };
-        let artifact = artifact_location(&r.path);
+    for (report, artifact) in &files {
         for (d, (text, occurrence)) in report.diagnostics.iter().zip(line_keys(report)) {
-            sarif_results.push(result(report, &artifact, d, text, occurrence));
+            sarif_results.push(result(report, artifact, d, text, occurrence));
         }
     }
     let version = env!("CARGO_PKG_VERSION");
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "dlint",
-                    "informationUri": information_uri(),
-                    "version": version,
-                    "semanticVersion": version,
-                    "rules": REGISTRY.iter().map(rule).collect::<Vec<_>>(),
-                }
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "dlint",
+                    information_uri: information_uri(),
+                    version,
+                    semantic_version: version,
+                    rules: REGISTRY.iter().map(rule).collect(),
+                },
             },
-            "columnKind": "unicodeCodePoints",
-            "results": sarif_results,
-        }]
-    });
+            column_kind: "unicodeCodePoints",
+            results: sarif_results,
+        }],
+    };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{json, Value};
+
     use super::*;
     use crate::render::json::tests::{diag, lint, push, unreadable};
     use crate::rules::find;
@@ -413,30 +569,58 @@ mod tests {
         assert!(!b[0].starts_with(h0), "{b:?}");
     }
 
+    fn al(path: &str) -> Value {
+        serde_json::to_value(artifact_location(path)).unwrap()
+    }
+
+    #[test]
+    fn key_order() {
+        let mut out = Vec::new();
+        render(&[lint("Dockerfile", "FROM ubuntu\n")], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let at = |text: &str, k: &str| {
+            text.find(&format!("\"{k}\": "))
+                .unwrap_or_else(|| panic!("{k}"))
+        };
+        assert!(at(&text, "$schema") < at(&text, "version"));
+        assert!(at(&text, "version") < at(&text, "runs"));
+        assert!(at(&text, "tool") < at(&text, "columnKind"));
+        assert!(at(&text, "columnKind") < at(&text, "results"));
+        let rule = &text[at(&text, "rules")..at(&text, "results")];
+        assert!(at(rule, "id") < at(rule, "name"));
+        assert!(at(rule, "name") < at(rule, "shortDescription"));
+        let result = &text[at(&text, "results")..];
+        assert!(at(result, "ruleId") < at(result, "level"));
+        assert!(at(result, "level") < at(result, "message"));
+        assert!(at(result, "message") < at(result, "locations"));
+        assert!(at(result, "startLine") < at(result, "startColumn"));
+        assert!(at(result, "startColumn") < at(result, "endLine"));
+    }
+
     #[test]
     fn uris() {
         assert_eq!(
-            artifact_location("Dockerfile"),
+            al("Dockerfile"),
             json!({ "uri": "Dockerfile", "uriBaseId": "%SRCROOT%" })
         );
         assert_eq!(
-            artifact_location(".\\a b\\Dockerfile#1"),
+            al(".\\a b\\Dockerfile#1"),
             json!({ "uri": "a%20b/Dockerfile%231", "uriBaseId": "%SRCROOT%" })
         );
         assert_eq!(
-            artifact_location("x:y/é"),
+            al("x:y/é"),
             json!({ "uri": "x%3Ay/%C3%A9", "uriBaseId": "%SRCROOT%" })
         );
         assert_eq!(
-            artifact_location("/src/app/Dockerfile"),
+            al("/src/app/Dockerfile"),
             json!({ "uri": "file:///src/app/Dockerfile" })
         );
         assert_eq!(
-            artifact_location("C:\\src\\Docker file"),
+            al("C:\\src\\Docker file"),
             json!({ "uri": "file:///C:/src/Docker%20file" })
         );
         assert_eq!(
-            artifact_location("\\\\server\\share\\Dockerfile"),
+            al("\\\\server\\share\\Dockerfile"),
             json!({ "uri": "file://server/share/Dockerfile" })
         );
     }
