@@ -36,7 +36,12 @@ pub fn analyze(
 ) -> Report {
     let model = Model::build(source);
     let rules = settings.active_rules(path);
-    let mut checker = Checker::new(&model, &settings.options, context, settings.target.as_deref());
+    let mut checker = Checker::new(
+        &model,
+        &settings.options,
+        context,
+        settings.target.as_deref(),
+    );
     for entry in rules {
         checker.run(entry);
     }

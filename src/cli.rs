@@ -118,6 +118,15 @@ pub struct LintArgs {
     /// Colored output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Apply safe fixes (re-linting until stable) and write the files.
+    #[arg(long)]
+    pub fix: bool,
+    /// Also apply unsafe fixes (with --fix or --diff).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print what --fix would change as a unified diff; write nothing.
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
 }
 
 /// Runs the CLI with the process arguments; returns the exit code.
@@ -211,7 +220,10 @@ fn cmd_rules(format: ListFormat, out: &mut dyn Write) -> i32 {
                     m.summary
                 );
             }
-            let _ = writeln!(out, "\nSeverity in parentheses: off unless selected. Details: dlint rule <name>");
+            let _ = writeln!(
+                out,
+                "\nSeverity in parentheses: off unless selected. Details: dlint rule <name>"
+            );
         }
     }
     EXIT_OK
@@ -262,7 +274,12 @@ fn decode(bytes: Vec<u8>) -> Result<String, String> {
     })
 }
 
-fn cmd_inspect(files: &[PathBuf], format: ListFormat, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn cmd_inspect(
+    files: &[PathBuf],
+    format: ListFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let mut code = EXIT_OK;
     let mut reports = Vec::new();
     for f in files {
@@ -297,13 +314,19 @@ fn cmd_inspect(files: &[PathBuf], format: ListFormat, out: &mut dyn Write, err: 
                         i.start_line,
                         i.end_line,
                         i.cmd,
-                        i.sub_cmd.as_ref().map(|s| format!(" {s}")).unwrap_or_default(),
+                        i.sub_cmd
+                            .as_ref()
+                            .map(|s| format!(" {s}"))
+                            .unwrap_or_default(),
                         flags,
                         i.value,
                         if i.heredocs.is_empty() {
                             String::new()
                         } else {
-                            format!(" heredocs={:?}", i.heredocs.iter().map(|h| &h.name).collect::<Vec<_>>())
+                            format!(
+                                " heredocs={:?}",
+                                i.heredocs.iter().map(|h| &h.name).collect::<Vec<_>>()
+                            )
                         }
                     );
                 }
@@ -368,7 +391,11 @@ fn discover(paths: &[PathBuf], err: &mut dyn Write, had_error: &mut bool) -> Vec
             }
             found.sort();
             if found.is_empty() {
-                let _ = writeln!(err, "dlint: {}: no Dockerfiles found in this directory", p.display());
+                let _ = writeln!(
+                    err,
+                    "dlint: {}: no Dockerfiles found in this directory",
+                    p.display()
+                );
                 *had_error = true;
             }
             out.extend(found.into_iter().map(Input::File));
@@ -515,7 +542,23 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
     };
 
     let jobs: Vec<(usize, &Input)> = inputs.iter().enumerate().collect();
-    let results: Vec<(FileResult, Option<Severity>, bool)> = jobs
+    let fixing = args.fix || args.diff;
+    let fix_opts = crate::fix::FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    let lint_one = |src: &str,
+                    path: Option<&Path>,
+                    settings: &Settings,
+                    ctx: Option<&crate::context::BuildContext>|
+     -> (crate::analysis::Report, Option<crate::fix::FixOutcome>) {
+        if fixing {
+            let o = crate::fix::fix_source(src, path, settings, ctx, fix_opts);
+            (o.report.clone(), Some(o))
+        } else {
+            (analyze(src, path, settings, ctx), None)
+        }
+    };
+    let results: Vec<JobResult> = jobs
         .par_iter()
         .map(|(_, input)| match input {
             Input::Missing(p, why) => (
@@ -525,6 +568,7 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
                 },
                 None,
                 true,
+                None,
             ),
             Input::Stdin => {
                 let dir = args
@@ -545,7 +589,8 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
                             .as_ref()
                             .filter(|c| c.is_dir())
                             .map(|c| contexts.load(c, args.stdin_filename.as_deref()));
-                        let rep = analyze(src, args.stdin_filename.as_deref(), &settings, ctx.as_ref());
+                        let (rep, fixed) =
+                            lint_one(src, args.stdin_filename.as_deref(), &settings, ctx.as_ref());
                         (
                             FileResult {
                                 path: stdin_name.clone(),
@@ -553,6 +598,7 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
                             },
                             settings.fail_level,
                             false,
+                            fixed,
                         )
                     }
                     Err(e) => (
@@ -562,12 +608,16 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
                         },
                         None,
                         true,
+                        None,
                     ),
                 }
             }
             Input::File(p) => {
                 let shown = p.to_string_lossy().into_owned();
-                let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let dir = p
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 let settings = match settings_for(dir) {
                     Ok(s) => s,
                     Err(e) => return config_error_result(&shown, &e),
@@ -575,7 +625,7 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
                 match read_source(p) {
                     Ok(src) => {
                         let ctx = load_context(Some(p), &settings, &contexts);
-                        let rep = analyze(&src, Some(p), &settings, ctx.as_ref());
+                        let (rep, fixed) = lint_one(&src, Some(p), &settings, ctx.as_ref());
                         (
                             FileResult {
                                 path: shown,
@@ -583,6 +633,7 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
                             },
                             settings.fail_level,
                             false,
+                            fixed,
                         )
                     }
                     Err(e) => (
@@ -592,6 +643,7 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
                         },
                         None,
                         true,
+                        None,
                     ),
                 }
             }
@@ -601,7 +653,77 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
     let mut exit = EXIT_OK;
     let mut file_results = Vec::with_capacity(results.len());
     let mut reported_config_errors = std::collections::BTreeSet::new();
-    for (r, level, is_error) in results {
+    let mut fix_summary: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    let mut any_diff = false;
+    let mut results = results;
+    for (r, _, is_error, fixed) in results.iter_mut() {
+        let Some(o) = fixed.take() else { continue };
+        let is_stdin = r.path == stdin_name && inputs.iter().any(|i| matches!(i, Input::Stdin));
+        for d in &o.dropped {
+            let _ = writeln!(
+                err,
+                "dlint: {}: fix not applied ({}: {}): {}",
+                r.path, d.rule, d.title, d.reason
+            );
+        }
+        if args.diff {
+            if o.original != o.fixed {
+                any_diff = true;
+                let _ = write!(
+                    out,
+                    "{}",
+                    crate::fix::unified_diff(
+                        &o.original,
+                        &o.fixed,
+                        &format!("a/{}", r.path),
+                        &format!("b/{}", r.path)
+                    )
+                );
+            }
+            for fc in &o.files {
+                any_diff = true;
+                let _ = write!(out, "{}", file_change_diff(fc));
+            }
+            continue;
+        }
+        // --fix
+        if is_stdin {
+            let _ = write!(out, "{}", o.fixed);
+        } else if o.original != o.fixed {
+            if let Err(e) = crate::fix::write_atomic(Path::new(&r.path), &o.fixed) {
+                let _ = writeln!(
+                    err,
+                    "dlint: {}: cannot write the fixed file ({e}); left unchanged",
+                    r.path
+                );
+                *is_error = true;
+                continue;
+            }
+        }
+        for fc in &o.files {
+            if is_stdin {
+                continue;
+            }
+            if let Err(e) = crate::fix::apply_file_change(fc) {
+                let path = match fc {
+                    crate::diagnostic::FileChange::Create { path, .. }
+                    | crate::diagnostic::FileChange::Append { path, .. } => path,
+                };
+                let _ = writeln!(
+                    err,
+                    "dlint: {}: cannot write ({e}); left unchanged",
+                    path.display()
+                );
+                *is_error = true;
+            }
+        }
+        if !*is_error {
+            for (rule, n) in &o.applied {
+                *fix_summary.entry(rule).or_default() += n;
+            }
+        }
+    }
+    for (r, level, is_error, _) in results {
         if is_error {
             had_error = true;
             if let Outcome::Error(e) = &r.outcome {
@@ -634,10 +756,44 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
         statistics: args.statistics,
         quiet: args.quiet,
     };
-    if let Err(e) = render::render(format, &file_results, &opts, out) {
+    if args.diff {
+        if had_error {
+            return EXIT_ERROR;
+        }
+        return if any_diff { EXIT_FINDINGS } else { EXIT_OK };
+    }
+    let stdin_fixed = args.fix && inputs.iter().any(|i| matches!(i, Input::Stdin));
+    // With --fix on stdin the fixed text goes to stdout; findings to stderr.
+    let rendered = if stdin_fixed {
+        render::render(format, &file_results, &opts, err)
+    } else {
+        render::render(format, &file_results, &opts, out)
+    };
+    if let Err(e) = rendered {
         if e.kind() != io::ErrorKind::BrokenPipe {
             let _ = writeln!(err, "dlint: cannot write output: {e}");
             return EXIT_ERROR;
+        }
+    }
+    if args.fix && !args.quiet {
+        let total: usize = fix_summary.values().sum();
+        let detail: Vec<String> = fix_summary
+            .iter()
+            .map(|(r, n)| format!("{r}: {n}"))
+            .collect();
+        let line = if total == 0 {
+            "No fixes applied.".to_string()
+        } else {
+            format!(
+                "Applied {total} fix{} ({}).",
+                if total == 1 { "" } else { "es" },
+                detail.join(", ")
+            )
+        };
+        if stdin_fixed || format != Format::Text {
+            let _ = writeln!(err, "{line}");
+        } else {
+            let _ = writeln!(out, "{line}");
         }
     }
     if had_error {
@@ -647,7 +803,14 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
     }
 }
 
-fn config_error_result(path: &str, e: &ConfigError) -> (FileResult, Option<Severity>, bool) {
+type JobResult = (
+    FileResult,
+    Option<Severity>,
+    bool,
+    Option<crate::fix::FixOutcome>,
+);
+
+fn config_error_result(path: &str, e: &ConfigError) -> JobResult {
     (
         FileResult {
             path: path.to_string(),
@@ -655,5 +818,24 @@ fn config_error_result(path: &str, e: &ConfigError) -> (FileResult, Option<Sever
         },
         None,
         true,
+        None,
     )
+}
+
+fn file_change_diff(fc: &crate::diagnostic::FileChange) -> String {
+    match fc {
+        crate::diagnostic::FileChange::Create { path, content } => {
+            crate::fix::unified_diff("", content, "/dev/null", &format!("b/{}", path.display()))
+        }
+        crate::diagnostic::FileChange::Append { path, content } => {
+            let old = std::fs::read_to_string(path).unwrap_or_default();
+            let new = format!("{old}{content}");
+            crate::fix::unified_diff(
+                &old,
+                &new,
+                &format!("a/{}", path.display()),
+                &format!("b/{}", path.display()),
+            )
+        }
+    }
 }

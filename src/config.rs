@@ -379,7 +379,11 @@ impl ConfigCache {
                 .clone()
         }?;
         let mut l = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
-        Some(l.entry(found.clone()).or_insert_with(|| load(&found)).clone())
+        Some(
+            l.entry(found.clone())
+                .or_insert_with(|| load(&found))
+                .clone(),
+        )
     }
 }
 

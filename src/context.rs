@@ -236,7 +236,11 @@ impl BuildContext {
                 ignore = Some(IgnoreFile::parse(p, &text));
             }
         }
-        let root_ignore = dir.join(".dockerignore");
+        let root_ignore = if dir == Path::new(".") {
+            PathBuf::from(".dockerignore")
+        } else {
+            dir.join(".dockerignore")
+        };
         if ignore.is_none() {
             if let Ok(text) = std::fs::read_to_string(&root_ignore) {
                 ignore = Some(IgnoreFile::parse(root_ignore.clone(), &text));
@@ -265,44 +269,43 @@ impl BuildContext {
     }
 }
 
-
 /// The context's entries, two levels deep, sorted.
 fn list_entries(dir: &Path) -> Vec<String> {
     let mut entries = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
-            let mut names: Vec<(String, bool)> = rd
-                .filter_map(|e| e.ok())
-                .map(|e| {
-                    let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-                    (e.file_name().to_string_lossy().into_owned(), is_dir)
-                })
-                .collect();
-            names.sort();
-            for (name, is_dir) in names {
-                if is_dir {
-                    entries.push(format!("{name}/"));
-                    if SKIP_DEEP.contains(&name.as_str()) {
-                        continue;
-                    }
-                    if let Ok(rd2) = std::fs::read_dir(dir.join(&name)) {
-                        let mut sub: Vec<(String, bool)> = rd2
-                            .filter_map(|e| e.ok())
-                            .take(2000)
-                            .map(|e| {
-                                let d = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-                                (e.file_name().to_string_lossy().into_owned(), d)
-                            })
-                            .collect();
-                        sub.sort();
-                        for (s, d) in sub {
-                            entries.push(format!("{name}/{s}{}", if d { "/" } else { "" }));
-                        }
-                    }
-                } else {
-                    entries.push(name);
+        let mut names: Vec<(String, bool)> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                (e.file_name().to_string_lossy().into_owned(), is_dir)
+            })
+            .collect();
+        names.sort();
+        for (name, is_dir) in names {
+            if is_dir {
+                entries.push(format!("{name}/"));
+                if SKIP_DEEP.contains(&name.as_str()) {
+                    continue;
                 }
+                if let Ok(rd2) = std::fs::read_dir(dir.join(&name)) {
+                    let mut sub: Vec<(String, bool)> = rd2
+                        .filter_map(|e| e.ok())
+                        .take(2000)
+                        .map(|e| {
+                            let d = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                            (e.file_name().to_string_lossy().into_owned(), d)
+                        })
+                        .collect();
+                    sub.sort();
+                    for (s, d) in sub {
+                        entries.push(format!("{name}/{s}{}", if d { "/" } else { "" }));
+                    }
+                }
+            } else {
+                entries.push(name);
             }
         }
+    }
     entries
 }
 

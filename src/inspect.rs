@@ -73,10 +73,7 @@ fn instruction(i: &RawInstruction, recovered: bool) -> InspectInstruction {
         flags: i.flags.iter().map(|f| f.value.clone()).collect(),
         value: i.args.iter().map(|a| a.value.clone()).collect(),
         heredocs: i.heredocs.iter().map(heredoc).collect(),
-        sub: i
-            .sub
-            .as_ref()
-            .map(|s| Box::new(instruction(s, recovered))),
+        sub: i.sub.as_ref().map(|s| Box::new(instruction(s, recovered))),
         recovered,
     }
 }

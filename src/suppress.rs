@@ -231,7 +231,11 @@ mod tests {
         assert_eq!(s.unknown.len(), 1);
         assert_eq!(s.unknown[0].name, "bogus");
         assert_eq!(m.text(s.unknown[0].span), "bogus");
-        let latest = &s.items.iter().filter(|i| i.scope == Scope::Instruction(1)).count();
+        let latest = &s
+            .items
+            .iter()
+            .filter(|i| i.scope == Scope::Instruction(1))
+            .count();
         assert_eq!(*latest, 1);
         let reason = s.items.iter().find_map(|i| i.reason.clone());
         assert_eq!(reason.as_deref(), Some("pinned upstream"));

@@ -127,7 +127,10 @@ mod tests {
         let r = ImageRef::parse("ubuntu").unwrap();
         assert_eq!(r.full_path(), "library/ubuntu");
         assert_eq!(r.tag, None);
-        assert_eq!(ImageRef::parse("node:20-alpine").unwrap().tag.as_deref(), Some("20-alpine"));
+        assert_eq!(
+            ImageRef::parse("node:20-alpine").unwrap().tag.as_deref(),
+            Some("20-alpine")
+        );
         assert!(ImageRef::parse("").is_none());
         assert!(ImageRef::parse("a:").is_none());
     }

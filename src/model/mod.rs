@@ -7,8 +7,8 @@ pub mod image;
 
 use std::collections::HashMap;
 
-pub use crate::syntax::buildkit::{Comment, Directive, Heredoc, ParseError, Word};
 use crate::syntax::buildkit::RawInstruction;
+pub use crate::syntax::buildkit::{Comment, Directive, Heredoc, ParseError, Word};
 pub use crate::syntax::shell::Joiner;
 use crate::syntax::{shell, LineIndex, Span, SyntaxDocument};
 pub use image::ImageRef;
@@ -300,7 +300,9 @@ pub struct Instruction {
 
 impl Instruction {
     pub fn flag(&self, name: &str) -> Option<&Flag> {
-        self.flags.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.flags
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
     /// The arguments text after keyword and flags, as one logical line.
     pub fn args_text(&self) -> &str {
@@ -311,7 +313,10 @@ impl Instruction {
         match (self.args.first(), self.args.last()) {
             (Some(a), Some(b)) if !self.json => a.span.cover(b.span),
             _ => {
-                let start = self.raw.map.to_source(self.raw.args_offset.min(self.raw.line.len()));
+                let start = self
+                    .raw
+                    .map
+                    .to_source(self.raw.args_offset.min(self.raw.line.len()));
                 Span::new(start.min(self.span.end), self.span.end)
             }
         }
@@ -333,7 +338,10 @@ pub enum Base {
     Stage(usize),
     Image(ImageRef),
     /// The image name depends on build arguments without defaults.
-    Unresolved { text: String, vars: Vec<String> },
+    Unresolved {
+        text: String,
+        vars: Vec<String>,
+    },
     /// Not a valid reference after expansion.
     Invalid(String),
 }
@@ -431,7 +439,7 @@ impl Model {
         };
         for (index, raw) in parsed.instructions.into_iter().enumerate() {
             let rec = recovered.get(index).copied().unwrap_or(false);
-            let inst = build_instruction(index, raw, rec, src, escape);
+            let inst = build_instruction(index, raw, rec, src);
             m.instructions.push(inst);
         }
         m.build_stages();
@@ -440,7 +448,7 @@ impl Model {
 
     fn build_stages(&mut self) {
         let escape = self.escape;
-        let mut stage_of: Vec<Option<usize>> = vec![None; self.instructions.len()];
+        let mut stage_of: Vec<Option<usize>> = Vec::with_capacity(self.instructions.len());
         let mut current: Option<usize> = None;
         for idx in 0..self.instructions.len() {
             let kind = self.instructions[idx].kind;
@@ -509,10 +517,10 @@ impl Model {
                     env: Vec::new(),
                 });
                 current = Some(si);
-                stage_of[idx] = current;
+                stage_of.push(current);
                 continue;
             }
-            stage_of[idx] = current;
+            stage_of.push(current);
             match current {
                 None => {
                     if kind == Kind::Arg {
@@ -560,8 +568,8 @@ impl Model {
                 }
             }
         }
-        for (idx, s) in stage_of.into_iter().enumerate() {
-            self.instructions[idx].stage = s;
+        for (inst, s) in self.instructions.iter_mut().zip(stage_of) {
+            inst.stage = s;
         }
         // COPY --from and RUN --mount=from= edges.
         for idx in 0..self.instructions.len() {
@@ -756,13 +764,7 @@ fn parse_mount(value: &str, span: Span) -> Mount {
     Mount { options, span }
 }
 
-fn build_instruction(
-    index: usize,
-    raw: RawInstruction,
-    recovered: bool,
-    src: &str,
-    escape: char,
-) -> Instruction {
+fn build_instruction(index: usize, raw: RawInstruction, recovered: bool, src: &str) -> Instruction {
     let kind = Kind::from_keyword(&raw.keyword.value);
     let flags = parse_flags(&raw);
     let mut inst = Instruction {
@@ -788,7 +790,7 @@ fn build_instruction(
         Kind::Copy | Kind::Add => inst.copy = Some(build_copy(&inst)),
         Kind::Onbuild => {
             if let Some(sub) = inst.raw.sub.clone() {
-                let t = build_instruction(index, *sub, recovered, src, escape);
+                let t = build_instruction(index, *sub, recovered, src);
                 inst.trigger = Some(Box::new(t));
             }
         }
@@ -872,7 +874,11 @@ fn build_run(inst: &Instruction, src: &str) -> RunInfo {
         .iter()
         .map(|c| ShellCommand {
             argv: c.words.iter().map(|w| convert_word(w, &conv)).collect(),
-            assignments: c.assignments.iter().map(|w| convert_word(w, &conv)).collect(),
+            assignments: c
+                .assignments
+                .iter()
+                .map(|w| convert_word(w, &conv))
+                .collect(),
             span: conv(c.span),
             joined_by: c.joined_by,
             nested: c.nested,
@@ -886,10 +892,15 @@ fn build_run(inst: &Instruction, src: &str) -> RunInfo {
     let runs_heredocs_as_shell = !inst.heredocs.is_empty()
         && match &first_program {
             None => true,
-            Some(p) => SHELLS.contains(&p.as_str()) && inline_cmds[0].args().iter().all(|a| a.text().starts_with('-')),
+            Some(p) => {
+                SHELLS.contains(&p.as_str())
+                    && inline_cmds[0]
+                        .args()
+                        .iter()
+                        .all(|a| a.text().starts_with('-'))
+            }
         };
-    let only_markers = inline_cmds.is_empty()
-        || inline_cmds.iter().all(|c| c.argv.is_empty());
+    let only_markers = inline_cmds.is_empty() || inline_cmds.iter().all(|c| c.argv.is_empty());
     if !only_markers || inst.heredocs.is_empty() {
         scripts.push(Script {
             origin: ScriptOrigin::Inline,
@@ -901,11 +912,17 @@ fn build_run(inst: &Instruction, src: &str) -> RunInfo {
         for (hi, h) in inst.heredocs.iter().enumerate() {
             let body = &h.content;
             let first_line = body.lines().next().unwrap_or("");
-            if first_line.starts_with("#!") && !SHELLS.iter().any(|s| first_line.ends_with(&format!("/{s}")) || first_line.ends_with(&format!(" {s}"))) {
+            if first_line.starts_with("#!")
+                && !SHELLS.iter().any(|s| {
+                    first_line.ends_with(&format!("/{s}")) || first_line.ends_with(&format!(" {s}"))
+                })
+            {
                 continue;
             }
             let start = h.content_span.start;
-            let text = src.get(h.content_span.start..h.content_span.end).unwrap_or("");
+            let text = src
+                .get(h.content_span.start..h.content_span.end)
+                .unwrap_or("");
             let p = shell::parse(text);
             let f = |s: Span| Span::new(start + s.start, start + s.end);
             scripts.push(Script {

@@ -62,8 +62,14 @@ pub struct Location {
 /// Where a span is, in 1-based lines and character columns.
 pub fn location(report: &Report, span: Span) -> Location {
     let src = report.source();
-    let s = report.model.lines.position(src, span.start, ColumnUnit::Chars);
-    let e = report.model.lines.position(src, span.end, ColumnUnit::Chars);
+    let s = report
+        .model
+        .lines
+        .position(src, span.start, ColumnUnit::Chars);
+    let e = report
+        .model
+        .lines
+        .position(src, span.end, ColumnUnit::Chars);
     Location {
         line: s.line + 1,
         column: s.col + 1,
@@ -73,7 +79,9 @@ pub fn location(report: &Report, span: Span) -> Location {
 }
 
 /// Findings of all files, in input order, with their report.
-pub fn findings(results: &[FileResult]) -> impl Iterator<Item = (&FileResult, &Report, &Diagnostic)> {
+pub fn findings(
+    results: &[FileResult],
+) -> impl Iterator<Item = (&FileResult, &Report, &Diagnostic)> {
     results.iter().flat_map(|r| match &r.outcome {
         Outcome::Report(rep) => rep
             .diagnostics

@@ -63,7 +63,9 @@ pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write)
     let mut fixable = 0;
     let mut files_with = 0;
     for r in results {
-        let Outcome::Report(rep) = &r.outcome else { continue };
+        let Outcome::Report(rep) = &r.outcome else {
+            continue;
+        };
         if rep.diagnostics.is_empty() {
             continue;
         }
@@ -72,7 +74,10 @@ pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write)
         for d in &rep.diagnostics {
             *counts.entry(d.severity).or_default() += 1;
             *per_rule.entry((d.rule.code, d.rule.name)).or_default() += 1;
-            if d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe) {
+            if d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Safe)
+            {
                 fixable += 1;
             }
             let cs = to_cs(d, rep.source());

@@ -477,7 +477,10 @@ pub fn parse(src: &str) -> Parsed {
             }
         }
         inst.end_line = last_line;
-        inst.span = Span::new(inst.keyword.span.start, end_offset.max(inst.keyword.span.start));
+        inst.span = Span::new(
+            inst.keyword.span.start,
+            end_offset.max(inst.keyword.span.start),
+        );
         if let Some(sub) = inst.sub.as_mut() {
             sub.start_line = inst.start_line;
             sub.end_line = inst.end_line;
@@ -699,7 +702,8 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
                     // Map each byte run that stays contiguous in the source.
                     let src = map.to_source(base + pos);
                     let mut len = 1;
-                    while pos + len < sub_line.len() && map.to_source(base + pos + len) == src + len {
+                    while pos + len < sub_line.len() && map.to_source(base + pos + len) == src + len
+                    {
                         len += 1;
                     }
                     sub_map.push(src, len);
@@ -846,11 +850,7 @@ fn parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
     let mut k = 0;
     loop {
         let at_end = k >= chars.len();
-        let (pos, ch) = if at_end {
-            (rest.len(), '\0')
-        } else {
-            chars[k]
-        };
+        let (pos, ch) = if at_end { (rest.len(), '\0') } else { chars[k] };
         if phase == Phase::Spaces {
             if at_end {
                 break;
@@ -1248,13 +1248,19 @@ mod tests {
         let p = parse(src);
         let i = &p.instructions[0];
         assert_eq!(i.flags[0].value, "--from=build");
-        assert_eq!(&src[i.flags[1].span.start..i.flags[1].span.end], "--chown=a:b");
+        assert_eq!(
+            &src[i.flags[1].span.start..i.flags[1].span.end],
+            "--chown=a:b"
+        );
         assert_eq!(&src[i.args[0].span.start..i.args[0].span.end], "src/");
     }
 
     #[test]
     fn env_forms() {
-        assert_eq!(args("ENV a=b c=\"d e\"\n")[0], vec!["a", "b", "c", "\"d e\""]);
+        assert_eq!(
+            args("ENV a=b c=\"d e\"\n")[0],
+            vec!["a", "b", "c", "\"d e\""]
+        );
         assert_eq!(args("ENV x y z\n")[0], vec!["x", "y z"]);
     }
 

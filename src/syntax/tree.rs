@@ -40,8 +40,7 @@ pub fn parse(src: &str) -> TreeSummary {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
             let mut p = tree_sitter::Parser::new();
-            if p
-                .set_language(&tree_sitter_containerfile::LANGUAGE.into())
+            if p.set_language(&tree_sitter_containerfile::LANGUAGE.into())
                 .is_err()
             {
                 return TreeSummary::default();

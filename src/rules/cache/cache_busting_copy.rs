@@ -9,9 +9,10 @@ pub const META: RuleMeta = RuleMeta {
     name: "cache-busting-copy",
     category: Category::Cache,
     severity: Severity::Warning,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     aliases: &[],
-    summary: "A broad COPY comes before a dependency install, so every source change re-runs the install",
+    summary:
+        "A broad COPY comes before a dependency install, so every source change re-runs the install",
     default_enabled: true,
 };
 
@@ -50,7 +51,13 @@ impl Ecosystem {
             Ecosystem::Go => &["go.mod", "go.sum"],
             Ecosystem::Cargo => &["Cargo.toml", "Cargo.lock"],
             Ecosystem::Maven => &["pom.xml"],
-            Ecosystem::Gradle => &["build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties"],
+            Ecosystem::Gradle => &[
+                "build.gradle",
+                "build.gradle.kts",
+                "settings.gradle",
+                "settings.gradle.kts",
+                "gradle.properties",
+            ],
             Ecosystem::Dotnet => &["*.csproj", "*.sln"],
         }
     }
@@ -73,11 +80,17 @@ pub fn dependency_install(c: &ShellCommand) -> Option<(Ecosystem, Option<String>
     let prog = c.program()?;
     let args: Vec<&str> = c.args().iter().map(|w| w.text()).collect();
     let sub = args.iter().copied().find(|a| !a.starts_with('-'));
-    let positional: Vec<&str> = args.iter().copied().filter(|a| !a.starts_with('-')).collect();
+    let positional: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     match prog {
         "npm" => match sub {
             Some("ci") | Some("clean-install") => Some((Ecosystem::Npm, None)),
-            Some("install") | Some("i") | Some("add") if positional.len() == 1 && !has_global(&args) => {
+            Some("install") | Some("i") | Some("add")
+                if positional.len() == 1 && !has_global(&args) =>
+            {
                 Some((Ecosystem::Npm, None))
             }
             _ => None,
@@ -103,11 +116,15 @@ pub fn dependency_install(c: &ShellCommand) -> Option<(Ecosystem, Option<String>
         }
         "uv" => match (sub, positional.get(1)) {
             (Some("sync"), _) => Some((Ecosystem::Uv, None)),
-            (Some("pip"), Some(&"install")) => pip_requirements(&args[1..]).map(|f| (Ecosystem::Pip, Some(f))),
+            (Some("pip"), Some(&"install")) => {
+                pip_requirements(&args[1..]).map(|f| (Ecosystem::Pip, Some(f)))
+            }
             _ => None,
         },
         "pipenv" => match sub {
-            Some("install") | Some("sync") if positional.len() == 1 => Some((Ecosystem::Pipenv, None)),
+            Some("install") | Some("sync") if positional.len() == 1 => {
+                Some((Ecosystem::Pipenv, None))
+            }
             _ => None,
         },
         "poetry" => match sub {
@@ -132,8 +149,14 @@ pub fn dependency_install(c: &ShellCommand) -> Option<(Ecosystem, Option<String>
         },
         "mvn" | "mvnw" => {
             if positional.iter().any(|a| {
-                matches!(*a, "dependency:go-offline" | "dependency:resolve" | "package" | "install" | "verify")
-                    || a.ends_with(":go-offline")
+                matches!(
+                    *a,
+                    "dependency:go-offline"
+                        | "dependency:resolve"
+                        | "package"
+                        | "install"
+                        | "verify"
+                ) || a.ends_with(":go-offline")
             }) {
                 Some((Ecosystem::Maven, None))
             } else {
@@ -141,7 +164,12 @@ pub fn dependency_install(c: &ShellCommand) -> Option<(Ecosystem, Option<String>
             }
         }
         "gradle" | "gradlew" => {
-            if positional.iter().any(|a| matches!(*a, "dependencies" | "build" | "assemble" | "bootJar" | "shadowJar" | "installDist")) {
+            if positional.iter().any(|a| {
+                matches!(
+                    *a,
+                    "dependencies" | "build" | "assemble" | "bootJar" | "shadowJar" | "installDist"
+                )
+            }) {
                 Some((Ecosystem::Gradle, None))
             } else {
                 None
@@ -156,7 +184,8 @@ pub fn dependency_install(c: &ShellCommand) -> Option<(Ecosystem, Option<String>
 }
 
 fn has_global(args: &[&str]) -> bool {
-    args.iter().any(|a| matches!(*a, "-g" | "--global" | "--location=global"))
+    args.iter()
+        .any(|a| matches!(*a, "-g" | "--global" | "--location=global"))
 }
 
 fn pip_requirements(args: &[&str]) -> Option<String> {
@@ -179,10 +208,15 @@ fn pip_requirements(args: &[&str]) -> Option<String> {
 }
 
 /// Whether a COPY/ADD source copies the whole context or a directory.
-pub fn is_broad_source(m: &Model, stage: usize, src: &str, ctx: Option<&crate::context::BuildContext>) -> bool {
+pub fn is_broad_source(
+    m: &Model,
+    stage: usize,
+    src: &str,
+    ctx: Option<&crate::context::BuildContext>,
+) -> bool {
     let v = m.expand_in_stage(stage, src);
     let v = v.as_str();
-    if matches!(v, "." | "./" | "*" | "./*" | "/" | "./." ) {
+    if matches!(v, "." | "./" | "*" | "./*" | "/" | "./.") {
         return true;
     }
     if v.ends_with('/') || v.ends_with("/.") || v.ends_with("/*") {
@@ -207,17 +241,28 @@ pub fn broad_copies<'m>(
         .filter(|i| matches!(i.kind, Kind::Copy | Kind::Add))
         .filter(|i| {
             i.copy.as_ref().is_some_and(|c| {
-                c.from_context() && c.sources.iter().any(|s| is_broad_source(m, stage, &s.value, ctx))
+                c.from_context()
+                    && c.sources
+                        .iter()
+                        .any(|s| is_broad_source(m, stage, &s.value, ctx))
             })
         })
         .collect()
 }
 
-fn manifest_names(e: Ecosystem, file: Option<&str>, ctx: Option<&crate::context::BuildContext>) -> Vec<String> {
+fn manifest_names(
+    e: Ecosystem,
+    file: Option<&str>,
+    ctx: Option<&crate::context::BuildContext>,
+) -> Vec<String> {
     if let Some(f) = file {
         // `-r /src/requirements.txt` names the file inside the image; name
         // the file itself.
-        let f = if f.starts_with('/') { crate::model::basename(f) } else { f };
+        let f = if f.starts_with('/') {
+            crate::model::basename(f)
+        } else {
+            f
+        };
         return vec![f.trim_start_matches("./").to_string()];
     }
     if let Some(ctx) = ctx {
@@ -250,7 +295,9 @@ pub fn check(cx: &mut Checker) {
     let ctx = cx.context;
     for st in &m.stages {
         let broad = broad_copies(m, st.index, ctx);
-        let Some(first_broad) = broad.first() else { continue };
+        let Some(first_broad) = broad.first() else {
+            continue;
+        };
         // Ecosystems installed before the broad COPY.
         let mut installed_before = Vec::new();
         let mut reported = Vec::new();
@@ -260,7 +307,9 @@ pub fn check(cx: &mut Checker) {
             }
             let Some(run) = &inst.run else { continue };
             for c in run.commands() {
-                let Some((eco, file)) = dependency_install(c) else { continue };
+                let Some((eco, file)) = dependency_install(c) else {
+                    continue;
+                };
                 if inst.index < first_broad.index {
                     installed_before.push(eco);
                     continue;
@@ -283,13 +332,116 @@ pub fn check(cx: &mut Checker) {
                     manifests.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
                 );
                 let span = copy.span;
-                cx.report(span, msg).related.push(crate::diagnostic::Related {
+                let fix = reorder_fix(m, st.index, copy, inst, eco, ctx);
+                let d = cx.report(span, msg);
+                d.related.push(crate::diagnostic::Related {
                     span: c.span,
                     message: "this install re-runs on every source change".into(),
                 });
+                d.fix = fix;
             }
         }
     }
+}
+
+/// Moves the install before the broad COPY, with a COPY of the manifests in
+/// front of it. Only when the broad COPY copies the whole context (`.`), the
+/// install RUN holds nothing but dependency installs, nothing between the two
+/// changes the environment, and the manifests exist in the context. Unsafe:
+/// the install may read other files (a postinstall script, a local path
+/// dependency).
+fn reorder_fix(
+    m: &Model,
+    stage: usize,
+    copy: &Instruction,
+    install_run: &Instruction,
+    eco: Ecosystem,
+    ctx: Option<&crate::context::BuildContext>,
+) -> Option<crate::diagnostic::Fix> {
+    use crate::diagnostic::Fix;
+    let ctx = ctx?;
+    let c = copy.copy.as_ref()?;
+    let whole = c.sources.len() == 1
+        && matches!(
+            m.expand_in_stage(stage, &c.sources[0].value).as_str(),
+            "." | "./"
+        );
+    if !whole || copy.json || install_run.json {
+        return None;
+    }
+    let run = install_run.run.as_ref()?;
+    if run
+        .commands()
+        .any(|cmd| cmd.nested || dependency_install(cmd).is_none())
+        || !run.mounts.is_empty() && run.mounts.iter().any(|mt| mt.kind() == "bind")
+        || !install_run.heredocs.is_empty()
+    {
+        return None;
+    }
+    // Nothing between the COPY and the install may change what the install sees.
+    let between_ok = m
+        .stage_instructions(stage)
+        .filter(|i| i.index > copy.index && i.index < install_run.index)
+        .all(|i| {
+            matches!(
+                i.kind,
+                Kind::Run | Kind::Copy | Kind::Add | Kind::Expose | Kind::Label
+            )
+        });
+    if !between_ok {
+        return None;
+    }
+    let manifests: Vec<String> = manifest_names(eco, None, Some(ctx))
+        .into_iter()
+        .filter(|f| ctx.has(f))
+        .collect();
+    if manifests.is_empty() {
+        return None;
+    }
+    let dest = c.dest.as_ref()?.value.clone();
+    let dest = if dest.ends_with('/') {
+        dest
+    } else {
+        format!("{dest}/")
+    };
+    let flags: Vec<&str> = copy.flags.iter().map(|f| m.text(f.span)).collect();
+    let kw = m.text(copy.keyword.span);
+    let copy_kw = if kw.chars().all(|ch| ch.is_ascii_lowercase()) {
+        "copy"
+    } else {
+        "COPY"
+    };
+    let indent = crate::fix::indentation(m, copy);
+    let mut line = format!("{indent}{copy_kw} ");
+    for f in &flags {
+        line.push_str(f);
+        line.push(' ');
+    }
+    line.push_str(&manifests.join(" "));
+    line.push(' ');
+    line.push_str(&dest);
+    line.push('\n');
+    let run_lines = {
+        let start = crate::fix::line_start(m, install_run.span.start);
+        let end = crate::fix::line_end_after_newline(m, install_run.span.end);
+        let mut t = m.source[start..end].to_string();
+        if !t.ends_with('\n') {
+            t.push('\n');
+        }
+        t
+    };
+    let edits = vec![
+        crate::fix::insert_before(m, copy, &format!("{line}{run_lines}")),
+        crate::fix::delete_instruction(m, install_run),
+    ];
+    Some(Fix::unsafe_(
+        format!(
+            "Copy {} and install before `{}`",
+            manifests.join(", "),
+            m.text(copy.span).lines().next().unwrap_or("")
+        ),
+        edits,
+    ))
 }
 
 #[cfg(test)]
@@ -313,7 +465,10 @@ mod tests {
         assert_eq!(eco("npm run build"), None);
         assert_eq!(eco("pip install -r requirements.txt"), Some(Ecosystem::Pip));
         assert_eq!(eco("pip install flask"), None);
-        assert_eq!(eco("python -m pip install -r req.txt"), Some(Ecosystem::Pip));
+        assert_eq!(
+            eco("python -m pip install -r req.txt"),
+            Some(Ecosystem::Pip)
+        );
         assert_eq!(eco("go mod download"), Some(Ecosystem::Go));
         assert_eq!(eco("go build ./..."), None);
         assert_eq!(eco("yarn"), Some(Ecosystem::Yarn));

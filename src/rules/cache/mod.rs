@@ -27,15 +27,55 @@ impl PackageManager {
     /// Options that take a separate value, per manager.
     fn value_options(self) -> &'static [&'static str] {
         match self {
-            PackageManager::Apt => &["-o", "-c", "-t", "--option", "--config-file", "--target-release"],
-            PackageManager::Apk => &["-X", "--repository", "-p", "--root", "--arch", "--cache-dir", "--keys-dir", "--repositories-file"],
-            PackageManager::Dnf => &["-c", "--config", "--installroot", "--releasever", "-x", "--exclude", "--setopt", "--enablerepo", "--disablerepo", "--repo", "--repoid", "-d", "-e"],
-            PackageManager::Zypper => &["--root", "-R", "--reposd-dir", "-D", "--cache-dir", "-C", "--raw-cache-dir", "--solv-cache-dir", "--pkg-cache-dir"],
+            PackageManager::Apt => &[
+                "-o",
+                "-c",
+                "-t",
+                "--option",
+                "--config-file",
+                "--target-release",
+            ],
+            PackageManager::Apk => &[
+                "-X",
+                "--repository",
+                "-p",
+                "--root",
+                "--arch",
+                "--cache-dir",
+                "--keys-dir",
+                "--repositories-file",
+            ],
+            PackageManager::Dnf => &[
+                "-c",
+                "--config",
+                "--installroot",
+                "--releasever",
+                "-x",
+                "--exclude",
+                "--setopt",
+                "--enablerepo",
+                "--disablerepo",
+                "--repo",
+                "--repoid",
+                "-d",
+                "-e",
+            ],
+            PackageManager::Zypper => &[
+                "--root",
+                "-R",
+                "--reposd-dir",
+                "-D",
+                "--cache-dir",
+                "-C",
+                "--raw-cache-dir",
+                "--solv-cache-dir",
+                "--pkg-cache-dir",
+            ],
         }
     }
 
     /// The subcommand (`install` in `apt-get -o X=y install`).
-    pub fn subcommand<'c>(self, cmd: &'c ShellCommand) -> Option<&'c str> {
+    pub fn subcommand(self, cmd: &ShellCommand) -> Option<&str> {
         let opts = self.value_options();
         let mut it = cmd.args().iter().map(|w| w.text());
         while let Some(a) = it.next() {
@@ -69,16 +109,36 @@ impl PackageManager {
         match self {
             PackageManager::Apt => matches!(
                 sub,
-                "install" | "upgrade" | "dist-upgrade" | "full-upgrade" | "build-dep" | "source" | "download"
+                "install"
+                    | "upgrade"
+                    | "dist-upgrade"
+                    | "full-upgrade"
+                    | "build-dep"
+                    | "source"
+                    | "download"
             ),
             PackageManager::Apk => matches!(sub, "add" | "upgrade" | "fix"),
             PackageManager::Dnf => matches!(
                 sub,
-                "install" | "update" | "upgrade" | "groupinstall" | "reinstall" | "distro-sync" | "builddep"
+                "install"
+                    | "update"
+                    | "upgrade"
+                    | "groupinstall"
+                    | "reinstall"
+                    | "distro-sync"
+                    | "builddep"
             ),
             PackageManager::Zypper => matches!(
                 sub,
-                "install" | "in" | "update" | "up" | "patch" | "dist-upgrade" | "dup" | "source-install" | "si"
+                "install"
+                    | "in"
+                    | "update"
+                    | "up"
+                    | "patch"
+                    | "dist-upgrade"
+                    | "dup"
+                    | "source-install"
+                    | "si"
             ),
         }
     }
@@ -86,10 +146,12 @@ impl PackageManager {
     /// Whether an install refreshes the index itself (`apk add --no-cache`).
     pub fn install_refreshes(self, cmd: &ShellCommand) -> bool {
         match self {
-            PackageManager::Apk => cmd
-                .args()
-                .iter()
-                .any(|a| matches!(a.text(), "--no-cache" | "--update" | "-U" | "--update-cache")),
+            PackageManager::Apk => cmd.args().iter().any(|a| {
+                matches!(
+                    a.text(),
+                    "--no-cache" | "--update" | "-U" | "--update-cache"
+                )
+            }),
             PackageManager::Dnf => cmd.args().iter().any(|a| a.text() == "--refresh"),
             PackageManager::Zypper => cmd.args().iter().any(|a| a.text() == "--refresh"),
             PackageManager::Apt => false,

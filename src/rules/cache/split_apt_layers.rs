@@ -2,16 +2,18 @@
 //! refresh) in a RUN of its own, with the install in a later RUN. The update
 //! layer is cached, so later builds install from an old index or fail.
 use super::PackageManager;
-use crate::diagnostic::Severity;
-use crate::model::{Instruction, Kind, ShellCommand};
+use crate::diagnostic::{Edit, Fix, Severity};
+use crate::fix::delete_instruction;
+use crate::model::{Instruction, Kind, Model, ShellCommand};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
+use crate::syntax::Span;
 
 pub const META: RuleMeta = RuleMeta {
     code: "D301",
     name: "split-apt-layers",
     category: Category::Cache,
     severity: Severity::Warning,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     aliases: &[],
     summary: "A package index update runs in its own RUN, apart from the install that needs it",
     default_enabled: true,
@@ -58,7 +60,14 @@ pub fn check(cx: &mut Checker) {
                 let next = runs[ri + 1..].iter().find_map(|r| {
                     let o = package_ops(r);
                     let first = o.iter().find(|(p, _, _)| *p == pm)?;
-                    Some((r, o.clone().into_iter().filter(|(p, _, _)| *p == pm).collect::<Vec<_>>(), first.1))
+                    Some((
+                        r,
+                        o.clone()
+                            .into_iter()
+                            .filter(|(p, _, _)| *p == pm)
+                            .collect::<Vec<_>>(),
+                        first.1,
+                    ))
                 });
                 let Some((later, later_ops, starts_with_update)) = next else {
                     continue;
@@ -83,11 +92,106 @@ pub fn check(cx: &mut Checker) {
                     pm.update_command(),
                 );
                 let related_span = install.2.span;
-                cx.report(update.2.span, msg).related.push(crate::diagnostic::Related {
+                let fix = merge_fix(m, run, later, update.2, install.2, pm);
+                let d = cx.report(update.2.span, msg);
+                d.related.push(crate::diagnostic::Related {
                     span: related_span,
                     message: "installs from the cached index here".into(),
                 });
+                d.fix = fix;
             }
         }
     }
+}
+
+/// Commands that may share the update RUN without stopping the merge.
+fn harmless(c: &ShellCommand) -> bool {
+    matches!(c.program(), Some("set") | Some("true") | Some(":"))
+}
+
+/// Folds the update into the install RUN: deletes the update-only RUN and
+/// writes `<update> && ` before the install (plus the apt lists cleanup).
+/// Safe when nothing but comments separates the two RUNs.
+fn merge_fix(
+    m: &Model,
+    update_run: &Instruction,
+    install_run: &Instruction,
+    update: &ShellCommand,
+    install: &ShellCommand,
+    pm: PackageManager,
+) -> Option<Fix> {
+    let urun = update_run.run.as_ref()?;
+    let irun = install_run.run.as_ref()?;
+    if urun.exec || irun.exec || update_run.trigger.is_some() {
+        return None;
+    }
+    // The update RUN must hold only the update (and `set -e`-like lines).
+    if urun
+        .commands()
+        .any(|c| c.span != update.span && !harmless(c))
+        || update.nested
+    {
+        return None;
+    }
+    if urun.commands().any(|c| c.nested) {
+        return None;
+    }
+    // The install must be a top-level command of the inline script or of a
+    // heredoc run by the shell, not inside if/(...)/$(...).
+    if install.nested {
+        return None;
+    }
+    let script = irun
+        .scripts
+        .iter()
+        .find(|s| s.commands.iter().any(|c| c.span == install.span))?;
+    let update_text = m.text(update.span).to_string();
+    if update_text.contains('\n') {
+        return None;
+    }
+    let mut edits = vec![delete_instruction(m, update_run)];
+    let sep = " && ";
+    edits.push(Edit {
+        span: Span::new(install.span.start, install.span.start),
+        text: format!("{update_text}{sep}"),
+    });
+    if pm == PackageManager::Apt {
+        let cleans = irun.commands().any(|c| {
+            c.argv
+                .iter()
+                .any(|w| w.text().contains("/var/lib/apt/lists"))
+        });
+        let cached = irun.mounts.iter().any(|mnt| {
+            mnt.kind() == "cache"
+                && mnt
+                    .get("target")
+                    .is_some_and(|t| t.contains("/var/lib/apt"))
+        });
+        if !cleans && !cached {
+            // After the last top-level command of the same script.
+            let end = script
+                .commands
+                .iter()
+                .filter(|c| !c.nested)
+                .map(|c| c.span.end)
+                .max()?;
+            edits.push(Edit {
+                span: Span::new(end, end),
+                text: " && rm -rf /var/lib/apt/lists/*".into(),
+            });
+        }
+    }
+    let between = m
+        .stage_instructions(update_run.stage?)
+        .filter(|i| i.index > update_run.index && i.index < install_run.index)
+        .count();
+    let title = format!(
+        "Move `{update_text}` into the install RUN (line {})",
+        install_run.start_line
+    );
+    Some(if between == 0 {
+        Fix::safe(title, edits)
+    } else {
+        Fix::unsafe_(title, edits)
+    })
 }

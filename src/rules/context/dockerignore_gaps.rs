@@ -44,7 +44,10 @@ pub fn check(cx: &mut Checker) {
     let prefixes: Vec<String> = dirs
         .iter()
         .map(|d| {
-            let d = d.trim_start_matches("./").trim_end_matches('*').trim_end_matches('.');
+            let d = d
+                .trim_start_matches("./")
+                .trim_end_matches('*')
+                .trim_end_matches('.');
             let d = d.trim_start_matches('/');
             if d.is_empty() || d.ends_with('/') {
                 d.to_string()
@@ -55,7 +58,11 @@ pub fn check(cx: &mut Checker) {
         .collect();
     let sent: Vec<(String, &'static str)> = unwanted_entries(ctx)
         .into_iter()
-        .filter(|(e, _)| prefixes.iter().any(|p| p.is_empty() || e.starts_with(p.as_str())))
+        .filter(|(e, _)| {
+            prefixes
+                .iter()
+                .any(|p| p.is_empty() || e.starts_with(p.as_str()))
+        })
         .filter(|(e, _)| ctx.sent(e))
         .collect();
     if sent.is_empty() {
@@ -64,8 +71,16 @@ pub fn check(cx: &mut Checker) {
     let msg = format!(
         "`{}` copies {} that `{}` does not exclude: {}",
         m.text(inst.span).lines().next().unwrap_or(""),
-        if sent.len() == 1 { "an entry" } else { "entries" },
-        ignore.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        if sent.len() == 1 {
+            "an entry"
+        } else {
+            "entries"
+        },
+        ignore
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         sent.iter()
             .map(|(e, why)| format!("`{e}` ({why})"))
             .collect::<Vec<_>>()

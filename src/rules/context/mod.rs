@@ -32,13 +32,24 @@ pub fn unwanted_entries(ctx: &BuildContext) -> Vec<(String, &'static str)> {
     let node = has("package.json");
     let rust = has("Cargo.toml");
     let java = has("pom.xml") || has("build.gradle") || has("build.gradle.kts");
-    let dotnet = ctx.entries.iter().any(|e| !e.contains('/') && (e.ends_with(".csproj") || e.ends_with(".sln")));
+    let dotnet = ctx
+        .entries
+        .iter()
+        .any(|e| !e.contains('/') && (e.ends_with(".csproj") || e.ends_with(".sln")));
     let mut out: Vec<(String, &'static str)> = Vec::new();
     for (entry, why, when) in [
-        (".git/", "repository history, often larger than the code and able to hold secrets", true),
+        (
+            ".git/",
+            "repository history, often larger than the code and able to hold secrets",
+            true,
+        ),
         (".hg/", "the repository history", true),
         (".svn/", "the repository history", true),
-        ("node_modules/", "host-installed packages, platform-specific; the image installs its own", true),
+        (
+            "node_modules/",
+            "host-installed packages, platform-specific; the image installs its own",
+            true,
+        ),
         (".venv/", "a host virtualenv", true),
         ("venv/", "a host virtualenv", true),
         ("__pycache__/", "Python bytecode caches", true),
@@ -59,10 +70,22 @@ pub fn unwanted_entries(ctx: &BuildContext) -> Vec<(String, &'static str)> {
             out.push((entry.to_string(), why));
         }
     }
-    for f in top_files(&|e: &str| e == ".env" || e.starts_with(".env.") && !e.ends_with(".example") && !e.ends_with(".sample") && !e.ends_with(".template")) {
+    for f in top_files(&|e: &str| {
+        e == ".env"
+            || e.starts_with(".env.")
+                && !e.ends_with(".example")
+                && !e.ends_with(".sample")
+                && !e.ends_with(".template")
+    }) {
         out.push((f, "environment files that usually hold secrets"));
     }
-    for f in top_files(&|e: &str| e.ends_with(".pem") || e.ends_with(".key") || e == "id_rsa" || e == ".npmrc" || e == ".pypirc") {
+    for f in top_files(&|e: &str| {
+        e.ends_with(".pem")
+            || e.ends_with(".key")
+            || e == "id_rsa"
+            || e == ".npmrc"
+            || e == ".pypirc"
+    }) {
         out.push((f, "credentials"));
     }
     for f in top_files(&|e: &str| e.ends_with(".log")) {
@@ -74,7 +97,10 @@ pub fn unwanted_entries(ctx: &BuildContext) -> Vec<(String, &'static str)> {
 /// The ignore-file line for an entry.
 pub fn ignore_line(entry: &str) -> String {
     let e = entry.trim_end_matches('/');
-    if matches!(e, "node_modules" | "__pycache__" | ".pytest_cache" | ".mypy_cache") {
+    if matches!(
+        e,
+        "node_modules" | "__pycache__" | ".pytest_cache" | ".mypy_cache"
+    ) {
         format!("**/{e}")
     } else if entry.ends_with(".log") {
         "*.log".to_string()

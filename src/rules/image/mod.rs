@@ -40,7 +40,10 @@ pub enum UseKind {
     Known(ImageRef),
     /// The tag (or the whole reference) comes from build args without a
     /// default.
-    FromArgs { vars: Vec<String>, partial: Option<ImageRef> },
+    FromArgs {
+        vars: Vec<String>,
+        partial: Option<ImageRef>,
+    },
 }
 
 const PLACEHOLDER: &str = "\u{1}";

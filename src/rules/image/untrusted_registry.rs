@@ -17,7 +17,12 @@ pub const META: RuleMeta = RuleMeta {
 fn matches(pattern: &str, registry: &str) -> bool {
     let pattern = pattern.trim().to_ascii_lowercase();
     let registry = registry.to_ascii_lowercase();
-    let hub = |r: &str| matches!(r, "docker.io" | "index.docker.io" | "registry-1.docker.io" | "hub.docker.com");
+    let hub = |r: &str| {
+        matches!(
+            r,
+            "docker.io" | "index.docker.io" | "registry-1.docker.io" | "hub.docker.com"
+        )
+    };
     if hub(&pattern) && hub(&registry) {
         return true;
     }

@@ -17,8 +17,21 @@ pub const META: RuleMeta = RuleMeta {
 
 /// Archive endings ADD extracts.
 pub const ARCHIVES: &[&str] = &[
-    ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst",
-    ".tzst", ".tar.lz", ".tar.lzma", ".tlz", ".tar.z", ".taz",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tar.zst",
+    ".tzst",
+    ".tar.lz",
+    ".tar.lzma",
+    ".tlz",
+    ".tar.z",
+    ".taz",
 ];
 
 /// Flags only ADD has: with them, COPY is no replacement.
@@ -49,11 +62,11 @@ pub fn check(cx: &mut Checker) {
         if copy.sources.is_empty() || !copy.heredoc_sources.is_empty() {
             continue;
         }
-        if inst
-            .flags
-            .iter()
-            .any(|f| ADD_ONLY_FLAGS.iter().any(|a| f.name.eq_ignore_ascii_case(a)))
-        {
+        if inst.flags.iter().any(|f| {
+            ADD_ONLY_FLAGS
+                .iter()
+                .any(|a| f.name.eq_ignore_ascii_case(a))
+        }) {
             continue;
         }
         let Some(stage) = inst.stage else { continue };

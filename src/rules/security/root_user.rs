@@ -1,5 +1,5 @@
 //! `root-user`: the image that is built runs as root.
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Fix, Severity};
 use crate::model::{Base, ImageRef, Model};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 
@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "root-user",
     category: Category::Security,
     severity: Severity::Warning,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     aliases: &["DL3002"],
     summary: "The final stage runs as root: explicitly, or because no USER is ever set",
     default_enabled: true,
@@ -81,7 +81,10 @@ pub fn known_nonroot(r: &ImageRef, extra: &[String]) -> bool {
 /// Windows images have no root user; USER means something else there.
 fn is_windows(r: &ImageRef) -> bool {
     let all = format!("{}:{}", r.name(), r.tag.as_deref().unwrap_or("")).to_ascii_lowercase();
-    all.contains("windows") || all.contains("nanoserver") || all.contains("servercore") || all.contains("ltsc20")
+    all.contains("windows")
+        || all.contains("nanoserver")
+        || all.contains("servercore")
+        || all.contains("ltsc20")
 }
 
 fn is_root(user: &str) -> bool {
@@ -156,7 +159,9 @@ pub fn check(cx: &mut Checker) {
         // Backtick escape: a Windows Dockerfile.
         return;
     }
-    let Some(fin) = m.final_stage(cx.target) else { return };
+    let Some(fin) = m.final_stage(cx.target) else {
+        return;
+    };
     let extra = cx.options.nonroot_images.clone();
     match who(m, fin.index, &extra, 0) {
         Who::ExplicitRoot(idx) => {
@@ -170,13 +175,117 @@ pub fn check(cx: &mut Checker) {
         Who::ImplicitRoot(base) => {
             let from = &m.instructions[fin.from];
             let span = fin.image.as_ref().map(|w| w.span).unwrap_or(from.span);
+            let fix = add_user_fix(m, fin.index);
             let msg = format!(
                 "The final stage never sets USER, so the container runs as root (the default of `{base}`): a compromised process owns the whole container. Add `USER <non-root user>` near the end of the stage"
             );
-            cx.report(span, msg);
+            cx.report(span, msg).fix = fix;
         }
         _ => {}
     }
+}
+
+/// How to make a user on a base image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// The image ships a non-root user with this name.
+    User(&'static str),
+    /// No shell: only a numeric user works.
+    NoShell,
+    /// BusyBox `addgroup`/`adduser`.
+    Alpine,
+    /// shadow-utils `groupadd`/`useradd`.
+    Shadow,
+}
+
+fn family(m: &Model, stage: usize, depth: usize) -> Option<Family> {
+    match &m.stages[stage].base {
+        Base::Stage(p) if depth < 64 && *p < stage => family(m, *p, depth + 1),
+        Base::Scratch => Some(Family::NoShell),
+        Base::Image(r) => {
+            let path = r.full_path();
+            let tag = r.tag.as_deref().unwrap_or("");
+            let name = r.short_name();
+            let reg = r.registry_or_default();
+            if reg == "gcr.io" && path.starts_with("distroless/") {
+                // Every distroless image has the `nonroot` user (65532).
+                return Some(Family::User("nonroot"));
+            }
+            if !r.is_docker_hub() {
+                return None;
+            }
+            if name == "node" {
+                return Some(Family::User("node"));
+            }
+            if tag.contains("alpine") || matches!(name, "alpine" | "busybox") {
+                return Some(Family::Alpine);
+            }
+            const DEBIAN: &[&str] = &[
+                "debian",
+                "ubuntu",
+                "python",
+                "golang",
+                "ruby",
+                "php",
+                "openjdk",
+                "eclipse-temurin",
+                "rust",
+                "perl",
+                "buildpack-deps",
+                "nginx",
+                "httpd",
+                "maven",
+                "gradle",
+                "elixir",
+                "erlang",
+                "haskell",
+                "julia",
+                "r-base",
+                "swift",
+                "clojure",
+                "centos",
+                "fedora",
+                "rockylinux",
+                "almalinux",
+                "amazonlinux",
+                "oraclelinux",
+            ];
+            if path.starts_with("library/") && DEBIAN.contains(&name) {
+                return Some(Family::Shadow);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Adds a USER (and, where the image has no such user, a RUN creating one)
+/// at the end of the final stage. Unsafe: files the process writes at run
+/// time may be owned by root.
+fn add_user_fix(m: &Model, stage: usize) -> Option<Fix> {
+    let fam = family(m, stage, 0)?;
+    let last = *m.stages[stage].instructions.last()?;
+    let last = &m.instructions[last];
+    let indent = crate::fix::indentation(m, last);
+    let (lines, title) = match fam {
+        Family::User(u) => (format!("{indent}USER {u}\n"), format!("Add `USER {u}` (a user the image already has)")),
+        Family::NoShell => (
+            format!("{indent}USER 65532:65532\n"),
+            "Add `USER 65532:65532` (a numeric non-root user)".to_string(),
+        ),
+        Family::Alpine => (
+            format!("{indent}RUN addgroup -S app && adduser -S -G app -H -D app\n{indent}USER app\n"),
+            "Create a system user `app` and switch to it".to_string(),
+        ),
+        Family::Shadow => (
+            format!("{indent}RUN groupadd --system app && useradd --system --gid app --no-create-home app\n{indent}USER app\n"),
+            "Create a system user `app` and switch to it".to_string(),
+        ),
+    };
+    Some(Fix::unsafe_(
+        title,
+        vec![crate::fix::insert_after(m, last, &lines)],
+    ))
 }
 
 #[cfg(test)]
@@ -187,13 +296,19 @@ mod tests {
     fn nonroot_list() {
         let r = |s: &str| ImageRef::parse(s).unwrap();
         assert!(known_nonroot(&r("gcr.io/distroless/static:nonroot"), &[]));
-        assert!(known_nonroot(&r("gcr.io/distroless/base-debian12:debug-nonroot"), &[]));
+        assert!(known_nonroot(
+            &r("gcr.io/distroless/base-debian12:debug-nonroot"),
+            &[]
+        ));
         assert!(!known_nonroot(&r("gcr.io/distroless/static:latest"), &[]));
         assert!(known_nonroot(&r("bitnami/postgresql:16"), &[]));
         assert!(known_nonroot(&r("docker.io/bitnami/nginx"), &[]));
         assert!(!known_nonroot(&r("node:20"), &[]));
         assert!(known_nonroot(&r("myorg/base:1"), &["myorg/base".into()]));
         assert!(known_nonroot(&r("cgr.dev/chainguard/python:latest"), &[]));
-        assert!(!known_nonroot(&r("cgr.dev/chainguard/python:latest-dev"), &[]));
+        assert!(!known_nonroot(
+            &r("cgr.dev/chainguard/python:latest-dev"),
+            &[]
+        ));
     }
 }
