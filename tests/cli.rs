@@ -53,7 +53,15 @@ fn codes(o: &Output) -> Vec<String> {
 fn clean_file_exits_0() {
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("Dockerfile"), CLEAN).unwrap();
-    let o = dlint(d.path(), &["--isolated", "--ignore", "missing-dockerignore", "Dockerfile"]);
+    let o = dlint(
+        d.path(),
+        &[
+            "--isolated",
+            "--ignore",
+            "missing-dockerignore",
+            "Dockerfile",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("No problems found in 1 file."));
 }
@@ -64,9 +72,19 @@ fn findings_exit_1_and_fail_level() {
     fs::write(d.path().join("Dockerfile"), DIRTY).unwrap();
     let o = dlint(d.path(), &["--isolated", "Dockerfile"]);
     assert_eq!(o.status.code(), Some(1));
-    let o = dlint(d.path(), &["--isolated", "--fail-level", "error", "Dockerfile"]);
-    assert_eq!(o.status.code(), Some(0), "warnings are below the error level");
-    let o = dlint(d.path(), &["--isolated", "--fail-level", "none", "Dockerfile"]);
+    let o = dlint(
+        d.path(),
+        &["--isolated", "--fail-level", "error", "Dockerfile"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "warnings are below the error level"
+    );
+    let o = dlint(
+        d.path(),
+        &["--isolated", "--fail-level", "none", "Dockerfile"],
+    );
     assert_eq!(o.status.code(), Some(0));
 }
 
@@ -75,7 +93,11 @@ fn bad_inputs_are_named_and_others_still_linted() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
     fs::write(p.join("Dockerfile"), DIRTY).unwrap();
-    fs::write(p.join("latin1.Dockerfile"), b"FROM alpine:3.20\nLABEL a=\xe9\n").unwrap();
+    fs::write(
+        p.join("latin1.Dockerfile"),
+        b"FROM alpine:3.20\nLABEL a=\xe9\n",
+    )
+    .unwrap();
     fs::write(p.join("bin.Dockerfile"), b"FROM \0\x01\x02").unwrap();
     fs::create_dir(p.join("empty")).unwrap();
     let o = dlint(
@@ -94,13 +116,19 @@ fn bad_inputs_are_named_and_others_still_linted() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("missing.Dockerfile: no such file"), "{err}");
-    assert!(err.contains("latin1.Dockerfile: not UTF-8 (invalid byte at offset 25)"), "{err}");
+    assert!(
+        err.contains("latin1.Dockerfile: not UTF-8 (invalid byte at offset 25)"),
+        "{err}"
+    );
     assert!(err.contains("bin.Dockerfile: binary file"), "{err}");
     assert!(err.contains("empty: no Dockerfiles found"), "{err}");
     assert_eq!(err.lines().count(), 4, "one line per bad input: {err}");
     // The good file was still linted.
     let names = codes(&o);
-    assert!(names.contains(&"add-instead-of-copy".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"add-instead-of-copy".to_string()),
+        "{names:?}"
+    );
     assert!(!err.contains("panicked"));
 }
 
@@ -122,7 +150,17 @@ fn directory_discovery_honours_gitignore_and_names() {
     ] {
         fs::write(p.join(f), "FROM ubuntu\n").unwrap();
     }
-    let o = dlint(p, &["--isolated", "--select", "untagged-image", "--format", "json", "."]);
+    let o = dlint(
+        p,
+        &[
+            "--isolated",
+            "--select",
+            "untagged-image",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let files: Vec<String> = json(&o)
         .iter()
@@ -144,7 +182,14 @@ fn stdin_with_filename() {
     let d = tempfile::tempdir().unwrap();
     let o = dlint_stdin(
         d.path(),
-        &["--isolated", "--format", "json", "--stdin-filename", "web/Dockerfile", "-"],
+        &[
+            "--isolated",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "web/Dockerfile",
+            "-",
+        ],
         b"FROM node:latest\n",
     );
     assert_eq!(o.status.code(), Some(1));
@@ -159,8 +204,22 @@ fn stdin_with_filename() {
 #[test]
 fn json_fields() {
     let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), "FROM alpine:3.20\nADD a.txt /a\n").unwrap();
-    let o = dlint(d.path(), &["--isolated", "--select", "DL3020", "--format", "json", "Dockerfile"]);
+    fs::write(
+        d.path().join("Dockerfile"),
+        "FROM alpine:3.20\nADD a.txt /a\n",
+    )
+    .unwrap();
+    let o = dlint(
+        d.path(),
+        &[
+            "--isolated",
+            "--select",
+            "DL3020",
+            "--format",
+            "json",
+            "Dockerfile",
+        ],
+    );
     let v = json(&o);
     assert_eq!(v.len(), 1);
     let f = &v[0];
@@ -168,8 +227,14 @@ fn json_fields() {
     assert_eq!(f["name"], "add-instead-of-copy");
     assert_eq!(f["aliases"], serde_json::json!(["DL3020"]));
     assert_eq!(f["severity"], "warning");
-    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(2), Some(1)));
-    assert_eq!((f["end_line"].as_u64(), f["end_column"].as_u64()), (Some(2), Some(4)));
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (f["end_line"].as_u64(), f["end_column"].as_u64()),
+        (Some(2), Some(4))
+    );
     assert_eq!(f["fix"]["applicability"], "safe");
 }
 
@@ -195,15 +260,30 @@ fn config_discovery_closest_wins_and_errors_name_the_line() {
     fs::write(p.join("a/b/Dockerfile"), "FROM ubuntu\nFROM nginx:latest\n").unwrap();
     let o = dlint(p, &["--format", "json", "Dockerfile", "a/b/Dockerfile"]);
     let v = json(&o);
-    let top: Vec<_> = v.iter().filter(|d| d["file"] == "Dockerfile").map(|d| d["name"].clone()).collect();
-    let deep: Vec<_> = v.iter().filter(|d| d["file"] == "a/b/Dockerfile").map(|d| d["name"].clone()).collect();
-    assert!(!top.contains(&"untagged-image".into()) && top.contains(&"latest-tag".into()), "{top:?}");
+    let top: Vec<_> = v
+        .iter()
+        .filter(|d| d["file"] == "Dockerfile")
+        .map(|d| d["name"].clone())
+        .collect();
+    let deep: Vec<_> = v
+        .iter()
+        .filter(|d| d["file"] == "a/b/Dockerfile")
+        .map(|d| d["name"].clone())
+        .collect();
+    assert!(
+        !top.contains(&"untagged-image".into()) && top.contains(&"latest-tag".into()),
+        "{top:?}"
+    );
     assert_eq!(deep, vec![serde_json::json!("latest-tag")]);
     // --isolated ignores both.
     let o = dlint(p, &["--isolated", "--format", "json", "Dockerfile"]);
     assert!(codes(&o).contains(&"untagged-image".to_string()));
     // A bad key: one message naming file, line and key; exit 2.
-    fs::write(p.join("dlint.toml"), "ignore = []\n\n[severity]\nlatest-tag = \"loud\"\n").unwrap();
+    fs::write(
+        p.join("dlint.toml"),
+        "ignore = []\n\n[severity]\nlatest-tag = \"loud\"\n",
+    )
+    .unwrap();
     let o = dlint(p, &["Dockerfile"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
@@ -219,7 +299,11 @@ fn config_discovery_closest_wins_and_errors_name_the_line() {
 fn hadolint_yaml_is_read_without_dlint_config() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
-    fs::write(p.join(".hadolint.yaml"), "ignored:\n  - DL3006\n  - DL3008\nfailure-threshold: error\n").unwrap();
+    fs::write(
+        p.join(".hadolint.yaml"),
+        "ignored:\n  - DL3006\n  - DL3008\nfailure-threshold: error\n",
+    )
+    .unwrap();
     fs::write(p.join("Dockerfile"), "FROM ubuntu\nFROM nginx:latest\n").unwrap();
     let o = dlint(p, &["--format", "json", "Dockerfile"]);
     let names = codes(&o);
@@ -233,10 +317,24 @@ fn per_file_ignores() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
     fs::create_dir_all(p.join("test")).unwrap();
-    fs::write(p.join("dlint.toml"), "[per-file-ignores]\n\"test/*\" = [\"root-user\"]\n").unwrap();
+    fs::write(
+        p.join("dlint.toml"),
+        "[per-file-ignores]\n\"test/*\" = [\"root-user\"]\n",
+    )
+    .unwrap();
     fs::write(p.join("test/Dockerfile"), "FROM alpine:3.20\n").unwrap();
     fs::write(p.join("Dockerfile"), "FROM alpine:3.20\n").unwrap();
-    let o = dlint(p, &["--format", "json", "--select", "root-user", "Dockerfile", "test/Dockerfile"]);
+    let o = dlint(
+        p,
+        &[
+            "--format",
+            "json",
+            "--select",
+            "root-user",
+            "Dockerfile",
+            "test/Dockerfile",
+        ],
+    );
     let files: Vec<_> = json(&o).iter().map(|d| d["file"].clone()).collect();
     assert_eq!(files, vec![serde_json::json!("Dockerfile")]);
 }
@@ -250,15 +348,33 @@ fn suppression_comments() {
         "# dlint global ignore=root-user\n# hadolint ignore=DL3007,SC2086\nFROM nginx:latest\n# dlint ignore=untagged-image -- vendored base\nFROM ubuntu\nFROM debian\n# dlint ignore=not-a-rule\nFROM alpine:3.20\n",
     )
     .unwrap();
-    let o = dlint(p, &["--isolated", "--ignore", "missing-dockerignore", "--format", "json", "Dockerfile"]);
+    let o = dlint(
+        p,
+        &[
+            "--isolated",
+            "--ignore",
+            "missing-dockerignore",
+            "--format",
+            "json",
+            "Dockerfile",
+        ],
+    );
     let v = json(&o);
     let got: Vec<(String, u64)> = v
         .iter()
-        .map(|d| (d["name"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap()))
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
-        vec![("untagged-image".to_string(), 6), ("invalid-suppression".to_string(), 7)]
+        vec![
+            ("untagged-image".to_string(), 6),
+            ("invalid-suppression".to_string(), 7)
+        ]
     );
 }
 
@@ -266,7 +382,17 @@ fn suppression_comments() {
 fn github_format() {
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("Dockerfile"), "FROM alpine:latest\n").unwrap();
-    let o = dlint(d.path(), &["--isolated", "--select", "latest-tag", "--format", "github", "Dockerfile"]);
+    let o = dlint(
+        d.path(),
+        &[
+            "--isolated",
+            "--select",
+            "latest-tag",
+            "--format",
+            "github",
+            "Dockerfile",
+        ],
+    );
     let out = stdout(&o);
     assert!(
         out.starts_with("::warning file=Dockerfile,line=1,col=6,endLine=1,endColumn=19,title=dlint D102 (latest-tag)::"),
@@ -300,10 +426,19 @@ fn inspect_json_matches_buildkit_shape() {
     assert_eq!(o.status.code(), Some(0));
     let v: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     let inst = &v[0]["instructions"];
-    assert_eq!(inst[0]["value"], serde_json::json!(["alpine:3.20", "AS", "base"]));
-    assert_eq!(inst[1]["flags"], serde_json::json!(["--from=base", "--chmod=755"]));
+    assert_eq!(
+        inst[0]["value"],
+        serde_json::json!(["alpine:3.20", "AS", "base"])
+    );
+    assert_eq!(
+        inst[1]["flags"],
+        serde_json::json!(["--from=base", "--chmod=755"])
+    );
     assert_eq!(inst[2]["heredocs"][0]["content"], "echo hi\n");
-    assert_eq!((inst[2]["start_line"].as_u64(), inst[2]["end_line"].as_u64()), (Some(3), Some(5)));
+    assert_eq!(
+        (inst[2]["start_line"].as_u64(), inst[2]["end_line"].as_u64()),
+        (Some(3), Some(5))
+    );
     assert_eq!(inst[3]["cmd"], "ONBUILD");
     assert_eq!(inst[3]["sub_cmd"], "RUN");
 }
@@ -331,7 +466,15 @@ fn no_panic_on_hostile_input() {
         let name = format!("f{i}.Dockerfile");
         fs::write(d.path().join(&name), inp).unwrap();
         let o = dlint(d.path(), &["--isolated", "--format", "json", &name]);
-        assert!(matches!(o.status.code(), Some(0..=2)), "input {i}: {}", stderr(&o));
-        assert!(!stderr(&o).contains("panicked"), "input {i}: {}", stderr(&o));
+        assert!(
+            matches!(o.status.code(), Some(0..=2)),
+            "input {i}: {}",
+            stderr(&o)
+        );
+        assert!(
+            !stderr(&o).contains("panicked"),
+            "input {i}: {}",
+            stderr(&o)
+        );
     }
 }

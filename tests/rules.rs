@@ -40,7 +40,13 @@ fn lint(rule: &str, dockerfile: &str, files: &[(&str, &str)]) -> (String, usize)
     (text.replace(&tmp, "[context]"), n)
 }
 
-fn snapshot(rule: &str, bad: &str, good: &str, files: &[(&str, &str)], good_files: &[(&str, &str)]) {
+fn snapshot(
+    rule: &str,
+    bad: &str,
+    good: &str,
+    files: &[(&str, &str)],
+    good_files: &[(&str, &str)],
+) {
     snapshot_named(rule, rule, bad, good, files, good_files)
 }
 
@@ -162,8 +168,15 @@ fn missing_dockerignore() {
         "missing-dockerignore",
         "FROM node:20\nCOPY . /app\n",
         "FROM node:20\nCOPY . /app\n",
-        &[("package.json", "{}"), (".env", "TOKEN=x"), ("node_modules/x/index.js", "")],
-        &[(".dockerignore", "node_modules\n.env\n"), ("package.json", "{}")],
+        &[
+            ("package.json", "{}"),
+            (".env", "TOKEN=x"),
+            ("node_modules/x/index.js", ""),
+        ],
+        &[
+            (".dockerignore", "node_modules\n.env\n"),
+            ("package.json", "{}"),
+        ],
     );
 }
 
