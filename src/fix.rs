@@ -240,7 +240,17 @@ pub fn fix_source(
         }
         report = analyze(&current, path, settings, context);
     }
-    // Fixes dropped in one pass but applied later are not failures.
+    // Findings whose fix is a file change queued here are resolved once the
+    // caller writes the files.
+    report.diagnostics.retain(|d| {
+        !d.fix.as_ref().is_some_and(|f| {
+            f.edits.is_empty()
+                && !f.files.is_empty()
+                && f.files
+                    .iter()
+                    .all(|fc| files.iter().any(|q| file_path(q) == file_path(fc)))
+        })
+    });
     dropped.dedup();
     FixOutcome {
         original: source.to_string(),

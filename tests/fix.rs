@@ -1,0 +1,333 @@
+//! `--fix` / `--diff`: every fix before and after (snapshots), idempotence,
+//! CRLF, BOM, backtick escape, file mode, unwritable files, stdin, and the
+//! generated .dockerignore that is never overwritten.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use dlint::analysis::analyze;
+use dlint::context::BuildContext;
+use dlint::fix::{fix_source, FixOptions};
+use dlint::settings::Settings;
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dlint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn snap(name: &str, value: String) {
+    insta::with_settings!({
+        snapshot_path => Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"),
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(name, value);
+    });
+}
+
+/// Fixes `src` in a temp context with `files`; checks the fixed diagnostics
+/// are gone and that fixing again changes nothing. Returns the fixed text.
+fn fix(src: &str, files: &[(&str, &str)], unsafe_fixes: bool) -> (String, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, c) in files {
+        let p = dir.path().join(n);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, c).unwrap();
+    }
+    let df = dir.path().join("Dockerfile");
+    fs::write(&df, src).unwrap();
+    let settings = Settings::default();
+    let ctx = BuildContext::load(dir.path(), Some(&df));
+    let opts = FixOptions { unsafe_fixes };
+    let o = fix_source(src, Some(&df), &settings, Some(&ctx), opts);
+    assert!(o.dropped.is_empty(), "dropped fixes: {:?}", o.dropped);
+    // Fixed diagnostics are gone.
+    for rule in o.applied.keys() {
+        if o.files.is_empty() {
+            assert!(
+                !o.report
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.rule.name == *rule
+                        && d.fix.as_ref().is_some_and(|f| !f.edits.is_empty())),
+                "{rule} still reported after its fix:\n{}",
+                o.fixed
+            );
+        }
+    }
+    // Idempotent.
+    let again = fix_source(&o.fixed, Some(&df), &settings, Some(&ctx), opts);
+    assert_eq!(again.fixed, o.fixed, "second --fix changed the file");
+    let applied: Vec<String> = o.applied.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+    (o.fixed, applied)
+}
+
+fn before_after(name: &str, src: &str, files: &[(&str, &str)], unsafe_fixes: bool) {
+    let (fixed, applied) = fix(src, files, unsafe_fixes);
+    assert_ne!(fixed, src, "{name}: nothing was fixed");
+    snap(
+        &format!("fix-{name}"),
+        format!(
+            "--- before ---\n{src}--- after ---\n{fixed}--- applied ---\n{}\n",
+            applied.join("\n")
+        ),
+    );
+}
+
+#[test]
+fn add_to_copy_keeps_flags() {
+    before_after(
+        "add-instead-of-copy",
+        "FROM alpine:3.20\nADD --chown=app:app --chmod=644 config/ /etc/app/\nadd app.py /app/\nADD https://example.com/x.tar.gz /opt/\nUSER app\n",
+        &[(".dockerignore", ".git\n")],
+        false,
+    );
+}
+
+#[test]
+fn split_apt_merge_keeps_continuations() {
+    before_after(
+        "split-apt-layers",
+        "FROM debian:12\n# refresh the index\nRUN apt-get update\n# tools\nRUN apt-get install -y --no-install-recommends \\\n      curl \\\n      git\nFROM alpine:3.20\nRUN apk update\nRUN apk add git\nUSER 1000\n",
+        &[],
+        false,
+    );
+}
+
+#[test]
+fn split_apt_with_instructions_between_is_unsafe() {
+    let src = "FROM debian:12\nRUN apt-get update\nENV DEBIAN_FRONTEND=noninteractive\nRUN apt-get install -y curl\nUSER 1000\n";
+    let (safe, _) = fix(src, &[], false);
+    assert_eq!(safe, src, "unsafe merge applied without --unsafe-fixes");
+    before_after("split-apt-layers-unsafe", src, &[], true);
+}
+
+#[test]
+fn cache_busting_reorder_is_unsafe() {
+    let src = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nUSER node\n";
+    let files = [
+        ("package.json", "{}"),
+        ("package-lock.json", "{}"),
+        (".dockerignore", "node_modules\n"),
+    ];
+    let (safe, _) = fix(src, &files, false);
+    assert_eq!(safe, src);
+    before_after("cache-busting-copy", src, &files, true);
+}
+
+#[test]
+fn root_user_adds_user() {
+    before_after(
+        "root-user-node",
+        "FROM node:20-alpine\nCMD [\"node\", \"app.js\"]\n",
+        &[],
+        true,
+    );
+    before_after(
+        "root-user-debian",
+        "FROM python:3.12-slim\nRUN pip install flask\n",
+        &[],
+        true,
+    );
+    before_after(
+        "root-user-alpine",
+        "FROM alpine:3.20\nRUN apk add --no-cache curl",
+        &[],
+        true,
+    );
+}
+
+#[test]
+fn crlf_bom_and_backtick_are_kept() {
+    let src = "\u{feff}FROM debian:12\r\nRUN apt-get update\r\nRUN apt-get install -y curl `\r\n    git\r\nADD a.txt /a\r\nUSER 1000\r\n";
+    let src = src.replacen("FROM", "# escape=`\r\nFROM", 1);
+    let (fixed, _) = fix(&src, &[], false);
+    assert!(fixed.starts_with('\u{feff}'), "BOM lost");
+    assert!(
+        !fixed.replace("\r\n", "").contains('\n'),
+        "LF introduced into a CRLF file: {fixed:?}"
+    );
+    assert!(fixed.contains("COPY a.txt /a\r\n"));
+    assert!(fixed.contains("apt-get update && apt-get install -y curl `\r\n    git && rm -rf /var/lib/apt/lists/*\r\n"), "{fixed:?}");
+    // Still valid for BuildKit's reading, with the escape kept.
+    let m = dlint::model::Model::build(&fixed);
+    assert!(m.errors.is_empty());
+    assert_eq!(m.escape, '`');
+}
+
+#[test]
+fn cli_fix_writes_atomically_and_keeps_mode() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("Dockerfile");
+    fs::write(&p, "FROM alpine:3.20\nADD a.txt /a\nUSER 1000\n").unwrap();
+    fs::write(d.path().join(".dockerignore"), ".git\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    let o = run(d.path(), &["--isolated", "--fix", "Dockerfile"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Applied 1 fix (add-instead-of-copy: 1)."));
+    assert_eq!(
+        fs::read_to_string(&p).unwrap(),
+        "FROM alpine:3.20\nCOPY a.txt /a\nUSER 1000\n"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+    }
+    // No temp files left behind.
+    let names: Vec<_> = fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    // Second run: nothing to do.
+    let o = run(d.path(), &["--isolated", "--fix", "Dockerfile"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("No fixes applied."));
+}
+
+#[cfg(unix)]
+#[test]
+fn unwritable_file_is_left_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let sub = d.path().join("ro");
+    fs::create_dir(&sub).unwrap();
+    let p = sub.join("Dockerfile");
+    let src = "FROM alpine:3.20\nADD a.txt /a\nUSER 1000\n";
+    fs::write(&p, src).unwrap();
+    fs::write(sub.join(".dockerignore"), ".git\n").unwrap();
+    // A read-only directory: the temp file cannot be created.
+    fs::set_permissions(&sub, fs::Permissions::from_mode(0o555)).unwrap();
+    let probe = sub.join("probe");
+    let writable_anyway = fs::write(&probe, "x").is_ok();
+    if writable_anyway {
+        // Running as root: permissions do not stop writes; use a file that
+        // is replaced by a directory-free path instead.
+        let _ = fs::remove_file(&probe);
+        fs::set_permissions(&sub, fs::Permissions::from_mode(0o755)).unwrap();
+        eprintln!("running as root: checking the unwritable case with an immutable target is not possible; checking a path whose parent is a file");
+        let o = run(d.path(), &["--isolated", "--fix", "ro/Dockerfile/x"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert_eq!(fs::read_to_string(&p).unwrap(), src);
+        return;
+    }
+    let o = run(d.path(), &["--isolated", "--fix", "ro/Dockerfile"]);
+    fs::set_permissions(&sub, fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ro/Dockerfile: cannot write the fixed file"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(fs::read_to_string(&p).unwrap(), src);
+}
+
+#[test]
+fn diff_writes_nothing_and_exits_1() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("Dockerfile");
+    let src = "FROM alpine:3.20\nADD a.txt /a\nUSER 1000\n";
+    fs::write(&p, src).unwrap();
+    let o = run(d.path(), &["--isolated", "--diff", "Dockerfile"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("-ADD a.txt /a\n+COPY a.txt /a\n"), "{out}");
+    assert!(out.contains("+++ b/.dockerignore"), "{out}");
+    assert_eq!(fs::read_to_string(&p).unwrap(), src);
+    assert!(!d.path().join(".dockerignore").exists());
+}
+
+#[test]
+fn generated_dockerignore_is_created_never_overwritten() {
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir_all(d.path().join(".git")).unwrap();
+    fs::create_dir_all(d.path().join("node_modules/x")).unwrap();
+    fs::write(d.path().join("package.json"), "{}").unwrap();
+    fs::write(d.path().join(".env"), "SECRET=1").unwrap();
+    fs::write(
+        d.path().join("Dockerfile"),
+        "FROM node:20\nCOPY package.json ./\nUSER node\n",
+    )
+    .unwrap();
+    let o = run(d.path(), &["--isolated", "--fix", "Dockerfile"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let ig = fs::read_to_string(d.path().join(".dockerignore")).unwrap();
+    for l in [".git", "**/node_modules", ".env*"] {
+        assert!(ig.lines().any(|x| x == l), "{l} missing from:\n{ig}");
+    }
+    // The generated file is honoured: the rule is quiet now.
+    let o = run(d.path(), &["--isolated", "--format", "json", "Dockerfile"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
+    // An existing file is never overwritten by create.
+    let fc = dlint::diagnostic::FileChange::Create {
+        path: d.path().join(".dockerignore"),
+        content: "x".into(),
+    };
+    assert!(dlint::fix::apply_file_change(&fc).is_err());
+    assert_eq!(
+        fs::read_to_string(d.path().join(".dockerignore")).unwrap(),
+        ig
+    );
+}
+
+#[test]
+fn stdin_fix_prints_fixed_text() {
+    let d = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dlint"))
+        .args(["--isolated", "--fix", "-"])
+        .current_dir(d.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"FROM alpine:3.20\nADD a /a\nUSER 1000\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "FROM alpine:3.20\nCOPY a /a\nUSER 1000\n"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Applied 1 fix"));
+}
+
+#[test]
+fn display_only_suggestions_are_never_applied() {
+    let src = "FROM ubuntu\nFROM nginx:latest\nUSER 1000\n";
+    let (fixed, applied) = fix(src, &[(".dockerignore", "")], true);
+    assert_eq!(fixed, src);
+    assert!(applied.is_empty());
+    let r = analyze(src, None, &Settings::default(), None);
+    assert!(r.diagnostics.iter().any(|d| d
+        .fix
+        .as_ref()
+        .is_some_and(|f| f.applicability == dlint::diagnostic::Applicability::DisplayOnly)));
+}
