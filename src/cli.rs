@@ -655,6 +655,7 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
     let mut reported_config_errors = std::collections::BTreeSet::new();
     let mut fix_summary: std::collections::BTreeMap<&'static str, usize> = Default::default();
     let mut any_diff = false;
+    let mut created: std::collections::BTreeSet<PathBuf> = Default::default();
     let mut results = results;
     for (r, _, is_error, fixed) in results.iter_mut() {
         let Some(o) = fixed.take() else { continue };
@@ -681,6 +682,9 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
                 );
             }
             for fc in &o.files {
+                if !created.insert(fc.path().to_path_buf()) {
+                    continue;
+                }
                 any_diff = true;
                 let _ = write!(out, "{}", file_change_diff(fc));
             }
@@ -702,6 +706,11 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
         }
         for fc in &o.files {
             if is_stdin {
+                continue;
+            }
+            // Several Dockerfiles of one context ask for the same change to
+            // the same file: make it once.
+            if !created.insert(fc.path().to_path_buf()) {
                 continue;
             }
             if let Err(e) = crate::fix::apply_file_change(fc) {

@@ -87,6 +87,14 @@ pub enum FileChange {
     Append { path: PathBuf, content: String },
 }
 
+impl FileChange {
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            FileChange::Create { path, .. } | FileChange::Append { path, .. } => path,
+        }
+    }
+}
+
 /// A fix: edits to the Dockerfile and, rarely, other files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {

@@ -20,8 +20,9 @@ pub fn check(cx: &mut Checker) {
     let Some(ctx) = cx.context else { return };
     let Some(ignore) = &ctx.ignore else { return };
     let m = cx.model;
-    // The first COPY/ADD of the whole context or a directory.
-    let mut target = None;
+    // The COPY/ADDs of the whole context or a directory; reported on the
+    // first, covering what all of them send.
+    let mut target: Option<(&crate::model::Instruction, Vec<String>)> = None;
     for inst in &m.instructions {
         let (Some(stage), Some(copy)) = (inst.stage, &inst.copy) else {
             continue;
@@ -36,8 +37,10 @@ pub fn check(cx: &mut Checker) {
             .map(|s| m.expand_in_stage(stage, &s.value))
             .collect();
         if !broad.is_empty() {
-            target = Some((inst, broad));
-            break;
+            match target.as_mut() {
+                None => target = Some((inst, broad)),
+                Some((_, dirs)) => dirs.extend(broad),
+            }
         }
     }
     let Some((inst, dirs)) = target else { return };

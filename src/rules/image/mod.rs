@@ -32,6 +32,8 @@ pub struct ImageUse {
     pub text: String,
     pub how: Use,
     pub kind: UseKind,
+    /// Part of the reference comes from a build argument without a default.
+    pub dynamic: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +88,7 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
                             text: word.value.clone(),
                             how: Use::From,
                             kind: UseKind::Known(known),
+                            dynamic: true,
                         });
                         continue;
                     }
@@ -98,6 +101,7 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
                             text: word.value.clone(),
                             how: Use::From,
                             kind: UseKind::Known(known),
+                            dynamic: true,
                         });
                         continue;
                     }
@@ -109,11 +113,13 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
             }
             _ => continue,
         };
+        let dynamic = matches!(kind, UseKind::FromArgs { .. });
         out.push(ImageUse {
             span: word.span,
             text: word.value.clone(),
             how: Use::From,
             kind,
+            dynamic,
         });
     }
     for inst in &m.instructions {
@@ -133,6 +139,7 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
                     text,
                     how: Use::CopyFrom,
                     kind: UseKind::Known(r.clone()),
+                    dynamic: false,
                 });
             }
         }
@@ -146,6 +153,7 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
                                 text: f.to_string(),
                                 how: Use::MountFrom,
                                 kind: UseKind::Known(r),
+                                dynamic: false,
                             });
                         }
                     }

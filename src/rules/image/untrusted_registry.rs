@@ -1,5 +1,5 @@
 //! `untrusted-registry`: a base image from a registry not on the allow list.
-use super::{image_uses, Use, UseKind};
+use super::{image_uses, UseKind};
 use crate::diagnostic::Severity;
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 
@@ -38,7 +38,8 @@ pub fn check(cx: &mut Checker) {
         return;
     }
     for u in image_uses(cx.model) {
-        if u.how != Use::From && u.how != Use::CopyFrom {
+        if u.dynamic {
+            // The registry is decided by a build argument.
             continue;
         }
         let UseKind::Known(r) = &u.kind else { continue };
@@ -57,6 +58,25 @@ pub fn check(cx: &mut Checker) {
 
 #[cfg(test)]
 mod tests {
+    use crate::analysis::analyze;
+    use crate::settings::{resolve_selector, Settings};
+
+    #[test]
+    fn registry_from_build_arg_is_not_judged() {
+        let mut s = Settings::default();
+        s.select(&resolve_selector("untrusted-registry").unwrap());
+        s.options.trusted_registries = vec!["registry.example.com".into()];
+        let r = analyze(
+            "ARG REGISTRY\nFROM ${REGISTRY}/team/app:1.0\n",
+            None,
+            &s,
+            None,
+        );
+        assert!(r.diagnostics.is_empty());
+        let r = analyze("FROM quay.io/team/app:1.0\n", None, &s, None);
+        assert_eq!(r.diagnostics.len(), 1);
+    }
+
     #[test]
     fn patterns() {
         assert!(super::matches("docker.io", "docker.io"));

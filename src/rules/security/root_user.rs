@@ -105,19 +105,34 @@ enum Who {
 
 /// Whether the stage installs a privilege-dropping launcher (`gosu`,
 /// `su-exec`): such images start as root on purpose and switch users in
-/// their entrypoint (the pattern of the official database images).
+/// their entrypoint (the pattern of the official database images). Counts a
+/// package install naming it, a download of it, or a COPY/ADD of it.
 fn drops_privileges(m: &Model, stage: usize) -> bool {
+    let names = |t: &str| {
+        let b = crate::model::basename(t);
+        b.starts_with("gosu") || b.starts_with("su-exec")
+    };
     m.stage_instructions(stage).any(|i| {
         i.run.as_ref().is_some_and(|r| {
             r.commands().any(|c| {
-                c.argv
-                    .iter()
-                    .any(|w| w.raw.contains("gosu") || w.raw.contains("su-exec"))
+                let installs = crate::rules::cache::PackageManager::of(c)
+                    .is_some_and(|pm| pm.is_install(c))
+                    && c.args().iter().any(|a| {
+                        let t = a.text();
+                        let pkg = t.split(['=', '@', '<', '>', '~']).next().unwrap_or(t);
+                        pkg == "gosu" || pkg == "su-exec"
+                    });
+                let downloads = matches!(c.program(), Some("curl") | Some("wget"))
+                    && c.args()
+                        .iter()
+                        .any(|a| a.text().contains("gosu") || a.text().contains("su-exec"));
+                installs || downloads
             })
         }) || i.copy.as_ref().is_some_and(|c| {
             c.sources
                 .iter()
-                .any(|s| s.value.contains("gosu") || s.value.contains("su-exec"))
+                .chain(c.dest.iter())
+                .any(|s| names(&s.value))
         })
     })
 }
@@ -291,6 +306,27 @@ fn add_user_fix(m: &Model, stage: usize) -> Option<Fix> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gosu_must_be_installed_not_mentioned() {
+        use crate::analysis::analyze;
+        use crate::settings::{resolve_selector, Settings};
+        let mut s = Settings::default();
+        s.select(&resolve_selector("root-user").unwrap());
+        let fires = |src: &str| !analyze(src, None, &s, None).diagnostics.is_empty();
+        assert!(fires("FROM debian:12\nRUN echo \"no gosu here\"\n"));
+        assert!(fires("FROM debian:12\nRUN apt-get purge -y gosu\n"));
+        assert!(!fires(
+            "FROM debian:12\nRUN apt-get update && apt-get install -y gosu\n"
+        ));
+        assert!(!fires(
+            "FROM alpine:3.20\nRUN apk add --no-cache 'su-exec>=0.2'\n"
+        ));
+        assert!(!fires("FROM debian:12\nRUN wget -O /usr/local/bin/gosu \"https://github.com/tianon/gosu/releases/download/1.17/gosu-amd64\"\n"));
+        assert!(!fires(
+            "FROM debian:12\nCOPY --from=tianon/gosu:1.17 /gosu /usr/local/bin/\n"
+        ));
+    }
 
     #[test]
     fn nonroot_list() {
