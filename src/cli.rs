@@ -41,6 +41,21 @@ pub enum Command {
     },
     /// Print a rule's documentation (by code, name or alias).
     Rule { name: String },
+    /// Run the language server on stdin/stdout (LSP).
+    Server,
+    /// Show each stage's layers, what each COPY/ADD depends on, and what a
+    /// change to a file re-runs.
+    Layers {
+        file: PathBuf,
+        /// A context path that changed: show from which step the build re-runs.
+        #[arg(long, value_name = "PATH")]
+        changed: Vec<String>,
+        /// The build context (default: the Dockerfile's directory).
+        #[arg(long, value_name = "DIR")]
+        context: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Print the instructions as dlint's model reads them (BuildKit's shape).
     Inspect {
         #[arg(required = true)]
@@ -127,6 +142,10 @@ pub struct LintArgs {
     /// Print what --fix would change as a unified diff; write nothing.
     #[arg(long, conflicts_with = "fix")]
     pub diff: bool,
+    /// With --fix or --diff: ask each image's registry for the digest of its
+    /// tag and pin `image:tag` as `image:tag@sha256:…` (uses the network).
+    #[arg(long)]
+    pub pin_digests: bool,
 }
 
 /// Runs the CLI with the process arguments; returns the exit code.
@@ -159,6 +178,20 @@ pub fn run(
         Some(Command::Rules { format }) => cmd_rules(format, stdout),
         Some(Command::Rule { name }) => cmd_rule(&name, stdout, stderr),
         Some(Command::Inspect { files, format }) => cmd_inspect(&files, format, stdout, stderr),
+        Some(Command::Server) => crate::server::run_stdio(),
+        Some(Command::Layers {
+            file,
+            changed,
+            context,
+            format,
+        }) => crate::layers::cmd(
+            &file,
+            &changed,
+            context.as_deref(),
+            format == ListFormat::Json,
+            stdout,
+            stderr,
+        ),
         None => cmd_lint(cli.lint, stdin, stdout, stderr),
     };
     let _ = stdout.flush();
@@ -484,6 +517,14 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
             return EXIT_ERROR;
         }
     };
+    if args.pin_digests && !(args.fix || args.diff) {
+        let _ = writeln!(err, "dlint: --pin-digests needs --fix or --diff");
+        return EXIT_ERROR;
+    }
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        let _ = writeln!(err, "dlint: --unsafe-fixes needs --fix or --diff");
+        return EXIT_ERROR;
+    }
     if let Some(c) = &args.context {
         if !c.is_dir() {
             let _ = writeln!(err, "dlint: --context {}: not a directory", c.display());
@@ -546,18 +587,34 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
     let fix_opts = crate::fix::FixOptions {
         unsafe_fixes: args.unsafe_fixes,
     };
-    let lint_one = |src: &str,
-                    path: Option<&Path>,
-                    settings: &Settings,
-                    ctx: Option<&crate::context::BuildContext>|
-     -> (crate::analysis::Report, Option<crate::fix::FixOutcome>) {
-        if fixing {
-            let o = crate::fix::fix_source(src, path, settings, ctx, fix_opts);
-            (o.report.clone(), Some(o))
-        } else {
-            (analyze(src, path, settings, ctx), None)
-        }
-    };
+    let lint_one =
+        |src: &str,
+         path: Option<&Path>,
+         settings: &Settings,
+         ctx: Option<&crate::context::BuildContext>|
+         -> Result<(crate::analysis::Report, Option<crate::fix::FixOutcome>), String> {
+            if fixing {
+                let mut o = crate::fix::fix_source(src, path, settings, ctx, fix_opts);
+                if args.pin_digests {
+                    match crate::pin::pin_source(&o.fixed) {
+                        Ok(pinned) => {
+                            let mut again =
+                                crate::fix::fix_source(&pinned, path, settings, ctx, fix_opts);
+                            again.original = src.to_string();
+                            for (r, n) in o.applied {
+                                *again.applied.entry(r).or_default() += n;
+                            }
+                            again.files.extend(o.files);
+                            o = again;
+                        }
+                        Err(msgs) => return Err(msgs.join("; ")),
+                    }
+                }
+                Ok((o.report.clone(), Some(o)))
+            } else {
+                Ok((analyze(src, path, settings, ctx), None))
+            }
+        };
     let results: Vec<JobResult> = jobs
         .par_iter()
         .map(|(_, input)| match input {
@@ -589,8 +646,15 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
                             .as_ref()
                             .filter(|c| c.is_dir())
                             .map(|c| contexts.load(c, args.stdin_filename.as_deref()));
-                        let (rep, fixed) =
-                            lint_one(src, args.stdin_filename.as_deref(), &settings, ctx.as_ref());
+                        let (rep, fixed) = match lint_one(
+                            src,
+                            args.stdin_filename.as_deref(),
+                            &settings,
+                            ctx.as_ref(),
+                        ) {
+                            Ok(x) => x,
+                            Err(e) => return unfixable(&stdin_name, e),
+                        };
                         (
                             FileResult {
                                 path: stdin_name.clone(),
@@ -625,7 +689,10 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
                 match read_source(p) {
                     Ok(src) => {
                         let ctx = load_context(Some(p), &settings, &contexts);
-                        let (rep, fixed) = lint_one(&src, Some(p), &settings, ctx.as_ref());
+                        let (rep, fixed) = match lint_one(&src, Some(p), &settings, ctx.as_ref()) {
+                            Ok(x) => x,
+                            Err(e) => return unfixable(&shown, e),
+                        };
                         (
                             FileResult {
                                 path: shown,
@@ -847,4 +914,16 @@ fn file_change_diff(fc: &crate::diagnostic::FileChange) -> String {
             )
         }
     }
+}
+
+fn unfixable(path: &str, why: String) -> JobResult {
+    (
+        FileResult {
+            path: path.to_string(),
+            outcome: Outcome::Error(format!("left unchanged: {why}")),
+        },
+        None,
+        true,
+        None,
+    )
 }
