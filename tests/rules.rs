@@ -77,7 +77,7 @@ fn snapshot_named(
 fn untagged_image() {
     snapshot(
         "untagged-image",
-        "FROM ubuntu\nFROM localhost:5000/team/app AS app\nARG BASE\nFROM $BASE\nCOPY --from=nginx /etc/nginx /etc/nginx\n",
+        "ARG BASE\nFROM ubuntu\nFROM localhost:5000/team/app AS app\nFROM $BASE\nCOPY --from=nginx /etc/nginx /etc/nginx\n",
         "ARG PY=python:3.12-slim\nFROM $PY AS build\nFROM build\nFROM scratch\nFROM alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nCOPY --from=build /a /a\n",
         &[],
         &[],

@@ -10,6 +10,9 @@ pub struct Expanded {
     pub unresolved: Vec<String>,
     /// Whether any expansion happened.
     pub used_vars: bool,
+    /// A `${…}` with a modifier BuildKit does not support (a template
+    /// placeholder such as `${templateOption:imageVariant}`).
+    pub invalid: bool,
 }
 
 /// Expands `text`, asking `lookup` for each variable. A variable `lookup`
@@ -20,6 +23,7 @@ pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>)
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     let mut in_single = false;
+    let mut in_double = false;
     while i < chars.len() {
         let c = chars[i];
         if c == escape && i + 1 < chars.len() {
@@ -32,9 +36,15 @@ pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>)
             i += 2;
             continue;
         }
-        if c == '\'' {
+        // Quotes are removed, as BuildKit's shell lexer does; single quotes
+        // stop expansion.
+        if c == '\'' && !in_double {
             in_single = !in_single;
-            out.value.push(c);
+            i += 1;
+            continue;
+        }
+        if c == '"' && !in_single {
+            in_double = !in_double;
             i += 1;
             continue;
         }
@@ -110,6 +120,17 @@ fn expand_braced(
     let name = &inner[..name_len];
     let rest = &inner[name_len..];
     let value = lookup(name);
+    if !rest.is_empty()
+        && !rest.starts_with(":-")
+        && !rest.starts_with(":+")
+        && !rest.starts_with('-')
+        && !rest.starts_with('+')
+        && !rest.starts_with('#')
+        && !rest.starts_with('%')
+        && !rest.starts_with('/')
+    {
+        out.invalid = true;
+    }
     let (op, word) = if let Some(w) = rest.strip_prefix(":-") {
         (":-", w)
     } else if let Some(w) = rest.strip_prefix(":+") {
@@ -125,6 +146,7 @@ fn expand_braced(
         let e = expand(w, escape, lookup);
         out.value.push_str(&e.value);
         out.unresolved.extend(e.unresolved);
+        out.invalid |= e.invalid;
     };
     match op {
         ":-" => match value {
@@ -146,10 +168,65 @@ fn expand_braced(
             }
         }
         _ => match value {
-            Some(v) => out.value.push_str(&v),
+            Some(v) => {
+                // ${v#pat} ${v##pat} ${v%pat} ${v%%pat}: remove a prefix or
+                // suffix matching a glob pattern.
+                let v = if let Some(p) = rest.strip_prefix("##") {
+                    strip_prefix_glob(&v, p, true)
+                } else if let Some(p) = rest.strip_prefix('#') {
+                    strip_prefix_glob(&v, p, false)
+                } else if let Some(p) = rest.strip_prefix("%%") {
+                    strip_suffix_glob(&v, p, true)
+                } else if let Some(p) = rest.strip_prefix('%') {
+                    strip_suffix_glob(&v, p, false)
+                } else {
+                    v
+                };
+                out.value.push_str(&v)
+            }
             None => out.unresolved.push(name.to_string()),
         },
     }
+}
+
+/// Whether `text` matches a shell glob (`*`, `?`).
+fn glob(p: &[char], t: &[char]) -> bool {
+    match p.first() {
+        None => t.is_empty(),
+        Some('*') => (0..=t.len()).any(|i| glob(&p[1..], &t[i..])),
+        Some('?') => !t.is_empty() && glob(&p[1..], &t[1..]),
+        Some(c) => t.first() == Some(c) && glob(&p[1..], &t[1..]),
+    }
+}
+
+fn strip_prefix_glob(v: &str, pat: &str, longest: bool) -> String {
+    let chars: Vec<char> = v.chars().collect();
+    let p: Vec<char> = pat.chars().collect();
+    let mut lens: Vec<usize> = (0..=chars.len()).collect();
+    if longest {
+        lens.reverse();
+    }
+    for n in lens {
+        if glob(&p, &chars[..n]) {
+            return chars[n..].iter().collect();
+        }
+    }
+    v.to_string()
+}
+
+fn strip_suffix_glob(v: &str, pat: &str, longest: bool) -> String {
+    let chars: Vec<char> = v.chars().collect();
+    let p: Vec<char> = pat.chars().collect();
+    let mut starts: Vec<usize> = (0..=chars.len()).collect();
+    if !longest {
+        starts.reverse();
+    }
+    for s in starts {
+        if glob(&p, &chars[s..]) {
+            return chars[..s].iter().collect();
+        }
+    }
+    v.to_string()
 }
 
 #[cfg(test)]
@@ -174,6 +251,11 @@ mod tests {
         assert_eq!(e("${A:+y}").value, "y");
         assert_eq!(e("${B:+y}").value, "");
         assert_eq!(e("\\$A").value, "$A");
+        assert_eq!(e("${A#al}").value, "pha");
+        assert_eq!(e("${A%a}").value, "alph");
+        assert_eq!(e("${A##*l}").value, "pha");
+        assert_eq!(e("${A:+\"yes\"}").value, "yes");
+        assert_eq!(e("'$A'\"$A\"").value, "$Aalpha");
         let u = e("img:$B");
         assert_eq!(u.value, "img:");
         assert_eq!(u.unresolved, vec!["B"]);

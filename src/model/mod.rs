@@ -463,14 +463,7 @@ impl Model {
                     None
                 };
                 let platform = inst.flag("platform").and_then(|f| f.value.clone());
-                let globals = &self.global_args;
-                let lookup = |name: &str| -> Option<String> {
-                    globals
-                        .iter()
-                        .rev()
-                        .find(|a| a.name == name)
-                        .and_then(|a| a.default.clone())
-                };
+                let lookup = |name: &str| -> Option<String> { self.global_value(name) };
                 let (base, expanded) = match &image {
                     None => (Base::Invalid(String::new()), None),
                     Some(w) => {
@@ -525,26 +518,37 @@ impl Model {
                 None => {
                     if kind == Kind::Arg {
                         let defs = arg_defs(&self.instructions[idx]);
-                        self.global_args.extend(defs);
+                        for mut d in defs {
+                            if let Some(v) = &d.default {
+                                let e = expand::expand(v, escape, &|n: &str| self.global_value(n));
+                                if e.unresolved.is_empty() {
+                                    d.default = Some(e.value);
+                                }
+                            }
+                            self.global_args.push(d);
+                        }
                     }
                 }
                 Some(si) => {
                     self.stages[si].instructions.push(idx);
                     match kind {
                         Kind::Arg => {
-                            let mut defs = arg_defs(&self.instructions[idx]);
-                            for d in defs.iter_mut() {
-                                if d.default.is_none() {
-                                    // A global ARG redeclared in a stage keeps its default.
-                                    d.default = self
-                                        .global_args
-                                        .iter()
-                                        .rev()
-                                        .find(|g| g.name == d.name)
-                                        .and_then(|g| g.default.clone());
+                            let defs = arg_defs(&self.instructions[idx]);
+                            for mut d in defs {
+                                match &d.default {
+                                    None => {
+                                        // A global ARG redeclared in a stage keeps its default.
+                                        d.default = self.global_value(&d.name);
+                                    }
+                                    Some(v) => {
+                                        let e = self.expand_in_stage_full(si, v);
+                                        if e.unresolved.is_empty() {
+                                            d.default = Some(e.value);
+                                        }
+                                    }
                                 }
+                                self.stages[si].args.push(d);
                             }
-                            self.stages[si].args.extend(defs);
                         }
                         Kind::Env => {
                             let args = &self.instructions[idx].args;
@@ -619,16 +623,53 @@ impl Model {
     pub fn expand_in_stage_full(&self, stage: usize, text: &str) -> expand::Expanded {
         let st = &self.stages[stage];
         let lookup = |name: &str| -> Option<String> {
-            if let Some((_, v, _)) = st.env.iter().rev().find(|(k, _, _)| k == name) {
-                return Some(v.clone());
+            // ENV (also inherited through `FROM <stage>`) wins over ARG.
+            if let Some(v) = self.env_value(stage, name, 0) {
+                return Some(v);
             }
             st.args
                 .iter()
                 .rev()
                 .find(|a| a.name == name)
                 .and_then(|a| a.default.clone())
+                .or_else(|| {
+                    automatic_arg(name)
+                        .map(str::to_string)
+                        .filter(|_| st.args.iter().any(|a| a.name == name))
+                })
         };
         expand::expand(text, self.escape, &lookup)
+    }
+
+    /// An ENV value visible in a stage: its own, or inherited from the stage
+    /// it is built FROM.
+    pub fn env_value(&self, stage: usize, name: &str, depth: usize) -> Option<String> {
+        let st = &self.stages[stage];
+        if let Some((_, v, _)) = st.env.iter().rev().find(|(k, _, _)| k == name) {
+            return Some(v.clone());
+        }
+        match st.base {
+            Base::Stage(p) if p < stage && depth < 64 => self.env_value(p, name, depth + 1),
+            _ => None,
+        }
+    }
+
+    /// A global ARG's value for FROM lines: its (expanded) default, or the
+    /// value BuildKit gives an automatic platform ARG (for the default
+    /// linux/amd64 platform).
+    pub fn global_value(&self, name: &str) -> Option<String> {
+        match self.global_args.iter().rev().find(|a| a.name == name) {
+            Some(a) => a
+                .default
+                .clone()
+                .or_else(|| automatic_arg(name).map(str::to_string)),
+            None => automatic_arg(name).map(str::to_string),
+        }
+    }
+
+    /// Whether a name is a declared global ARG.
+    pub fn is_global_arg(&self, name: &str) -> bool {
+        self.global_args.iter().any(|a| a.name == name)
     }
 
     /// What `--from=<text>` names, seen from `stage`.
@@ -685,6 +726,18 @@ impl Model {
     pub fn text(&self, span: Span) -> &str {
         self.source.get(span.start..span.end).unwrap_or("")
     }
+}
+
+/// BuildKit's automatic platform ARGs, valued for the default platform
+/// (linux/amd64). They are defined in the global scope without a declaration.
+pub fn automatic_arg(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "TARGETPLATFORM" | "BUILDPLATFORM" => "linux/amd64",
+        "TARGETOS" | "BUILDOS" => "linux",
+        "TARGETARCH" | "BUILDARCH" => "amd64",
+        "TARGETVARIANT" | "BUILDVARIANT" => "",
+        _ => return None,
+    })
 }
 
 /// Removes one level of matching quotes.

@@ -290,6 +290,27 @@ fn manifest_names(
     e.main_manifests().iter().map(|s| s.to_string()).collect()
 }
 
+/// Whether a COPY before `before` copied one of the ecosystem's manifests.
+fn manifest_copied_before(m: &Model, stage: usize, before: usize, eco: Ecosystem) -> bool {
+    m.stage_instructions(stage)
+        .filter(|i| i.index < before)
+        .filter_map(|i| i.copy.as_ref())
+        .filter(|c| c.from_context())
+        .flat_map(|c| c.sources.iter())
+        .any(|s| {
+            let name = crate::model::basename(&s.value);
+            eco.manifests()
+                .iter()
+                .any(|pat| match pat.strip_prefix('*') {
+                    Some(ext) => name.ends_with(ext),
+                    None => name == *pat,
+                })
+                || (eco == Ecosystem::Pip && name.starts_with("requirements"))
+                || name.starts_with("package")
+                    && matches!(eco, Ecosystem::Npm | Ecosystem::Yarn | Ecosystem::Pnpm)
+        })
+}
+
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     let ctx = cx.context;
@@ -298,8 +319,10 @@ pub fn check(cx: &mut Checker) {
         let Some(first_broad) = broad.first() else {
             continue;
         };
-        // Ecosystems installed before the broad COPY.
+        // Ecosystems installed before the broad COPY, and the tools run then
+        // (`./gradlew downloadRepos` fetches what a later build needs).
         let mut installed_before = Vec::new();
+        let mut tools_before: Vec<String> = Vec::new();
         let mut reported = Vec::new();
         for inst in m.stage_instructions(st.index) {
             if inst.kind != Kind::Run {
@@ -307,6 +330,11 @@ pub fn check(cx: &mut Checker) {
             }
             let Some(run) = &inst.run else { continue };
             for c in run.commands() {
+                if inst.index < first_broad.index {
+                    if let Some(p) = c.program() {
+                        tools_before.push(p.to_string());
+                    }
+                }
                 let Some((eco, file)) = dependency_install(c) else {
                     continue;
                 };
@@ -314,11 +342,17 @@ pub fn check(cx: &mut Checker) {
                     installed_before.push(eco);
                     continue;
                 }
-                if installed_before.contains(&eco) || reported.contains(&eco) {
+                // The manifests were copied on their own and the same tool
+                // ran on them before the broad COPY (`./gradlew downloadRepos`).
+                let fetched_before = c
+                    .program()
+                    .is_some_and(|p| tools_before.iter().any(|t| t == p))
+                    && manifest_copied_before(m, st.index, first_broad.index, eco);
+                if installed_before.contains(&eco) || reported.contains(&eco) || fetched_before {
                     continue;
                 }
-                // The last broad COPY before this install.
-                let Some(copy) = broad.iter().rev().find(|b| b.index < inst.index) else {
+                // The first broad COPY before this install.
+                let Some(copy) = broad.iter().find(|b| b.index < inst.index) else {
                     continue;
                 };
                 reported.push(eco);

@@ -143,6 +143,22 @@ impl PackageManager {
         }
     }
 
+    /// Whether the command installs named packages (not an upgrade of what
+    /// is there): a RUN with such a command is not "update only".
+    pub fn installs_packages(self, cmd: &ShellCommand) -> bool {
+        let Some(sub) = self.subcommand(cmd) else {
+            return false;
+        };
+        match self {
+            PackageManager::Apt => matches!(sub, "install" | "build-dep" | "source" | "download"),
+            PackageManager::Apk => sub == "add",
+            PackageManager::Dnf => {
+                matches!(sub, "install" | "groupinstall" | "reinstall" | "builddep")
+            }
+            PackageManager::Zypper => matches!(sub, "install" | "in" | "source-install" | "si"),
+        }
+    }
+
     /// Whether an install refreshes the index itself (`apk add --no-cache`).
     pub fn install_refreshes(self, cmd: &ShellCommand) -> bool {
         match self {

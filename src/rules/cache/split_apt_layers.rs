@@ -53,7 +53,10 @@ pub fn check(cx: &mut Checker) {
                 let Some(update) = ops.iter().find(|(p, u, _)| *p == pm && *u) else {
                     continue;
                 };
-                if ops.iter().any(|(p, u, _)| *p == pm && !*u) {
+                if ops
+                    .iter()
+                    .any(|(p, u, c)| *p == pm && !*u && pm.installs_packages(c))
+                {
                     continue;
                 }
                 // The next RUN of the stage that uses this manager.

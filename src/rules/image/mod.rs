@@ -61,18 +61,28 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
             Base::Unresolved { text, vars } => {
                 // Expand again with placeholders for unknown args to see
                 // which part they fill.
-                let globals = &m.global_args;
+                // Declared ARGs without a default are placeholders; a name
+                // that is no declared ARG expands to nothing, as in BuildKit.
                 let lookup = |name: &str| -> Option<String> {
-                    Some(
-                        globals
-                            .iter()
-                            .rev()
-                            .find(|a| a.name == name)
-                            .and_then(|a| a.default.clone())
-                            .unwrap_or_else(|| PLACEHOLDER.to_string()),
-                    )
+                    if m.is_global_arg(name) {
+                        Some(
+                            m.global_value(name)
+                                .unwrap_or_else(|| PLACEHOLDER.to_string()),
+                        )
+                    } else {
+                        Some(crate::model::automatic_arg(name).unwrap_or("").to_string())
+                    }
                 };
+                let vars: Vec<String> = vars
+                    .iter()
+                    .filter(|v| m.is_global_arg(v))
+                    .cloned()
+                    .collect();
                 let e = expand::expand(text, m.escape, &lookup);
+                if e.invalid {
+                    // A template placeholder, not a Dockerfile BuildKit builds.
+                    continue;
+                }
                 let partial = ImageRef::parse(&e.value);
                 if let Some(r) = &partial {
                     let path_dynamic = r.path.contains(PLACEHOLDER);
@@ -106,10 +116,10 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
                         continue;
                     }
                 }
-                UseKind::FromArgs {
-                    vars: vars.clone(),
-                    partial,
+                if vars.is_empty() {
+                    continue;
                 }
+                UseKind::FromArgs { vars, partial }
             }
             _ => continue,
         };

@@ -16,6 +16,8 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 /// Archive endings ADD extracts.
+/// `.gz`, `.bz2`, `.xz`, `.zst` alone may hold a tar (ADD decides by the
+/// content), so they count too.
 pub const ARCHIVES: &[&str] = &[
     ".tar",
     ".tar.gz",
@@ -32,6 +34,11 @@ pub const ARCHIVES: &[&str] = &[
     ".tlz",
     ".tar.z",
     ".taz",
+    ".gz",
+    ".bz2",
+    ".xz",
+    ".zst",
+    ".lzma",
 ];
 
 /// Flags only ADD has: with them, COPY is no replacement.
@@ -70,21 +77,37 @@ pub fn check(cx: &mut Checker) {
             continue;
         }
         let Some(stage) = inst.stage else { continue };
-        let mut local = true;
-        for s in &copy.sources {
-            let e = m.expand_in_stage_full(stage, &s.value);
-            if !e.unresolved.is_empty() {
-                // `ADD $SRC /x`: cannot tell what it is.
-                local = false;
-                break;
-            }
-            let v = e.value;
-            if is_remote(&v) || is_archive(&v) {
-                local = false;
-                break;
-            }
+        // Each source: Some(true) local file, Some(false) URL/archive,
+        // None unknown (variables).
+        let kinds: Vec<Option<bool>> = copy
+            .sources
+            .iter()
+            .map(|s| {
+                let e = m.expand_in_stage_full(stage, &s.value);
+                if !e.unresolved.is_empty() {
+                    None
+                } else {
+                    Some(!(is_remote(&e.value) || is_archive(&e.value)))
+                }
+            })
+            .collect();
+        if kinds.contains(&None) || !kinds.contains(&Some(true)) {
+            continue;
         }
-        if !local {
+        let mixed = kinds.contains(&Some(false));
+        if mixed {
+            let locals: Vec<String> = copy
+                .sources
+                .iter()
+                .zip(&kinds)
+                .filter(|(_, k)| **k == Some(true))
+                .map(|(s, _)| format!("`{}`", s.value))
+                .collect();
+            let msg = format!(
+                "This ADD mixes URLs or archives with local {}: ADD unpacks and downloads, COPY only copies. Copy the local files with a separate COPY",
+                locals.join(", ")
+            );
+            cx.report(inst.keyword.span, msg);
             continue;
         }
         let kw = &inst.keyword;
