@@ -32,7 +32,7 @@ pub struct InspectInstruction {
     pub sub: Option<Box<InspectInstruction>>,
     /// The tree-sitter tree read this instruction differently; it was
     /// recovered from the source with BuildKit's rules.
-    pub recovered: bool,
+    pub recovered: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,7 +63,7 @@ fn heredoc(h: &Heredoc) -> InspectHeredoc {
     }
 }
 
-fn instruction(i: &RawInstruction, recovered: bool) -> InspectInstruction {
+fn instruction(i: &RawInstruction, recovered: Option<bool>) -> InspectInstruction {
     InspectInstruction {
         cmd: i.keyword.value.to_ascii_uppercase(),
         sub_cmd: i.sub.as_ref().map(|s| s.keyword.value.to_ascii_uppercase()),
@@ -104,6 +104,6 @@ pub fn inspect(file: &str, doc: &SyntaxDocument) -> InspectReport {
                 message: e.message.clone(),
             })
             .collect(),
-        tree_error_nodes: doc.tree.error_nodes().count(),
+        tree_error_nodes: doc.tree.as_ref().map_or(0, |t| t.error_nodes().count()),
     }
 }

@@ -289,9 +289,13 @@ pub struct Instruction {
     pub heredocs: Vec<Heredoc>,
     /// The stage the instruction belongs to (None before the first FROM).
     pub stage: Option<usize>,
-    /// The tree-sitter tree read it differently; recovered from the source.
-    pub recovered: bool,
-    pub run: Option<RunInfo>,
+    /// The tree-sitter tree read it differently; recovered from the source
+    /// (None when the tree was not built).
+    pub recovered: Option<bool>,
+    /// RUN's shell commands, parsed with tree-sitter-bash on first use.
+    run_cell: std::sync::OnceLock<Option<RunInfo>>,
+    /// RUN --mount options (parsed eagerly: the stage graph needs them).
+    pub mounts: Vec<Mount>,
     pub copy: Option<CopyInfo>,
     /// ONBUILD's trigger.
     pub trigger: Option<Box<Instruction>>,
@@ -299,6 +303,22 @@ pub struct Instruction {
 }
 
 impl Instruction {
+    /// RUN's commands (None for other instructions). Parsed on first use.
+    pub fn run(&self) -> Option<&RunInfo> {
+        self.run_cell
+            .get_or_init(|| (self.kind == Kind::Run).then(|| build_run(self)))
+            .as_ref()
+    }
+
+    /// Whether the RUN text (line or heredoc bodies) contains any of these
+    /// words: a cheap test before parsing the shell.
+    pub fn mentions(&self, words: &[&str]) -> bool {
+        let line = self.raw.args_text();
+        words
+            .iter()
+            .any(|w| line.contains(w) || self.heredocs.iter().any(|h| h.content.contains(w)))
+    }
+
     pub fn flag(&self, name: &str) -> Option<&Flag> {
         self.flags
             .iter()
@@ -403,14 +423,22 @@ pub struct Model {
     pub escape: char,
     pub bom: bool,
     pub errors: Vec<ParseError>,
-    pub tree_has_error: bool,
+    /// Whether the tree-sitter tree has an ERROR (None: not built).
+    pub tree_has_error: Option<bool>,
 }
 
 /// Well-known images that start as a non-root user: (repository pattern,
 /// tag pattern). See rules/root-user.md.
 impl Model {
-    /// Builds the model of `src`.
+    /// Builds the model of `src` (without the tree-sitter-containerfile
+    /// tree, which only the editor and `inspect` need).
     pub fn build(src: &str) -> Model {
+        let doc = crate::syntax::parse_document_lite(src);
+        Model::from_syntax(src, doc)
+    }
+
+    /// Builds the model with the tree-sitter tree checked per instruction.
+    pub fn build_with_tree(src: &str) -> Model {
         let doc = crate::syntax::parse_document(src);
         Model::from_syntax(src, doc)
     }
@@ -435,11 +463,11 @@ impl Model {
             escape,
             bom: parsed.bom,
             errors: parsed.errors,
-            tree_has_error: tree.has_error,
+            tree_has_error: tree.as_ref().map(|t| t.has_error),
         };
         for (index, raw) in parsed.instructions.into_iter().enumerate() {
-            let rec = recovered.get(index).copied().unwrap_or(false);
-            let inst = build_instruction(index, raw, rec, src);
+            let rec = recovered.get(index).copied().flatten();
+            let inst = build_instruction(index, raw, rec);
             m.instructions.push(inst);
         }
         m.build_stages();
@@ -598,8 +626,9 @@ impl Model {
                     c.from = Some((r, flag.span));
                 }
             }
-            if let Some(run) = self.instructions[idx].run.clone() {
-                for m in &run.mounts {
+            let mounts = self.instructions[idx].mounts.clone();
+            {
+                for m in &mounts {
                     if let Some(f) = m.get("from") {
                         if let FromRef::Stage(to) = self.resolve_from(si, f) {
                             self.deps.push(StageDep {
@@ -817,7 +846,7 @@ fn parse_mount(value: &str, span: Span) -> Mount {
     Mount { options, span }
 }
 
-fn build_instruction(index: usize, raw: RawInstruction, recovered: bool, src: &str) -> Instruction {
+fn build_instruction(index: usize, raw: RawInstruction, recovered: Option<bool>) -> Instruction {
     let kind = Kind::from_keyword(&raw.keyword.value);
     let flags = parse_flags(&raw);
     let mut inst = Instruction {
@@ -833,17 +862,18 @@ fn build_instruction(index: usize, raw: RawInstruction, recovered: bool, src: &s
         heredocs: raw.heredocs.clone(),
         stage: None,
         recovered,
-        run: None,
+        run_cell: std::sync::OnceLock::new(),
+        mounts: Vec::new(),
         copy: None,
         trigger: None,
         raw,
     };
     match kind {
-        Kind::Run => inst.run = Some(build_run(&inst, src)),
+        Kind::Run => inst.mounts = parse_mounts(&inst),
         Kind::Copy | Kind::Add => inst.copy = Some(build_copy(&inst)),
         Kind::Onbuild => {
             if let Some(sub) = inst.raw.sub.clone() {
-                let t = build_instruction(index, *sub, recovered, src);
+                let t = build_instruction(index, *sub, recovered);
                 inst.trigger = Some(Box::new(t));
             }
         }
@@ -876,13 +906,16 @@ fn build_copy(inst: &Instruction) -> CopyInfo {
 
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
 
-fn build_run(inst: &Instruction, src: &str) -> RunInfo {
-    let mounts = inst
-        .flags
+fn parse_mounts(inst: &Instruction) -> Vec<Mount> {
+    inst.flags
         .iter()
         .filter(|f| f.name.eq_ignore_ascii_case("mount"))
         .map(|f| parse_mount(f.value.as_deref().unwrap_or(""), f.span))
-        .collect();
+        .collect()
+}
+
+fn build_run(inst: &Instruction) -> RunInfo {
+    let mounts = inst.mounts.clone();
     let mut scripts = Vec::new();
     if inst.json {
         let span = inst.args_span();
@@ -973,9 +1006,7 @@ fn build_run(inst: &Instruction, src: &str) -> RunInfo {
                 continue;
             }
             let start = h.content_span.start;
-            let text = src
-                .get(h.content_span.start..h.content_span.end)
-                .unwrap_or("");
+            let text = h.content.as_str();
             let p = shell::parse(text);
             let f = |s: Span| Span::new(start + s.start, start + s.end);
             scripts.push(Script {
@@ -1041,13 +1072,13 @@ mod tests {
     fn run_commands_and_heredoc() {
         let src = "FROM a\nRUN sudo -E apt-get update && \\\n    apt-get install -y curl\nRUN <<EOF\nset -e\napk add x\nEOF\n";
         let m = Model::build(src);
-        let run = m.instructions[1].run.as_ref().unwrap();
+        let run = m.instructions[1].run().unwrap();
         let cmds: Vec<_> = run.commands().collect();
         assert_eq!(cmds[0].program(), Some("apt-get"));
         assert_eq!(cmds[0].subcommand(), Some("update"));
         assert_eq!(cmds[1].joined_by, Some(Joiner::And));
         assert_eq!(m.text(cmds[1].argv[2].span), "-y");
-        let run2 = m.instructions[2].run.as_ref().unwrap();
+        let run2 = m.instructions[2].run().unwrap();
         let c: Vec<_> = run2.commands().collect();
         assert_eq!(c[1].program(), Some("apk"));
         assert_eq!(m.text(c[1].span), "apk add x");
@@ -1058,7 +1089,7 @@ mod tests {
         let m = Model::build("FROM a AS b\nFROM c\nCOPY --from=B x y\nRUN --mount=type=bind,from=nginx:1,target=/n true\n");
         let c = m.instructions[2].copy.as_ref().unwrap();
         assert!(matches!(c.from, Some((FromRef::Stage(0), _))));
-        let run = m.instructions[3].run.as_ref().unwrap();
+        let run = m.instructions[3].run().unwrap();
         assert_eq!(run.mounts[0].get("from"), Some("nginx:1"));
     }
 }

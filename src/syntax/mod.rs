@@ -157,10 +157,13 @@ pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 #[derive(Debug, Clone)]
 pub struct SyntaxDocument {
     pub parsed: buildkit::Parsed,
-    pub tree: tree::TreeSummary,
-    /// Per instruction: the tree-sitter tree read it differently (or with an
-    /// ERROR), so it was recovered from the source with BuildKit's rules.
-    pub recovered: Vec<bool>,
+    /// The tree-sitter-containerfile tree (built for `inspect` and the
+    /// editor; a lint run does not need it).
+    pub tree: Option<tree::TreeSummary>,
+    /// Per instruction, when the tree was built: the tree read it differently
+    /// (or with an ERROR), so it was recovered from the source with
+    /// BuildKit's rules.
+    pub recovered: Vec<Option<bool>>,
     pub lines: LineIndex,
 }
 
@@ -172,12 +175,25 @@ pub fn parse_document(src: &str) -> SyntaxDocument {
     let recovered = parsed
         .instructions
         .iter()
-        .map(|i| !tree.agrees(&i.keyword.value, i.start_line, i.end_line))
+        .map(|i| Some(!tree.agrees(&i.keyword.value, i.start_line, i.end_line)))
         .collect();
     SyntaxDocument {
         parsed,
-        tree,
+        tree: Some(tree),
         recovered,
+        lines: LineIndex::new(src),
+    }
+}
+
+/// Reads a Dockerfile without building the tree-sitter-containerfile tree:
+/// what linting needs (RUN bodies are still parsed with tree-sitter-bash).
+pub fn parse_document_lite(src: &str) -> SyntaxDocument {
+    let parsed = buildkit::parse(src);
+    let n = parsed.instructions.len();
+    SyntaxDocument {
+        parsed,
+        tree: None,
+        recovered: vec![None; n],
         lines: LineIndex::new(src),
     }
 }

@@ -328,7 +328,7 @@ pub fn check(cx: &mut Checker) {
             if inst.kind != Kind::Run {
                 continue;
             }
-            let Some(run) = &inst.run else { continue };
+            let Some(run) = inst.run() else { continue };
             for c in run.commands() {
                 if inst.index < first_broad.index {
                     if let Some(p) = c.program() {
@@ -403,7 +403,7 @@ fn reorder_fix(
     if !whole || copy.json || install_run.json {
         return None;
     }
-    let run = install_run.run.as_ref()?;
+    let run = install_run.run()?;
     if run
         .commands()
         .any(|cmd| cmd.nested || dependency_install(cmd).is_none())
@@ -485,7 +485,7 @@ mod tests {
 
     fn eco(cmd: &str) -> Option<Ecosystem> {
         let m = Model::build(&format!("FROM a\nRUN {cmd}\n"));
-        let run = m.instructions[1].run.as_ref().unwrap();
+        let run = m.instructions[1].run().unwrap();
         let c = run.commands().next().unwrap();
         dependency_install(c).map(|e| e.0)
     }

@@ -22,7 +22,10 @@ pub const META: RuleMeta = RuleMeta {
 /// The package operations of a RUN, in order.
 pub fn package_ops(inst: &Instruction) -> Vec<(PackageManager, bool, &ShellCommand)> {
     let mut out = Vec::new();
-    let Some(run) = &inst.run else { return out };
+    if inst.kind != Kind::Run || !inst.mentions(&["apt", "apk", "dnf", "yum", "zypper"]) {
+        return out;
+    }
+    let Some(run) = inst.run() else { return out };
     for c in run.commands() {
         if let Some(pm) = PackageManager::of(c) {
             if pm.is_update(c) {
@@ -123,8 +126,8 @@ fn merge_fix(
     install: &ShellCommand,
     pm: PackageManager,
 ) -> Option<Fix> {
-    let urun = update_run.run.as_ref()?;
-    let irun = install_run.run.as_ref()?;
+    let urun = update_run.run()?;
+    let irun = install_run.run()?;
     if urun.exec || irun.exec || update_run.trigger.is_some() {
         return None;
     }

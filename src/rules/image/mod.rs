@@ -154,8 +154,8 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
             }
         }
         if inst.kind == Kind::Run {
-            if let Some(run) = &inst.run {
-                for mount in &run.mounts {
+            {
+                for mount in &inst.mounts {
                     if let Some(f) = mount.get("from") {
                         if let FromRef::Image(r) = m.resolve_from(si, f) {
                             out.push(ImageUse {

@@ -113,27 +113,29 @@ fn drops_privileges(m: &Model, stage: usize) -> bool {
         b.starts_with("gosu") || b.starts_with("su-exec")
     };
     m.stage_instructions(stage).any(|i| {
-        i.run.as_ref().is_some_and(|r| {
-            r.commands().any(|c| {
-                let installs = crate::rules::cache::PackageManager::of(c)
-                    .is_some_and(|pm| pm.is_install(c))
-                    && c.args().iter().any(|a| {
-                        let t = a.text();
-                        let pkg = t.split(['=', '@', '<', '>', '~']).next().unwrap_or(t);
-                        pkg == "gosu" || pkg == "su-exec"
-                    });
-                let downloads = matches!(c.program(), Some("curl") | Some("wget"))
-                    && c.args()
-                        .iter()
-                        .any(|a| a.text().contains("gosu") || a.text().contains("su-exec"));
-                installs || downloads
+        (i.mentions(&["gosu", "su-exec"])
+            && i.run().is_some_and(|r| {
+                r.commands().any(|c| {
+                    let installs = crate::rules::cache::PackageManager::of(c)
+                        .is_some_and(|pm| pm.is_install(c))
+                        && c.args().iter().any(|a| {
+                            let t = a.text();
+                            let pkg = t.split(['=', '@', '<', '>', '~']).next().unwrap_or(t);
+                            pkg == "gosu" || pkg == "su-exec"
+                        });
+                    let downloads = matches!(c.program(), Some("curl") | Some("wget"))
+                        && c.args()
+                            .iter()
+                            .any(|a| a.text().contains("gosu") || a.text().contains("su-exec"));
+                    installs || downloads
+                })
+            }))
+            || i.copy.as_ref().is_some_and(|c| {
+                c.sources
+                    .iter()
+                    .chain(c.dest.iter())
+                    .any(|s| names(&s.value))
             })
-        }) || i.copy.as_ref().is_some_and(|c| {
-            c.sources
-                .iter()
-                .chain(c.dest.iter())
-                .any(|s| names(&s.value))
-        })
     })
 }
 
