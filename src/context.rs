@@ -185,13 +185,25 @@ pub struct BuildContext {
     /// Entries of the context, relative paths (directories end in `/`), two
     /// levels deep, used to name what would be sent.
     pub entries: std::sync::Arc<Vec<String>>,
+    /// Look-ups shared by every Dockerfile of this context.
+    shared: std::sync::Arc<Shared>,
+}
+
+/// Per-listing data computed once.
+#[derive(Debug, Default)]
+struct Shared {
+    set: std::collections::HashSet<String>,
+    unwanted: std::sync::OnceLock<Vec<(String, &'static str)>>,
 }
 
 /// Caches context listings by directory, so linting many Dockerfiles of one
 /// context reads it once.
 #[derive(Default)]
 pub struct ContextCache {
-    listings: std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<Vec<String>>>>,
+    #[allow(clippy::type_complexity)]
+    listings: std::sync::Mutex<
+        std::collections::HashMap<PathBuf, (std::sync::Arc<Vec<String>>, std::sync::Arc<Shared>)>,
+    >,
 }
 
 impl ContextCache {
@@ -200,16 +212,16 @@ impl ContextCache {
             let m = self.listings.lock().unwrap_or_else(|e| e.into_inner());
             m.get(dir).cloned()
         };
-        let entries = match cached {
+        let (entries, shared) = match cached {
             Some(e) => e,
             None => {
-                let e = std::sync::Arc::new(list_entries(dir));
+                let e = listing(dir);
                 let mut m = self.listings.lock().unwrap_or_else(|e| e.into_inner());
                 m.insert(dir.to_path_buf(), e.clone());
                 e
             }
         };
-        BuildContext::with_entries(dir, dockerfile, entries)
+        BuildContext::with_entries(dir, dockerfile, entries, shared)
     }
 }
 
@@ -219,13 +231,15 @@ impl BuildContext {
     /// Reads a context directory. `dockerfile` is the Dockerfile's path, for
     /// the per-Dockerfile ignore file.
     pub fn load(dir: &Path, dockerfile: Option<&Path>) -> BuildContext {
-        Self::with_entries(dir, dockerfile, std::sync::Arc::new(list_entries(dir)))
+        let (entries, shared) = listing(dir);
+        Self::with_entries(dir, dockerfile, entries, shared)
     }
 
     fn with_entries(
         dir: &Path,
         dockerfile: Option<&Path>,
         entries: std::sync::Arc<Vec<String>>,
+        shared: std::sync::Arc<Shared>,
     ) -> BuildContext {
         let mut ignore = None;
         if let Some(df) = dockerfile {
@@ -251,13 +265,23 @@ impl BuildContext {
             ignore,
             ignore_target: root_ignore,
             entries,
+            shared,
         }
+    }
+
+    /// `f` computed once per context listing (what an ignore file should
+    /// leave out, which depends only on the entries).
+    pub fn unwanted_cached(
+        &self,
+        f: impl FnOnce(&BuildContext) -> Vec<(String, &'static str)>,
+    ) -> Vec<(String, &'static str)> {
+        self.shared.unwanted.get_or_init(|| f(self)).clone()
     }
 
     /// Whether the context has this entry (relative path; `dir/` for a
     /// directory).
     pub fn has(&self, entry: &str) -> bool {
-        self.entries.iter().any(|e| e == entry)
+        self.shared.set.contains(entry)
     }
 
     /// Entries not excluded by the ignore file.
@@ -267,6 +291,16 @@ impl BuildContext {
             Some(i) => !i.excludes(entry.trim_end_matches('/')),
         }
     }
+}
+
+#[allow(clippy::type_complexity)]
+fn listing(dir: &Path) -> (std::sync::Arc<Vec<String>>, std::sync::Arc<Shared>) {
+    let entries = list_entries(dir);
+    let shared = Shared {
+        set: entries.iter().cloned().collect(),
+        unwanted: std::sync::OnceLock::new(),
+    };
+    (std::sync::Arc::new(entries), std::sync::Arc::new(shared))
 }
 
 /// The context's entries, two levels deep, sorted.

@@ -21,6 +21,10 @@ pub fn first_context_copy(m: &Model) -> Option<&Instruction> {
 /// What an ignore file should leave out of this context: (entry, why).
 /// Only entries that exist are named.
 pub fn unwanted_entries(ctx: &BuildContext) -> Vec<(String, &'static str)> {
+    ctx.unwanted_cached(compute_unwanted)
+}
+
+fn compute_unwanted(ctx: &BuildContext) -> Vec<(String, &'static str)> {
     let has = |e: &str| ctx.has(e);
     let top_files = |pred: &dyn Fn(&str) -> bool| -> Vec<String> {
         ctx.entries
