@@ -478,3 +478,14 @@ fn no_panic_on_hostile_input() {
         );
     }
 }
+
+#[test]
+fn rule_index_page_is_current() {
+    let want = dlint::cli::rules_markdown();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+    let got = fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        got == want,
+        "docs/rules.md is stale: regenerate it with `cargo run -- rules --format markdown > docs/rules.md`"
+    );
+}
