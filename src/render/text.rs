@@ -108,7 +108,9 @@ pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write)
             .iter()
             .filter(|r| matches!(r.outcome, Outcome::Report(_)))
             .count();
-        if total == 0 {
+        if total == 0 && linted == 0 {
+            // Nothing was linted (every input failed): the errors say why.
+        } else if total == 0 {
             writeln!(
                 out,
                 "No problems found in {linted} file{}.",
