@@ -202,10 +202,48 @@ fn cli_fix_writes_atomically_and_keeps_mode() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("No fixes applied."));
 }
 
+/// Makes a directory unwritable: permissions for a normal user; as root
+/// (where permissions do not stop writes) the immutable attribute.
+#[cfg(unix)]
+struct ReadOnlyDir(std::path::PathBuf, bool);
+
+#[cfg(unix)]
+impl ReadOnlyDir {
+    fn new(p: &Path) -> Option<ReadOnlyDir> {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(p, fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = p.join(".probe");
+        if fs::write(&probe, "x").is_err() {
+            return Some(ReadOnlyDir(p.to_path_buf(), false));
+        }
+        let _ = fs::remove_file(&probe);
+        let ok = Command::new("chattr")
+            .arg("+i")
+            .arg(p)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok && fs::write(&probe, "x").is_err() {
+            return Some(ReadOnlyDir(p.to_path_buf(), true));
+        }
+        let _ = fs::remove_file(&probe);
+        None
+    }
+}
+
+#[cfg(unix)]
+impl Drop for ReadOnlyDir {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        if self.1 {
+            let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+        }
+        let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn unwritable_file_is_left_untouched() {
-    use std::os::unix::fs::PermissionsExt;
     let d = tempfile::tempdir().unwrap();
     let sub = d.path().join("ro");
     fs::create_dir(&sub).unwrap();
@@ -213,23 +251,16 @@ fn unwritable_file_is_left_untouched() {
     let src = "FROM alpine:3.20\nADD a.txt /a\nUSER 1000\n";
     fs::write(&p, src).unwrap();
     fs::write(sub.join(".dockerignore"), ".git\n").unwrap();
-    // A read-only directory: the temp file cannot be created.
-    fs::set_permissions(&sub, fs::Permissions::from_mode(0o555)).unwrap();
-    let probe = sub.join("probe");
-    let writable_anyway = fs::write(&probe, "x").is_ok();
-    if writable_anyway {
-        // Running as root: permissions do not stop writes; use a file that
-        // is replaced by a directory-free path instead.
-        let _ = fs::remove_file(&probe);
-        fs::set_permissions(&sub, fs::Permissions::from_mode(0o755)).unwrap();
-        eprintln!("running as root: checking the unwritable case with an immutable target is not possible; checking a path whose parent is a file");
-        let o = run(d.path(), &["--isolated", "--fix", "ro/Dockerfile/x"]);
-        assert_eq!(o.status.code(), Some(2));
-        assert_eq!(fs::read_to_string(&p).unwrap(), src);
+    let Some(guard) = ReadOnlyDir::new(&sub) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "cannot make a directory unwritable here (no permissions, no chattr)"
+        );
+        eprintln!("skipped: cannot make a directory unwritable on this machine");
         return;
-    }
+    };
     let o = run(d.path(), &["--isolated", "--fix", "ro/Dockerfile"]);
-    fs::set_permissions(&sub, fs::Permissions::from_mode(0o755)).unwrap();
+    drop(guard);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -238,6 +269,12 @@ fn unwritable_file_is_left_untouched() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(fs::read_to_string(&p).unwrap(), src);
+    // No temporary file left behind.
+    let names: Vec<_> = fs::read_dir(&sub)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
 }
 
 #[test]
