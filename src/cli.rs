@@ -286,7 +286,11 @@ pub fn rules_markdown() -> String {
         let aliases = if m.aliases.is_empty() {
             "—".to_string()
         } else {
-            m.aliases.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+            m.aliases
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         s.push_str(&format!(
             "| {} | [`{}`](../rules/{}.md) | {} | {} | {} | {} | {} | {} |\n",
