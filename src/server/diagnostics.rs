@@ -1,0 +1,337 @@
+//! dlint findings as LSP diagnostics. Each carries, in `data`, the document
+//! version it was computed for and ready-made edits (its fix, and the
+//! "ignore" comment), so a code action needs no second lint and can refuse
+//! edits made for an older text.
+
+use lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
+    Location, NumberOrString, Position, TextEdit, Uri,
+};
+use serde::{Deserialize, Serialize};
+
+use super::convert::{self, Encoding};
+use crate::analysis::Report;
+use crate::diagnostic::{self as dl, Applicability, FileChange, Severity};
+use crate::model::Model;
+use crate::syntax::{LineIndex, Span};
+
+pub const SOURCE: &str = "dlint";
+
+/// What travels in `Diagnostic.data`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DiagData {
+    /// The document version the edits apply to.
+    pub version: i32,
+    /// The rule's name.
+    pub rule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<FixData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore: Option<IgnoreData>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FixData {
+    pub title: String,
+    /// Safe fixes are preferred; unsafe ones are offered, not preferred.
+    pub safe: bool,
+    pub edits: Vec<TextEdit>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileOp>,
+}
+
+/// A change to another file than the document.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum FileOp {
+    Create {
+        uri: Uri,
+        content: String,
+    },
+    Append {
+        uri: Uri,
+        at: Position,
+        content: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IgnoreData {
+    pub title: String,
+    pub edit: TextEdit,
+}
+
+pub fn severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Info => DiagnosticSeverity::INFORMATION,
+        Severity::Style => DiagnosticSeverity::HINT,
+    }
+}
+
+/// Tags that fit a rule.
+fn tags(rule: &str) -> Option<Vec<DiagnosticTag>> {
+    match rule {
+        // A suppression naming no rule does nothing: faded out.
+        "invalid-suppression" => Some(vec![DiagnosticTag::UNNECESSARY]),
+        _ => None,
+    }
+}
+
+/// Converts inserted `\n` to `\r\n` in a CRLF document.
+fn line_endings(text: &str, crlf: bool) -> String {
+    if !crlf {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut prev = '\0';
+    for c in text.chars() {
+        if c == '\n' && prev != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
+}
+
+/// Converts file changes into file operations (Append needs the end of the
+/// file on disk).
+pub fn file_ops(files: &[FileChange], enc: Encoding) -> Option<Vec<FileOp>> {
+    files
+        .iter()
+        .map(|f| match f {
+            FileChange::Create { path, content } => Some(FileOp::Create {
+                uri: convert::path_to_uri(path)?,
+                content: content.clone(),
+            }),
+            FileChange::Append { path, content } => {
+                let old = std::fs::read_to_string(path).ok()?;
+                Some(FileOp::Append {
+                    uri: convert::path_to_uri(path)?,
+                    at: convert::end_position(&old, enc),
+                    content: content.clone(),
+                })
+            }
+        })
+        .collect()
+}
+
+/// The edit that silences a rule for the instruction holding `span`: a
+/// `# dlint ignore=NAME` line above it (with its indentation), or NAME added
+/// to such a comment already there. For findings outside any instruction, a
+/// `# dlint global ignore=NAME` line after the parser directives.
+pub fn ignore_edit(model: &Model, rule: &str, span: Span) -> Option<(String, Span, String)> {
+    if rule == "invalid-syntax" {
+        // Not suppressible.
+        return None;
+    }
+    let src = model.source.as_str();
+    let lines = &model.lines;
+    let crlf = crate::fix::uses_crlf(src);
+    let nl = if crlf { "\r\n" } else { "\n" };
+    match crate::suppress::instruction_at(model, span.start) {
+        Some(i) => {
+            let inst = &model.instructions[i];
+            let line = lines.line_of(inst.span.start);
+            let line_start = lines.line_start(line);
+            // A `# dlint ignore=…` comment on the line just above: extend it.
+            if line > 0 {
+                let above = lines.line_start(line - 1);
+                if let Some(c) = model
+                    .comments
+                    .iter()
+                    .find(|c| c.span.start >= above && c.span.end <= line_start)
+                {
+                    if let Some(at) = ignore_list_end(model.text(c.span)) {
+                        let at = c.span.start + at;
+                        return Some((
+                            format!("Ignore {rule} for this instruction"),
+                            Span::new(at, at),
+                            format!(",{rule}"),
+                        ));
+                    }
+                }
+            }
+            let indent: String = src[line_start..inst.span.start]
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect();
+            Some((
+                format!("Ignore {rule} for this instruction"),
+                Span::new(line_start, line_start),
+                format!("{indent}# dlint ignore={rule}{nl}"),
+            ))
+        }
+        None => {
+            // After the BOM and the parser directives.
+            let mut at = if model.bom { '\u{feff}'.len_utf8() } else { 0 };
+            if let Some(d) = model.directives.iter().max_by_key(|d| d.span.end) {
+                at = lines.line_end_with_newline(lines.line_of(d.span.end));
+            }
+            let prefix = if at == src.len() && !src.is_empty() && !src.ends_with('\n') {
+                nl
+            } else {
+                ""
+            };
+            Some((
+                format!("Ignore {rule} for this file"),
+                Span::new(at, at),
+                format!("{prefix}# dlint global ignore={rule}{nl}"),
+            ))
+        }
+    }
+}
+
+/// In the text of a `# dlint ignore=a,b` comment (not `global`), the byte
+/// offset just after its list of names.
+fn ignore_list_end(comment: &str) -> Option<usize> {
+    let rest = comment.strip_prefix('#')?.trim_start();
+    let after_tool = strip_word(rest, "dlint")?;
+    if !after_tool.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let t = strip_word(after_tool.trim_start(), "ignore")?;
+    let list = t.trim_start().strip_prefix('=')?.trim_start();
+    let len = list.find(char::is_whitespace).unwrap_or(list.len());
+    (len > 0).then(|| comment.len() - list.len() + len)
+}
+
+fn strip_word<'a>(s: &'a str, w: &str) -> Option<&'a str> {
+    (s.len() >= w.len() && s.is_char_boundary(w.len()) && s[..w.len()].eq_ignore_ascii_case(w))
+        .then(|| &s[w.len()..])
+}
+
+/// Converts a report to LSP diagnostics for document `uri` at `version`.
+pub fn to_lsp(
+    report: &Report,
+    uri: &Uri,
+    version: i32,
+    enc: Encoding,
+    with_files: bool,
+) -> Vec<Diagnostic> {
+    let model = &report.model;
+    let src = model.source.as_str();
+    let lines: &LineIndex = &model.lines;
+    let crlf = crate::fix::uses_crlf(src);
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let rule = d.rule;
+            let fix = d
+                .fix
+                .as_ref()
+                .and_then(|f| fix_data(f, src, lines, enc, crlf, with_files));
+            let ignore =
+                ignore_edit(model, rule.name, d.span).map(|(title, span, text)| IgnoreData {
+                    title,
+                    edit: TextEdit::new(convert::range(src, lines, span, enc), text),
+                });
+            let data = DiagData {
+                version,
+                rule: rule.name.to_string(),
+                fix,
+                ignore,
+            };
+            let related: Vec<DiagnosticRelatedInformation> = d
+                .related
+                .iter()
+                .map(|r: &dl::Related| DiagnosticRelatedInformation {
+                    location: Location::new(uri.clone(), convert::range(src, lines, r.span, enc)),
+                    message: r.message.clone(),
+                })
+                .collect();
+            Diagnostic {
+                range: convert::range(src, lines, d.span, enc),
+                severity: Some(severity(d.severity)),
+                code: Some(NumberOrString::String(rule.code.to_string())),
+                code_description: rule
+                    .doc_url()
+                    .parse::<Uri>()
+                    .ok()
+                    .map(|href| CodeDescription { href }),
+                source: Some(SOURCE.to_string()),
+                message: d.message.clone(),
+                related_information: (!related.is_empty()).then_some(related),
+                tags: tags(rule.name),
+                data: serde_json::to_value(data).ok(),
+            }
+        })
+        .collect()
+}
+
+fn fix_data(
+    f: &dl::Fix,
+    src: &str,
+    lines: &LineIndex,
+    enc: Encoding,
+    crlf: bool,
+    with_files: bool,
+) -> Option<FixData> {
+    if f.applicability == Applicability::DisplayOnly {
+        return None;
+    }
+    if f.edits.is_empty() && f.files.is_empty() {
+        return None;
+    }
+    let files = if f.files.is_empty() {
+        Vec::new()
+    } else if with_files {
+        file_ops(&f.files, enc)?
+    } else {
+        return None;
+    };
+    Some(FixData {
+        title: f.title.clone(),
+        safe: f.applicability == Applicability::Safe,
+        edits: f
+            .edits
+            .iter()
+            .map(|e| {
+                TextEdit::new(
+                    convert::range(src, lines, e.span, enc),
+                    line_endings(&e.text, crlf),
+                )
+            })
+            .collect(),
+        files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignore_list_end_finds_the_list() {
+        let c = "# dlint ignore=latest-tag -- pinned";
+        let at = ignore_list_end(c).unwrap();
+        assert_eq!(&c[..at], "# dlint ignore=latest-tag");
+        assert!(ignore_list_end("# dlint global ignore=x").is_none());
+        assert!(ignore_list_end("# hadolint ignore=DL3007").is_none());
+        assert!(ignore_list_end("# just a comment").is_none());
+        let c = "#dlint ignore = a,b";
+        assert_eq!(&c[..ignore_list_end(c).unwrap()], "#dlint ignore = a,b");
+    }
+
+    #[test]
+    fn ignore_edit_matches_indentation_and_extends() {
+        let m = Model::build("FROM a:1\n  ADD x /x\n");
+        let add = m.instructions[1].keyword.span;
+        let (title, span, text) = ignore_edit(&m, "add-instead-of-copy", add).unwrap();
+        assert_eq!(title, "Ignore add-instead-of-copy for this instruction");
+        assert_eq!(span, Span::new(9, 9));
+        assert_eq!(text, "  # dlint ignore=add-instead-of-copy\n");
+        let m = Model::build("FROM a:1\n# dlint ignore=root-user -- why\nADD x /x\n");
+        let add = m.instructions[1].keyword.span;
+        let (_, span, text) = ignore_edit(&m, "add-instead-of-copy", add).unwrap();
+        assert_eq!(
+            &m.source[..span.start],
+            "FROM a:1\n# dlint ignore=root-user"
+        );
+        assert_eq!(text, ",add-instead-of-copy");
+        assert!(ignore_edit(&m, "invalid-syntax", add).is_none());
+    }
+}

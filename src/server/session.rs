@@ -1,0 +1,804 @@
+//! The server's state and main loop.
+//!
+//! One thread handles messages in order. Before handling one, it drains
+//! whatever else has arrived: `$/cancelRequest` for a request still queued
+//! answers that request with `RequestCancelled` at once, and edits that
+//! arrive in a burst are all applied before the document is linted again
+//! (diagnostics are published when the queue is empty).
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::{
+    CodeActionParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportResult,
+    FullDocumentDiagnosticReport, HoverParams, MessageType, PublishDiagnosticsParams,
+    RelatedFullDocumentDiagnosticReport, RelatedUnchangedDocumentDiagnosticReport,
+    UnchangedDocumentDiagnosticReport,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use super::actions::{self, EditCaps, FIX_ALL_KIND};
+use super::convert::{self, Encoding};
+use super::diagnostics;
+use super::documents::{Analysis, Document};
+use super::hover;
+use super::settings::ClientSettings;
+use crate::analysis::{analyze, load_context};
+use crate::config::{ConfigCache, CONFIG_NAMES, HADOLINT_NAMES};
+use crate::context::ContextCache;
+use crate::settings::Settings;
+
+type HandlerResult = Result<Value, (i32, String)>;
+
+/// Where the server is in the LSP lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Uninitialized,
+    Running,
+    ShutDown,
+}
+
+/// Requests the server sent to the client, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    RegisterWatchers,
+    Configuration,
+    Refresh,
+}
+
+/// What the client said it supports.
+#[derive(Debug, Clone, Copy)]
+struct Caps {
+    encoding: Encoding,
+    /// textDocument/diagnostic (pull): then nothing is pushed.
+    pull: bool,
+    refresh: bool,
+    configuration: bool,
+    watch_dynamic: bool,
+    edits: EditCaps,
+    markdown: bool,
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Caps {
+            encoding: Encoding::Utf16,
+            pull: false,
+            refresh: false,
+            configuration: false,
+            watch_dynamic: false,
+            edits: EditCaps::default(),
+            markdown: true,
+        }
+    }
+}
+
+fn flag(v: &Value, pointer: &str) -> bool {
+    v.pointer(pointer).and_then(Value::as_bool).unwrap_or(false)
+}
+
+impl Caps {
+    fn from_json(c: &Value) -> Caps {
+        let offered: Vec<String> = c
+            .pointer("/general/positionEncodings")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let resource_ops: Vec<&str> = c
+            .pointer("/workspace/workspaceEdit/resourceOperations")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let hover_formats: Option<Vec<&str>> = c
+            .pointer("/textDocument/hover/contentFormat")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect());
+        Caps {
+            encoding: Encoding::negotiate(&offered),
+            pull: c
+                .pointer("/textDocument/diagnostic")
+                .is_some_and(Value::is_object),
+            refresh: flag(c, "/workspace/diagnostics/refreshSupport"),
+            configuration: flag(c, "/workspace/configuration"),
+            watch_dynamic: flag(c, "/workspace/didChangeWatchedFiles/dynamicRegistration"),
+            edits: EditCaps {
+                document_changes: flag(c, "/workspace/workspaceEdit/documentChanges"),
+                create_files: resource_ops.contains(&"create"),
+            },
+            markdown: hover_formats.is_none_or(|f| f.is_empty() || f.contains(&"markdown")),
+        }
+    }
+}
+
+struct Server<'a> {
+    conn: &'a Connection,
+    phase: Phase,
+    caps: Caps,
+    /// The workspace root (config for documents without a path).
+    root: Option<PathBuf>,
+    docs: HashMap<String, Document>,
+    /// Documents whose diagnostics must be pushed.
+    dirty: BTreeSet<String>,
+    configs: ConfigCache,
+    contexts: ContextCache,
+    client: ClientSettings,
+    /// Bumped when settings change (part of pull result ids).
+    generation: u64,
+    next_id: u64,
+    pending: HashMap<RequestId, Pending>,
+    queue: VecDeque<Message>,
+    /// Warnings already shown (bad config, unknown rule names).
+    warned: HashSet<String>,
+}
+
+/// Runs the server on a connection until `exit` (or the connection
+/// closes). Returns the process exit code: 0 after `shutdown` then `exit`,
+/// 1 otherwise.
+pub fn run(connection: Connection) -> i32 {
+    let mut server = Server {
+        conn: &connection,
+        phase: Phase::Uninitialized,
+        caps: Caps::default(),
+        root: None,
+        docs: HashMap::new(),
+        dirty: BTreeSet::new(),
+        configs: ConfigCache::default(),
+        contexts: ContextCache::default(),
+        client: ClientSettings::default(),
+        generation: 0,
+        next_id: 0,
+        pending: HashMap::new(),
+        queue: VecDeque::new(),
+        warned: HashSet::new(),
+    };
+    server.main_loop()
+}
+
+fn request_id(v: &Value) -> Option<RequestId> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .and_then(|i| i32::try_from(i).ok())
+            .map(RequestId::from),
+        Value::String(s) => Some(RequestId::from(s.clone())),
+        _ => None,
+    }
+}
+
+fn parse<P: DeserializeOwned>(v: Value) -> Result<P, (i32, String)> {
+    serde_json::from_value(v).map_err(|e| {
+        (
+            ErrorCode::InvalidParams as i32,
+            format!("invalid params: {e}"),
+        )
+    })
+}
+
+impl Server<'_> {
+    fn main_loop(&mut self) -> i32 {
+        loop {
+            if self.queue.is_empty() {
+                self.publish_dirty();
+                match self.conn.receiver.recv() {
+                    Ok(m) => self.enqueue(m),
+                    Err(_) => return self.exit_code(),
+                }
+            }
+            while let Ok(m) = self.conn.receiver.try_recv() {
+                self.enqueue(m);
+            }
+            let Some(msg) = self.queue.pop_front() else {
+                continue;
+            };
+            if let Message::Notification(n) = &msg {
+                if n.method == "exit" {
+                    return self.exit_code();
+                }
+            }
+            self.handle_guarded(msg);
+        }
+    }
+
+    fn exit_code(&self) -> i32 {
+        if self.phase == Phase::ShutDown {
+            0
+        } else {
+            1
+        }
+    }
+
+    /// Queues a message; a `$/cancelRequest` answers the queued request it
+    /// names right away.
+    fn enqueue(&mut self, m: Message) {
+        if let Message::Notification(n) = &m {
+            if n.method == "$/cancelRequest" {
+                if let Some(id) = n.params.get("id").and_then(request_id) {
+                    let pos = self
+                        .queue
+                        .iter()
+                        .position(|q| matches!(q, Message::Request(r) if r.id == id));
+                    if let Some(pos) = pos {
+                        self.queue.remove(pos);
+                        self.respond_err(
+                            id,
+                            ErrorCode::RequestCanceled as i32,
+                            "request cancelled".into(),
+                        );
+                    }
+                }
+                return;
+            }
+        }
+        self.queue.push_back(m);
+    }
+
+    fn send(&self, m: impl Into<Message>) {
+        // A closed connection ends the main loop on the next receive.
+        let _ = self.conn.sender.send(m.into());
+    }
+
+    fn respond_err(&self, id: RequestId, code: i32, message: String) {
+        self.send(Response::new_err(id, code, message));
+    }
+
+    fn notify(&self, method: &str, params: Value) {
+        self.send(Notification::new(method.to_string(), params));
+    }
+
+    fn log(&self, typ: MessageType, message: impl Into<String>) {
+        self.notify(
+            "window/logMessage",
+            json!({"type": typ, "message": message.into()}),
+        );
+    }
+
+    /// Shows a warning once (until settings change).
+    fn warn_once(&mut self, message: String) {
+        if self.warned.insert(message.clone()) {
+            self.notify(
+                "window/showMessage",
+                json!({"type": MessageType::WARNING, "message": message}),
+            );
+            self.log(MessageType::WARNING, message);
+        }
+    }
+
+    fn request_client(&mut self, method: &str, params: Value, kind: Pending) {
+        self.next_id += 1;
+        let id = RequestId::from(format!("dlint-{}", self.next_id));
+        self.pending.insert(id.clone(), kind);
+        self.send(Request::new(id, method.to_string(), params));
+    }
+
+    /// Handles a message; a panic inside becomes an InternalError answer
+    /// (for a request) and the server goes on.
+    fn handle_guarded(&mut self, msg: Message) {
+        let id = match &msg {
+            Message::Request(r) => Some(r.id.clone()),
+            _ => None,
+        };
+        let method = match &msg {
+            Message::Request(r) => r.method.clone(),
+            Message::Notification(n) => n.method.clone(),
+            Message::Response(_) => "response".into(),
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| self.handle(msg)));
+        if result.is_err() {
+            self.log(
+                MessageType::ERROR,
+                format!("dlint: internal error while handling {method}"),
+            );
+            if let Some(id) = id {
+                self.respond_err(
+                    id,
+                    ErrorCode::InternalError as i32,
+                    format!("internal error in {method}"),
+                );
+            }
+        }
+    }
+
+    fn handle(&mut self, msg: Message) {
+        match msg {
+            Message::Request(r) => {
+                let id = r.id.clone();
+                let result = self.on_request(r);
+                match result {
+                    Ok(v) => self.send(Response::new_ok(id, v)),
+                    Err((code, message)) => self.respond_err(id, code, message),
+                }
+            }
+            Message::Notification(n) => self.on_notification(n),
+            Message::Response(r) => self.on_response(r),
+        }
+    }
+
+    fn on_request(&mut self, r: Request) -> HandlerResult {
+        match self.phase {
+            Phase::Uninitialized => {
+                if r.method == "initialize" {
+                    return self.initialize(r.params);
+                }
+                return Err((
+                    ErrorCode::ServerNotInitialized as i32,
+                    format!("{}: the server is not initialized", r.method),
+                ));
+            }
+            Phase::ShutDown => {
+                return Err((
+                    ErrorCode::InvalidRequest as i32,
+                    format!("{}: the server is shut down", r.method),
+                ));
+            }
+            Phase::Running => {}
+        }
+        match r.method.as_str() {
+            "initialize" => Err((
+                ErrorCode::InvalidRequest as i32,
+                "initialize: already initialized".into(),
+            )),
+            "shutdown" => {
+                self.phase = Phase::ShutDown;
+                Ok(Value::Null)
+            }
+            "textDocument/hover" => self.hover(parse(r.params)?),
+            "textDocument/codeAction" => self.code_action(parse(r.params)?),
+            "textDocument/diagnostic" => self.pull_diagnostics(parse(r.params)?),
+            m => Err((
+                ErrorCode::MethodNotFound as i32,
+                format!("method not found: {m}"),
+            )),
+        }
+    }
+
+    fn on_notification(&mut self, n: Notification) {
+        if self.phase != Phase::Running {
+            // Before initialize and after shutdown, notifications are dropped.
+            return;
+        }
+        let method = n.method.clone();
+        let result: Result<(), (i32, String)> = (|| {
+            match method.as_str() {
+                "initialized" => self.initialized(),
+                "textDocument/didOpen" => self.did_open(parse(n.params)?),
+                "textDocument/didChange" => self.did_change(parse(n.params)?),
+                "textDocument/didSave" => self.did_save(parse(n.params)?),
+                "textDocument/didClose" => self.did_close(parse(n.params)?),
+                "workspace/didChangeConfiguration" => self.did_change_configuration(n.params),
+                "workspace/didChangeWatchedFiles" => {
+                    self.did_change_watched_files(parse(n.params)?)
+                }
+                _ => {}
+            }
+            Ok(())
+        })();
+        if let Err((_, e)) = result {
+            self.log(MessageType::WARNING, format!("dlint: {method}: {e}"));
+        }
+    }
+
+    fn on_response(&mut self, r: Response) {
+        let Some(kind) = self.pending.remove(&r.id) else {
+            return;
+        };
+        match kind {
+            Pending::RegisterWatchers => {
+                if let Some(e) = r.error {
+                    self.log(
+                        MessageType::INFO,
+                        format!(
+                            "dlint: the client refused to watch config files ({}); \
+                             changes to dlint.toml and .dockerignore are seen when a document is saved or reopened",
+                            e.message
+                        ),
+                    );
+                }
+            }
+            Pending::Configuration => {
+                let given = r
+                    .result
+                    .as_ref()
+                    .and_then(|v| v.as_array())
+                    .and_then(|a| a.first())
+                    .and_then(ClientSettings::from_json);
+                // The editor's current settings replace earlier ones.
+                if let Some(s) = given {
+                    if s != self.client {
+                        self.client = s;
+                        self.settings_changed();
+                    }
+                }
+            }
+            Pending::Refresh => {}
+        }
+    }
+
+    // ---------------------------------------------------------------
+    // Lifecycle
+
+    fn initialize(&mut self, params: Value) -> HandlerResult {
+        let caps_json = params.get("capabilities").cloned().unwrap_or(Value::Null);
+        if !params.is_object() {
+            return Err((
+                ErrorCode::InvalidParams as i32,
+                "initialize: params must be an object".into(),
+            ));
+        }
+        self.caps = Caps::from_json(&caps_json);
+        let root_uri = params
+            .get("rootUri")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                params
+                    .pointer("/workspaceFolders/0/uri")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            });
+        self.root = root_uri
+            .as_deref()
+            .and_then(convert::uri_to_path)
+            .or_else(|| {
+                params
+                    .get("rootPath")
+                    .and_then(Value::as_str)
+                    .map(PathBuf::from)
+            });
+        if let Some(s) = params
+            .get("initializationOptions")
+            .and_then(ClientSettings::from_json)
+        {
+            self.client = s;
+        }
+        self.phase = Phase::Running;
+        let mut caps = json!({
+            "positionEncoding": self.caps.encoding.kind(),
+            "textDocumentSync": {
+                "openClose": true,
+                "change": 2,
+                "save": {"includeText": false}
+            },
+            "hoverProvider": true,
+            "codeActionProvider": {
+                "codeActionKinds": ["quickfix", FIX_ALL_KIND],
+                "resolveProvider": false
+            }
+        });
+        if self.caps.pull {
+            caps["diagnosticProvider"] = json!({
+                "identifier": "dlint",
+                "interFileDependencies": false,
+                "workspaceDiagnostics": false
+            });
+        }
+        Ok(json!({
+            "capabilities": caps,
+            "serverInfo": {"name": "dlint", "version": env!("CARGO_PKG_VERSION")}
+        }))
+    }
+
+    fn initialized(&mut self) {
+        if self.caps.watch_dynamic {
+            let mut watchers: Vec<Value> = Vec::new();
+            for n in CONFIG_NAMES.iter().chain(HADOLINT_NAMES) {
+                watchers.push(json!({"globPattern": format!("**/{n}")}));
+            }
+            watchers.push(json!({"globPattern": "**/.dockerignore"}));
+            watchers.push(json!({"globPattern": "**/*.dockerignore"}));
+            self.request_client(
+                "client/registerCapability",
+                json!({"registrations": [{
+                    "id": "dlint-watched-files",
+                    "method": "workspace/didChangeWatchedFiles",
+                    "registerOptions": {"watchers": watchers}
+                }]}),
+                Pending::RegisterWatchers,
+            );
+        }
+        self.fetch_configuration();
+    }
+
+    fn fetch_configuration(&mut self) {
+        if self.caps.configuration {
+            self.request_client(
+                "workspace/configuration",
+                json!({"items": [{"section": "dlint"}]}),
+                Pending::Configuration,
+            );
+        }
+    }
+
+    /// Settings or config files changed: everything is linted again.
+    fn settings_changed(&mut self) {
+        self.generation += 1;
+        self.warned.clear();
+        for (key, doc) in self.docs.iter_mut() {
+            doc.invalidate();
+            if doc.lint && !self.caps.pull {
+                self.dirty.insert(key.clone());
+            }
+        }
+        if self.caps.pull && self.caps.refresh {
+            self.request_client(
+                "workspace/diagnostic/refresh",
+                Value::Null,
+                Pending::Refresh,
+            );
+        }
+    }
+
+    // ---------------------------------------------------------------
+    // Documents
+
+    fn did_open(&mut self, p: DidOpenTextDocumentParams) {
+        let item = p.text_document;
+        let key = item.uri.as_str().to_string();
+        let doc = Document::new(item.uri, &item.language_id, item.version, item.text);
+        if doc.lint && !self.caps.pull {
+            self.dirty.insert(key.clone());
+        }
+        self.docs.insert(key, doc);
+    }
+
+    fn did_change(&mut self, p: DidChangeTextDocumentParams) {
+        let key = p.text_document.uri.as_str().to_string();
+        let enc = self.caps.encoding;
+        match self.docs.get_mut(&key) {
+            Some(doc) => {
+                doc.apply_changes(p.text_document.version, p.content_changes, enc);
+                if doc.lint && !self.caps.pull {
+                    self.dirty.insert(key);
+                }
+            }
+            None => self.log(
+                MessageType::WARNING,
+                format!("dlint: didChange for a document that is not open: {key}"),
+            ),
+        }
+    }
+
+    fn did_save(&mut self, p: DidSaveTextDocumentParams) {
+        let key = p.text_document.uri.as_str().to_string();
+        if let Some(doc) = self.docs.get_mut(&key) {
+            // The context (.dockerignore) may have changed meanwhile.
+            doc.context = None;
+            doc.analysis = None;
+            if doc.lint && !self.caps.pull {
+                self.dirty.insert(key);
+            }
+        }
+    }
+
+    fn did_close(&mut self, p: DidCloseTextDocumentParams) {
+        let key = p.text_document.uri.as_str().to_string();
+        self.dirty.remove(&key);
+        if let Some(doc) = self.docs.remove(&key) {
+            if doc.lint && !self.caps.pull {
+                self.publish(&doc, Vec::new(), None);
+            }
+        }
+    }
+
+    fn did_change_configuration(&mut self, params: Value) {
+        if self.caps.configuration {
+            self.fetch_configuration();
+            return;
+        }
+        if let Some(s) = params.get("settings").and_then(ClientSettings::from_json) {
+            self.client = s;
+            self.settings_changed();
+        }
+    }
+
+    fn did_change_watched_files(&mut self, p: DidChangeWatchedFilesParams) {
+        let relevant = p.changes.iter().any(|c| {
+            let u = c.uri.as_str();
+            let name = u.rsplit('/').next().unwrap_or(u);
+            CONFIG_NAMES.contains(&name)
+                || HADOLINT_NAMES.contains(&name)
+                || name.ends_with(".dockerignore")
+        });
+        if relevant {
+            self.configs = ConfigCache::default();
+            self.contexts = ContextCache::default();
+            self.settings_changed();
+        }
+    }
+
+    // ---------------------------------------------------------------
+    // Linting
+
+    /// The settings for a document: its dlint.toml (as the CLI finds it)
+    /// with the editor's settings on top.
+    fn settings_for(&mut self, path: Option<&Path>) -> Settings {
+        let dir = path
+            .and_then(Path::parent)
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .or_else(|| self.root.clone());
+        let base = match dir.and_then(|d| self.configs.for_dir(&d)) {
+            None => Settings::default(),
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
+                self.warn_once(format!(
+                    "dlint: bad config: {e} (using the default settings)"
+                ));
+                Settings::default()
+            }
+        };
+        let (s, unknown) = self.client.apply(base);
+        if !unknown.is_empty() {
+            self.warn_once(format!(
+                "dlint: unknown rule(s) in the editor settings: {}",
+                unknown.join(", ")
+            ));
+        }
+        s
+    }
+
+    /// Lints a document if its lint is not current.
+    fn ensure_analysis(&mut self, key: &str) -> Option<&Document> {
+        let (lint, needs_settings, path) = {
+            let d = self.docs.get(key)?;
+            (d.lint, d.settings.is_none(), d.path.clone())
+        };
+        if !lint {
+            return None;
+        }
+        if needs_settings {
+            let s = self.settings_for(path.as_deref());
+            self.docs.get_mut(key)?.settings = Some(s);
+        }
+        let enc = self.caps.encoding;
+        let contexts = &self.contexts;
+        let doc = self.docs.get_mut(key)?;
+        if doc.analysis.is_none() {
+            let settings = doc.settings.as_ref()?;
+            if doc.context.is_none() {
+                doc.context = Some(load_context(doc.path.as_deref(), settings, contexts));
+            }
+            let context = doc.context.as_ref().and_then(|c| c.as_ref());
+            let report = analyze(&doc.text, doc.path.as_deref(), settings, context);
+            let diagnostics = diagnostics::to_lsp(&report, &doc.uri, doc.version, enc, true);
+            doc.analysis = Some(Analysis {
+                version: doc.version,
+                report,
+                diagnostics,
+            });
+        }
+        self.docs.get(key)
+    }
+
+    fn publish(
+        &self,
+        doc: &Document,
+        diagnostics: Vec<lsp_types::Diagnostic>,
+        version: Option<i32>,
+    ) {
+        let params = PublishDiagnosticsParams {
+            uri: doc.uri.clone(),
+            diagnostics,
+            version,
+        };
+        self.notify(
+            "textDocument/publishDiagnostics",
+            serde_json::to_value(params).unwrap_or(Value::Null),
+        );
+    }
+
+    /// Pushes the diagnostics of every document that changed.
+    fn publish_dirty(&mut self) {
+        if self.caps.pull {
+            self.dirty.clear();
+            return;
+        }
+        while let Some(key) = self.dirty.pop_first() {
+            let linted = catch_unwind(AssertUnwindSafe(|| {
+                self.ensure_analysis(&key).and_then(|d| {
+                    d.analysis
+                        .as_ref()
+                        .map(|a| (a.diagnostics.clone(), a.version))
+                })
+            }));
+            match linted {
+                Ok(Some((diags, version))) => {
+                    if let Some(doc) = self.docs.get(&key) {
+                        self.publish(doc, diags, Some(version));
+                    }
+                }
+                Ok(None) => {}
+                Err(_) => self.log(
+                    MessageType::ERROR,
+                    format!("dlint: internal error while linting {key}"),
+                ),
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------
+    // Requests
+
+    fn hover(&mut self, p: HoverParams) -> HandlerResult {
+        let key = p
+            .text_document_position_params
+            .text_document
+            .uri
+            .as_str()
+            .to_string();
+        let pos = p.text_document_position_params.position;
+        let enc = self.caps.encoding;
+        let markdown = self.caps.markdown;
+        let Some(doc) = self.ensure_analysis(&key) else {
+            return Ok(Value::Null);
+        };
+        let Some(a) = &doc.analysis else {
+            return Ok(Value::Null);
+        };
+        let offset = convert::offset(&doc.text, &doc.lines, pos, enc);
+        Ok(hover::hover(&a.report, offset, enc, markdown)
+            .and_then(|h| serde_json::to_value(h).ok())
+            .unwrap_or(Value::Null))
+    }
+
+    fn code_action(&mut self, p: CodeActionParams) -> HandlerResult {
+        let key = p.text_document.uri.as_str().to_string();
+        let (enc, caps, unsafe_fixes) = (
+            self.caps.encoding,
+            self.caps.edits,
+            self.client.unsafe_fixes(),
+        );
+        let Some(doc) = self.ensure_analysis(&key) else {
+            return Ok(Value::Null);
+        };
+        let actions = actions::code_actions(doc, &p, caps, unsafe_fixes, enc);
+        Ok(serde_json::to_value(actions).unwrap_or(Value::Null))
+    }
+
+    fn pull_diagnostics(&mut self, p: DocumentDiagnosticParams) -> HandlerResult {
+        let key = p.text_document.uri.as_str().to_string();
+        let generation = self.generation;
+        let full = |result_id: Option<String>, items| {
+            DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
+                RelatedFullDocumentDiagnosticReport {
+                    related_documents: None,
+                    full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                        result_id,
+                        items,
+                    },
+                },
+            ))
+        };
+        let result = match self.docs.get(&key).filter(|d| d.lint).map(|d| d.version) {
+            None => full(None, Vec::new()),
+            Some(version) => {
+                let result_id = format!("{generation}-{version}");
+                if p.previous_result_id.as_deref() == Some(result_id.as_str()) {
+                    DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Unchanged(
+                        RelatedUnchangedDocumentDiagnosticReport {
+                            related_documents: None,
+                            unchanged_document_diagnostic_report:
+                                UnchangedDocumentDiagnosticReport { result_id },
+                        },
+                    ))
+                } else {
+                    let items = self
+                        .ensure_analysis(&key)
+                        .and_then(|d| d.analysis.as_ref())
+                        .map(|a| a.diagnostics.clone())
+                        .unwrap_or_default();
+                    full(Some(result_id), items)
+                }
+            }
+        };
+        Ok(serde_json::to_value(result).unwrap_or(Value::Null))
+    }
+}
