@@ -65,8 +65,8 @@ fn heredoc(h: &Heredoc) -> InspectHeredoc {
 
 fn instruction(i: &RawInstruction, recovered: Option<bool>) -> InspectInstruction {
     InspectInstruction {
-        cmd: i.keyword.value.to_ascii_uppercase(),
-        sub_cmd: i.sub.as_ref().map(|s| s.keyword.value.to_ascii_uppercase()),
+        cmd: i.keyword.value.to_uppercase(),
+        sub_cmd: i.sub.as_ref().map(|s| s.keyword.value.to_uppercase()),
         json: i.json,
         start_line: i.start_line,
         end_line: i.end_line,

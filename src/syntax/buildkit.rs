@@ -598,7 +598,9 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
                 inst.error = Some(NOT_STRING_ARRAY.into());
             }
             JsonResult::NotJson => {
-                inst.args = split_ws(rest).map(|(s, e)| mk(&rest[s..e], s, e)).collect();
+                if !rest.is_empty() {
+                    inst.args = split_ws(rest).map(|(s, e)| mk(&rest[s..e], s, e)).collect();
+                }
             }
         },
         "run" | "cmd" | "entrypoint" | "shell" => {
@@ -713,7 +715,21 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
                 if let Some(e) = &sub.error {
                     inst.error = Some(e.clone());
                 }
-                inst.args = sub.args.clone();
+                // BuildKit's ONBUILD node carries its trigger's arguments; a
+                // nested ONBUILD with a trigger of its own shows one empty
+                // value (its trigger hangs below it), without one none.
+                inst.args = if keyword_lower(&sub.keyword.value) == "onbuild" {
+                    sub.sub
+                        .as_ref()
+                        .map(|_| Word {
+                            value: String::new(),
+                            span: map.span(base, base),
+                        })
+                        .into_iter()
+                        .collect()
+                } else {
+                    sub.args.clone()
+                };
                 inst.json = sub.json;
                 inst.sub = Some(Box::new(sub));
             }

@@ -22,7 +22,7 @@ def buildkit(path):
     out = []
     for c in dockerfile.parse_file(path):
         out.append({
-            "cmd": c.cmd.upper(),
+            "cmd": (c.cmd or "").upper(),
             "sub_cmd": c.sub_cmd.upper() if c.sub_cmd else None,
             "json": bool(c.json),
             "start_line": c.start_line,
