@@ -157,7 +157,11 @@ pub fn minimal_edit(old: &str, new: &str) -> Option<(Span, String)> {
 /// The document's own diagnostics for an action request: those the client
 /// sent back with our data, or, when it sent none, the server's current ones
 /// in the range.
-fn request_diagnostics(doc: &Document, params: &CodeActionParams) -> Vec<(Diagnostic, DiagData)> {
+fn request_diagnostics(
+    doc: &Document,
+    params: &CodeActionParams,
+    enc: Encoding,
+) -> Vec<(Diagnostic, DiagData)> {
     let ours = |d: &Diagnostic| -> Option<(Diagnostic, DiagData)> {
         if d.source.as_deref() != Some(SOURCE) {
             return None;
@@ -169,15 +173,11 @@ fn request_diagnostics(doc: &Document, params: &CodeActionParams) -> Vec<(Diagno
     if !sent.is_empty() || !params.context.diagnostics.is_empty() {
         return sent;
     }
-    match &doc.analysis {
-        Some(a) => a
-            .diagnostics
-            .iter()
-            .filter(|d| overlaps(&d.range, &params.range))
-            .filter_map(ours)
-            .collect(),
-        None => Vec::new(),
-    }
+    doc.lsp_diagnostics(enc)
+        .iter()
+        .filter(|d| overlaps(&d.range, &params.range))
+        .filter_map(ours)
+        .collect()
 }
 
 /// The code actions for a request.
@@ -192,7 +192,7 @@ pub fn code_actions(
     let mut out: Vec<CodeAction> = Vec::new();
     if wanted(only, "quickfix") {
         let mut ignores: Vec<CodeAction> = Vec::new();
-        for (diag, data) in request_diagnostics(doc, params) {
+        for (diag, data) in request_diagnostics(doc, params, enc) {
             if data.version != doc.version {
                 // Made for another text: refused.
                 continue;

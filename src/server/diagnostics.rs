@@ -122,14 +122,18 @@ pub fn file_ops(files: &[FileChange], enc: Encoding) -> Option<Vec<FileOp>> {
 /// `# dlint ignore=NAME` line above it (with its indentation), or NAME added
 /// to such a comment already there. For findings outside any instruction, a
 /// `# dlint global ignore=NAME` line after the parser directives.
-pub fn ignore_edit(model: &Model, rule: &str, span: Span) -> Option<(String, Span, String)> {
+pub fn ignore_edit(
+    model: &Model,
+    rule: &str,
+    span: Span,
+    crlf: bool,
+) -> Option<(String, Span, String)> {
     if rule == "invalid-syntax" {
         // Not suppressible.
         return None;
     }
     let src = model.source.as_str();
     let lines = &model.lines;
-    let crlf = crate::fix::uses_crlf(src);
     let nl = if crlf { "\r\n" } else { "\n" };
     match crate::suppress::instruction_at(model, span.start) {
         Some(i) => {
@@ -215,6 +219,7 @@ pub fn to_lsp(
     let src = model.source.as_str();
     let lines: &LineIndex = &model.lines;
     let crlf = crate::fix::uses_crlf(src);
+    let mut hrefs: Vec<(&'static str, Option<Uri>)> = Vec::new();
     report
         .diagnostics
         .iter()
@@ -225,7 +230,7 @@ pub fn to_lsp(
                 .as_ref()
                 .and_then(|f| fix_data(f, src, lines, enc, crlf, with_files));
             let ignore =
-                ignore_edit(model, rule.name, d.span).map(|(title, span, text)| IgnoreData {
+                ignore_edit(model, rule.name, d.span, crlf).map(|(title, span, text)| IgnoreData {
                     title,
                     edit: TextEdit::new(convert::range(src, lines, span, enc), text),
                 });
@@ -247,11 +252,7 @@ pub fn to_lsp(
                 range: convert::range(src, lines, d.span, enc),
                 severity: Some(severity(d.severity)),
                 code: Some(NumberOrString::String(rule.code.to_string())),
-                code_description: rule
-                    .doc_url()
-                    .parse::<Uri>()
-                    .ok()
-                    .map(|href| CodeDescription { href }),
+                code_description: href(&mut hrefs, rule),
                 source: Some(SOURCE.to_string()),
                 message: d.message.clone(),
                 related_information: (!related.is_empty()).then_some(related),
@@ -260,6 +261,39 @@ pub fn to_lsp(
             }
         })
         .collect()
+}
+
+/// The rule's doc URL, parsed once per lint.
+fn href(
+    cache: &mut Vec<(&'static str, Option<Uri>)>,
+    rule: &'static crate::rules::RuleMeta,
+) -> Option<CodeDescription> {
+    let uri = match cache.iter().find(|(n, _)| *n == rule.name) {
+        Some((_, u)) => u.clone(),
+        None => {
+            let u = rule.doc_url().parse::<Uri>().ok();
+            cache.push((rule.name, u.clone()));
+            u
+        }
+    };
+    uri.map(|href| CodeDescription { href })
+}
+
+/// Diagnostics as JSON, moving each `data` value in rather than copying it
+/// (publishing is on the typing path).
+pub fn to_json(diagnostics: Vec<Diagnostic>) -> serde_json::Value {
+    let items = diagnostics
+        .into_iter()
+        .map(|mut d| {
+            let data = d.data.take();
+            let mut v = serde_json::to_value(&d).unwrap_or(serde_json::Value::Null);
+            if let (Some(data), Some(o)) = (data, v.as_object_mut()) {
+                o.insert("data".into(), data);
+            }
+            v
+        })
+        .collect();
+    serde_json::Value::Array(items)
 }
 
 fn fix_data(
@@ -320,18 +354,18 @@ mod tests {
     fn ignore_edit_matches_indentation_and_extends() {
         let m = Model::build("FROM a:1\n  ADD x /x\n");
         let add = m.instructions[1].keyword.span;
-        let (title, span, text) = ignore_edit(&m, "add-instead-of-copy", add).unwrap();
+        let (title, span, text) = ignore_edit(&m, "add-instead-of-copy", add, false).unwrap();
         assert_eq!(title, "Ignore add-instead-of-copy for this instruction");
         assert_eq!(span, Span::new(9, 9));
         assert_eq!(text, "  # dlint ignore=add-instead-of-copy\n");
         let m = Model::build("FROM a:1\n# dlint ignore=root-user -- why\nADD x /x\n");
         let add = m.instructions[1].keyword.span;
-        let (_, span, text) = ignore_edit(&m, "add-instead-of-copy", add).unwrap();
+        let (_, span, text) = ignore_edit(&m, "add-instead-of-copy", add, false).unwrap();
         assert_eq!(
             &m.source[..span.start],
             "FROM a:1\n# dlint ignore=root-user"
         );
         assert_eq!(text, ",add-instead-of-copy");
-        assert!(ignore_edit(&m, "invalid-syntax", add).is_none());
+        assert!(ignore_edit(&m, "invalid-syntax", add, false).is_none());
     }
 }

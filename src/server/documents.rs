@@ -33,7 +33,6 @@ pub fn is_dockerfile(uri: &str, language_id: &str) -> bool {
 pub struct Analysis {
     pub version: i32,
     pub report: Report,
-    pub diagnostics: Vec<lsp_types::Diagnostic>,
 }
 
 pub struct Document {
@@ -70,12 +69,14 @@ impl Document {
     }
 
     /// Applies content changes in order (ranges clamped to the text).
+    /// Returns the lint of the old text, for the caller to drop when it
+    /// has time.
     pub fn apply_changes(
         &mut self,
         version: i32,
         changes: Vec<TextDocumentContentChangeEvent>,
         enc: Encoding,
-    ) {
+    ) -> Option<Analysis> {
         for change in changes {
             match change.range {
                 None => self.text = change.text,
@@ -87,7 +88,15 @@ impl Document {
             self.lines = LineIndex::new(&self.text);
         }
         self.version = version;
-        self.analysis = None;
+        self.analysis.take()
+    }
+
+    /// The LSP diagnostics of the current lint (none before it ran).
+    pub fn lsp_diagnostics(&self, enc: Encoding) -> Vec<lsp_types::Diagnostic> {
+        match &self.analysis {
+            Some(a) => super::diagnostics::to_lsp(&a.report, &self.uri, a.version, enc, true),
+            None => Vec::new(),
+        }
     }
 
     /// Drops cached settings, context and lint (config changed).

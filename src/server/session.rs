@@ -15,9 +15,8 @@ use lsp_types::{
     CodeActionParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
     DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportResult,
-    FullDocumentDiagnosticReport, HoverParams, MessageType, PublishDiagnosticsParams,
-    RelatedFullDocumentDiagnosticReport, RelatedUnchangedDocumentDiagnosticReport,
-    UnchangedDocumentDiagnosticReport,
+    FullDocumentDiagnosticReport, HoverParams, MessageType, RelatedFullDocumentDiagnosticReport,
+    RelatedUnchangedDocumentDiagnosticReport, UnchangedDocumentDiagnosticReport,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -138,6 +137,8 @@ struct Server<'a> {
     queue: VecDeque<Message>,
     /// Warnings already shown (bad config, unknown rule names).
     warned: HashSet<String>,
+    /// Lints of old texts, freed when the queue is empty.
+    retired: Vec<Analysis>,
 }
 
 /// Runs the server on a connection until `exit` (or the connection
@@ -159,6 +160,7 @@ pub fn run(connection: Connection) -> i32 {
         pending: HashMap::new(),
         queue: VecDeque::new(),
         warned: HashSet::new(),
+        retired: Vec::new(),
     };
     server.main_loop()
 }
@@ -188,6 +190,7 @@ impl Server<'_> {
         loop {
             if self.queue.is_empty() {
                 self.publish_dirty();
+                self.retired.clear();
                 match self.conn.receiver.recv() {
                     Ok(m) => self.enqueue(m),
                     Err(_) => return self.exit_code(),
@@ -251,7 +254,11 @@ impl Server<'_> {
     }
 
     fn notify(&self, method: &str, params: Value) {
-        self.send(Notification::new(method.to_string(), params));
+        // Built directly: `Notification::new` would serialize the Value again.
+        self.send(Notification {
+            method: method.to_string(),
+            params,
+        });
     }
 
     fn log(&self, typ: MessageType, message: impl Into<String>) {
@@ -276,7 +283,11 @@ impl Server<'_> {
         self.next_id += 1;
         let id = RequestId::from(format!("dlint-{}", self.next_id));
         self.pending.insert(id.clone(), kind);
-        self.send(Request::new(id, method.to_string(), params));
+        self.send(Request {
+            id,
+            method: method.to_string(),
+            params,
+        });
     }
 
     /// Handles a message; a panic inside becomes an InternalError answer
@@ -313,7 +324,11 @@ impl Server<'_> {
                 let id = r.id.clone();
                 let result = self.on_request(r);
                 match result {
-                    Ok(v) => self.send(Response::new_ok(id, v)),
+                    Ok(v) => self.send(Response {
+                        id,
+                        result: Some(v),
+                        error: None,
+                    }),
                     Err((code, message)) => self.respond_err(id, code, message),
                 }
             }
@@ -554,7 +569,10 @@ impl Server<'_> {
         let enc = self.caps.encoding;
         match self.docs.get_mut(&key) {
             Some(doc) => {
-                doc.apply_changes(p.text_document.version, p.content_changes, enc);
+                let old = doc.apply_changes(p.text_document.version, p.content_changes, enc);
+                // Dropped after the diagnostics are out (a big model takes
+                // a while to free).
+                self.retired.extend(old);
                 if doc.lint && !self.caps.pull {
                     self.dirty.insert(key);
                 }
@@ -658,7 +676,6 @@ impl Server<'_> {
             let s = self.settings_for(path.as_deref());
             self.docs.get_mut(key)?.settings = Some(s);
         }
-        let enc = self.caps.encoding;
         let contexts = &self.contexts;
         let doc = self.docs.get_mut(key)?;
         if doc.analysis.is_none() {
@@ -668,11 +685,9 @@ impl Server<'_> {
             }
             let context = doc.context.as_ref().and_then(|c| c.as_ref());
             let report = analyze(&doc.text, doc.path.as_deref(), settings, context);
-            let diagnostics = diagnostics::to_lsp(&report, &doc.uri, doc.version, enc, true);
             doc.analysis = Some(Analysis {
                 version: doc.version,
                 report,
-                diagnostics,
             });
         }
         self.docs.get(key)
@@ -684,15 +699,11 @@ impl Server<'_> {
         diagnostics: Vec<lsp_types::Diagnostic>,
         version: Option<i32>,
     ) {
-        let params = PublishDiagnosticsParams {
-            uri: doc.uri.clone(),
-            diagnostics,
-            version,
-        };
-        self.notify(
-            "textDocument/publishDiagnostics",
-            serde_json::to_value(params).unwrap_or(Value::Null),
-        );
+        let mut params = json!({"uri": doc.uri, "diagnostics": diagnostics::to_json(diagnostics)});
+        if let Some(v) = version {
+            params["version"] = json!(v);
+        }
+        self.notify("textDocument/publishDiagnostics", params);
     }
 
     /// Pushes the diagnostics of every document that changed.
@@ -702,11 +713,12 @@ impl Server<'_> {
             return;
         }
         while let Some(key) = self.dirty.pop_first() {
+            let enc = self.caps.encoding;
             let linted = catch_unwind(AssertUnwindSafe(|| {
                 self.ensure_analysis(&key).and_then(|d| {
                     d.analysis
                         .as_ref()
-                        .map(|a| (a.diagnostics.clone(), a.version))
+                        .map(|a| (d.lsp_diagnostics(enc), a.version))
                 })
             }));
             match linted {
@@ -790,10 +802,10 @@ impl Server<'_> {
                         },
                     ))
                 } else {
+                    let enc = self.caps.encoding;
                     let items = self
                         .ensure_analysis(&key)
-                        .and_then(|d| d.analysis.as_ref())
-                        .map(|a| a.diagnostics.clone())
+                        .map(|d| d.lsp_diagnostics(enc))
                         .unwrap_or_default();
                     full(Some(result_id), items)
                 }

@@ -1,0 +1,251 @@
+//! Latency of the language server: replays 500 edits on a 1,000-line
+//! Dockerfile and reports the time from sending each `didChange` to
+//! receiving the `publishDiagnostics` for that version (p50, p90, p99, max).
+//!
+//!     cargo run --release --example lsp_latency
+//!     cargo run --release --example lsp_latency -- --stdio target/release/dlint
+//!
+//! The default runs the server in process over lsp_server's in-memory
+//! connection (what the server itself costs); `--stdio PATH` spawns
+//! `PATH server` and talks JSON-RPC over its stdin/stdout (adds framing,
+//! serialization and the pipe). Edits are sent one at a time, each after
+//! the previous one's diagnostics arrived, so none are coalesced.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lsp_server::{Connection, Message, Notification, Request, RequestId};
+use serde_json::{json, Value};
+
+const LINES: usize = 1000;
+const EDITS: usize = 500;
+
+/// A 1,000-line multi-stage Dockerfile with a few findings in it.
+fn dockerfile() -> String {
+    let mut s = String::from("# syntax=docker/dockerfile:1\nARG BASE=debian:12\n");
+    let mut stage = 0;
+    while s.lines().count() < LINES - 12 {
+        stage += 1;
+        s.push_str(&format!("FROM ${{BASE}} AS stage{stage}\n"));
+        s.push_str("RUN apt-get update && apt-get install -y --no-install-recommends \\\n");
+        s.push_str("      curl ca-certificates git \\\n    && rm -rf /var/lib/apt/lists/*\n");
+        s.push_str("WORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci --omit=dev\n");
+        for i in 0..60 {
+            if s.lines().count() >= LINES - 12 {
+                break;
+            }
+            match i % 6 {
+                0 => s.push_str(&format!(
+                    "RUN echo step {i} && mkdir -p /opt/s{stage}/{i}\n"
+                )),
+                1 => s.push_str(&format!("ENV VAR_{stage}_{i}=value{i}\n")),
+                2 => s.push_str(&format!("COPY src/part{i} /app/src/part{i}\n")),
+                3 => s.push_str(&format!(
+                    "RUN set -eux; \\\n    for f in a b c; do echo $f > /tmp/{i}$f; done\n"
+                )),
+                4 => s.push_str(&format!("LABEL com.example.stage{stage}.step{i}=\"yes\"\n")),
+                _ => s.push_str(&format!("ADD files/{i}.txt /app/files/{i}.txt\n")),
+            }
+        }
+        s.push_str("USER 1000\n");
+    }
+    s.push_str("FROM alpine:latest\nCOPY --from=stage1 /app /app\nUSER 1000\n");
+    while s.lines().count() < LINES {
+        s.push_str("# padding\n");
+    }
+    s
+}
+
+trait Transport {
+    fn send(&mut self, m: Message);
+    fn recv(&mut self) -> Message;
+}
+
+struct InProcess {
+    conn: Connection,
+}
+
+impl Transport for InProcess {
+    fn send(&mut self, m: Message) {
+        self.conn.sender.send(m).unwrap();
+    }
+    fn recv(&mut self) -> Message {
+        self.conn
+            .receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server answered")
+    }
+}
+
+struct Stdio_ {
+    child: Child,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+impl Transport for Stdio_ {
+    fn send(&mut self, m: Message) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        m.write(stdin).unwrap();
+    }
+    fn recv(&mut self) -> Message {
+        let mut len = 0usize;
+        loop {
+            let mut line = String::new();
+            self.out.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length: ") {
+                len = v.parse().unwrap();
+            }
+        }
+        let mut body = vec![0; len];
+        self.out.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+}
+
+fn wait_response(t: &mut dyn Transport, id: i32) {
+    loop {
+        if let Message::Response(r) = t.recv() {
+            if r.id == RequestId::from(id) {
+                return;
+            }
+        }
+    }
+}
+
+/// Waits for the diagnostics of `version`; returns when they arrived and
+/// how many there were.
+fn wait_publish(t: &mut dyn Transport, version: i64) -> (Instant, usize) {
+    loop {
+        if let Message::Notification(n) = t.recv() {
+            let at = Instant::now();
+            if n.method == "textDocument/publishDiagnostics" && n.params["version"] == version {
+                return (at, n.params["diagnostics"].as_array().map_or(0, Vec::len));
+            }
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let stdio = args
+        .iter()
+        .position(|a| a == "--stdio")
+        .and_then(|i| args.get(i + 1).cloned());
+    let dir = std::env::temp_dir().join(format!("dlint-lsp-latency-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".dockerignore"), ".git\n").unwrap();
+    let text = dockerfile();
+    assert_eq!(text.lines().count(), LINES);
+    let path = dir.join("Dockerfile");
+    std::fs::write(&path, &text).unwrap();
+    let uri = format!("file://{}", path.display());
+
+    let mut server_thread = None;
+    let (mut transport, mode): (Box<dyn Transport>, String) = match &stdio {
+        Some(bin) => {
+            let mut child = Command::new(bin)
+                .arg("server")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("spawn the server");
+            let out = BufReader::new(child.stdout.take().unwrap());
+            (
+                Box::new(Stdio_ { child, out }),
+                format!("stdio ({bin} server)"),
+            )
+        }
+        None => {
+            let (server, client) = Connection::memory();
+            server_thread = Some(std::thread::spawn(move || dlint::server::run(server)));
+            (
+                Box::new(InProcess { conn: client }),
+                "in process".to_string(),
+            )
+        }
+    };
+    let t = transport.as_mut();
+    t.send(Request::new(1.into(), "initialize".into(), json!({"capabilities": {}})).into());
+    wait_response(t, 1);
+    t.send(Notification::new("initialized".into(), json!({})).into());
+    let open = Instant::now();
+    t.send(
+        Notification::new(
+            "textDocument/didOpen".into(),
+            json!({"textDocument": {"uri": uri, "languageId": "dockerfile", "version": 1, "text": text}}),
+        )
+        .into(),
+    );
+    let (at, n) = wait_publish(t, 1);
+    println!(
+        "open: {LINES} lines, {n} diagnostics, first publish after {:.2} ms",
+        (at - open).as_secs_f64() * 1e3
+    );
+
+    // Type a word into a RUN line in the middle and delete it again, one
+    // character per edit.
+    let line = text
+        .lines()
+        .enumerate()
+        .skip(LINES / 2)
+        .find(|(_, l)| l.starts_with("RUN echo"))
+        .map(|(i, _)| i)
+        .unwrap();
+    let col = text.lines().nth(line).unwrap().len() as u32;
+    let mut samples = Vec::with_capacity(EDITS);
+    let mut typed = 0u32;
+    for k in 0..EDITS {
+        let version = k as i64 + 2;
+        let typing = (k / 10) % 2 == 0;
+        let change = if typing {
+            let c = col + typed;
+            typed += 1;
+            json!({"range": {"start": {"line": line, "character": c}, "end": {"line": line, "character": c}}, "text": "x"})
+        } else {
+            typed -= 1;
+            let c = col + typed;
+            json!({"range": {"start": {"line": line, "character": c}, "end": {"line": line, "character": c + 1}}, "text": ""})
+        };
+        let start = Instant::now();
+        t.send(
+            Notification::new(
+                "textDocument/didChange".into(),
+                json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}),
+            )
+            .into(),
+        );
+        let (at, _) = wait_publish(t, version);
+        samples.push(at - start);
+    }
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let mean = samples.iter().map(|d| ms(*d)).sum::<f64>() / samples.len() as f64;
+    println!(
+        "{EDITS} edits, didChange -> publishDiagnostics, {mode}:\n  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.2} ms  mean {:.2} ms",
+        ms(percentile(&samples, 0.50)),
+        ms(percentile(&samples, 0.90)),
+        ms(percentile(&samples, 0.99)),
+        ms(*samples.last().unwrap()),
+        mean,
+    );
+
+    t.send(Request::new(2.into(), "shutdown".into(), Value::Null).into());
+    wait_response(t, 2);
+    t.send(Notification::new("exit".into(), Value::Null).into());
+    if let Some(h) = server_thread {
+        assert_eq!(h.join().unwrap(), 0);
+    }
+    drop(transport);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::io::stdout().flush();
+}

@@ -1,0 +1,150 @@
+//! End-to-end tests of `dlint server` with two real LSP clients over stdio:
+//! pytest-lsp (tests/lsp/test_pytest_lsp.py) and headless Neovim
+//! (tests/lsp/nvim_e2e.lua). Each sees the diagnostics of a sample
+//! Dockerfile, applies a quick fix and sees the diagnostic go.
+//!
+//! `tests/lsp/setup.sh` installs both (CI runs it). When a client is
+//! missing, the test prints why and passes, except under CI (`CI` set),
+//! where it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(180);
+
+fn lsp_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp")
+}
+
+/// A build context with the sample Dockerfile.
+fn sample() -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(lsp_dir().join("Dockerfile.sample")).unwrap();
+    std::fs::write(d.path().join("Dockerfile"), text).unwrap();
+    std::fs::write(d.path().join(".dockerignore"), ".git\n").unwrap();
+    std::fs::write(d.path().join("app.sh"), "#!/bin/sh\necho hi\n").unwrap();
+    let p = d.path().join("Dockerfile");
+    (d, p)
+}
+
+/// A missing client: a skip outside CI, a failure in CI.
+fn missing(what: &str) {
+    let msg = format!("{what} is not installed: run tests/lsp/setup.sh");
+    if std::env::var_os("CI").is_some() {
+        panic!("{msg} (CI is set, so this fails)");
+    }
+    eprintln!("SKIPPED: {msg}");
+}
+
+/// Runs a command with a time limit; kills it when the limit passes.
+fn run(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "status: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn venv_python() -> PathBuf {
+    let venv = std::env::var_os("DLINT_LSP_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/dlint-lsp-venv")
+        });
+    venv.join("bin/python")
+}
+
+#[test]
+fn pytest_lsp_sees_diagnostics_and_applies_a_quick_fix() {
+    let python = venv_python();
+    let has = Command::new(&python)
+        .args(["-c", "import pytest_lsp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has {
+        return missing(&format!("pytest-lsp (in {})", python.display()));
+    }
+    let (_d, dockerfile) = sample();
+    let mut cmd = Command::new(&python);
+    cmd.args([
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "test_pytest_lsp.py",
+    ])
+    .current_dir(lsp_dir())
+    .env("DLINT_BIN", env!("CARGO_BIN_EXE_dlint"))
+    .env("DLINT_DOCKERFILE", &dockerfile)
+    .env("PYTHONDONTWRITEBYTECODE", "1");
+    let o = run(cmd);
+    let out = show(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("2 passed"),
+        "{out}"
+    );
+    eprintln!("{out}");
+}
+
+#[test]
+fn neovim_sees_diagnostics_and_applies_a_quick_fix() {
+    let version = Command::new("nvim").arg("--version").output().ok();
+    let Some(version) = version.filter(|o| o.status.success()) else {
+        return missing("Neovim (nvim)");
+    };
+    let first = String::from_utf8_lossy(&version.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let (d, dockerfile) = sample();
+    let mut cmd = Command::new("nvim");
+    cmd.args(["--headless", "--clean", "-u", "NONE", "-i", "NONE", "-c"])
+        .arg(format!(
+            "luafile {}",
+            lsp_dir().join("nvim_e2e.lua").display()
+        ))
+        .current_dir(d.path())
+        .env("DLINT_BIN", env!("CARGO_BIN_EXE_dlint"))
+        .env("DLINT_DOCKERFILE", &dockerfile)
+        // Keep Neovim's state and logs out of the home directory.
+        .env("XDG_STATE_HOME", d.path().join(".state"))
+        .env("XDG_CACHE_HOME", d.path().join(".cache"))
+        .env("XDG_DATA_HOME", d.path().join(".data"));
+    let o = run(cmd);
+    let out = show(&o);
+    assert!(o.status.success(), "{first}\n{out}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("NVIM-E2E OK"),
+        "{first}\n{out}"
+    );
+    eprintln!("{first}\n{out}");
+}
