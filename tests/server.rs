@@ -1281,3 +1281,56 @@ fn stdio_exit_without_shutdown_is_1() {
     drop(child.stdin.take());
     assert_eq!(child.wait().unwrap().code(), Some(1));
 }
+
+#[test]
+fn unsafe_fixes_setting_extends_fix_all() {
+    let text = "FROM debian:12\nRUN echo hi\n";
+    let (d, uri) = project(text);
+    let fix_all = |c: &mut Client| {
+        c.result(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                   "context": {"diagnostics": [], "only": ["source.fixAll.dlint"]}}),
+        )
+    };
+    // Safe fixes only: root-user's fix is unsafe, so nothing to do.
+    let mut c = Client::init(quickfix_caps(), Value::Null);
+    c.open(&uri, text);
+    c.diagnostics(&uri, 1);
+    assert_eq!(fix_all(&mut c), json!([]));
+    // Only quick fixes asked for: no fix-all.
+    let acts = c.result(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}},
+               "context": {"diagnostics": [], "only": ["quickfix"]}}),
+    );
+    assert!(acts
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["kind"] == "quickfix"));
+    c.shutdown_and_exit();
+
+    let mut c = Client::init(quickfix_caps(), json!({"unsafeFixes": true}));
+    c.open(&uri, text);
+    c.diagnostics(&uri, 1);
+    let acts = fix_all(&mut c);
+    let acts = acts.as_array().unwrap();
+    assert_eq!(acts.len(), 1, "{acts:#?}");
+    let mut t = text.to_string();
+    apply_and_sync(&c, &uri, &mut t, &acts[0]["edit"], 2);
+    let path = d.path().join("Dockerfile");
+    let settings = dlint::settings::Settings::default();
+    let ctx = dlint::analysis::load_context(Some(&path), &settings, &Default::default());
+    let cli = dlint::fix::fix_source(
+        text,
+        Some(&path),
+        &settings,
+        ctx.as_ref(),
+        dlint::fix::FixOptions { unsafe_fixes: true },
+    );
+    assert_ne!(cli.fixed, text);
+    assert_eq!(t, cli.fixed);
+    assert!(!codes(&c.diagnostics(&uri, 2)).contains(&"root-user".to_string()));
+    c.shutdown_and_exit();
+}

@@ -198,9 +198,13 @@ pub fn code_actions(
                 continue;
             }
             if let Some(fix) = &data.fix {
-                if let Some(edit) =
-                    workspace_edit(&doc.uri, data.version, fix.edits.clone(), &fix.files, caps)
-                {
+                if let Some(edit) = workspace_edit(
+                    &doc.uri,
+                    data.version,
+                    fix.edits.iter().map(|e| e.text_edit()).collect(),
+                    &fix.files,
+                    caps,
+                ) {
                     let action = CodeAction {
                         title: fix.title.clone(),
                         kind: Some(CodeActionKind::QUICKFIX),
@@ -218,9 +222,9 @@ pub fn code_actions(
                 }
             }
             if let Some(ig) = &data.ignore {
-                let edit = workspace_edit(&doc.uri, data.version, vec![ig.edit.clone()], &[], caps);
+                let edit = workspace_edit(&doc.uri, data.version, vec![ig.text_edit()], &[], caps);
                 let action = CodeAction {
-                    title: ig.title.clone(),
+                    title: ig.title(&data.rule),
                     kind: Some(CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![diag.clone()]),
                     edit,

@@ -5,7 +5,7 @@
 
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
-    Location, NumberOrString, Position, TextEdit, Uri,
+    Location, NumberOrString, Position, Range, TextEdit, Uri,
 };
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,14 @@ use crate::syntax::{LineIndex, Span};
 
 pub const SOURCE: &str = "dlint";
 
-/// What travels in `Diagnostic.data`.
+/// What travels in `Diagnostic.data`. Edits are compact arrays (a publish
+/// of a big file carries many of them on every keystroke):
+///
+/// ```json
+/// {"version": 3, "rule": "add-instead-of-copy",
+///  "fix": {"title": "Replace ADD with COPY", "safe": true, "edits": [[1, 0, 1, 3, "COPY"]]},
+///  "ignore": [1, 0, "# dlint ignore=add-instead-of-copy\n"]}
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DiagData {
     /// The document version the edits apply to.
@@ -27,7 +34,49 @@ pub struct DiagData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<FixData>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ignore: Option<IgnoreData>,
+    pub ignore: Option<IgnoreEdit>,
+}
+
+/// `[start line, start character, end line, end character, new text]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CompactEdit(pub u32, pub u32, pub u32, pub u32, pub String);
+
+impl CompactEdit {
+    pub fn new(range: Range, text: String) -> CompactEdit {
+        CompactEdit(
+            range.start.line,
+            range.start.character,
+            range.end.line,
+            range.end.character,
+            text,
+        )
+    }
+
+    pub fn text_edit(&self) -> TextEdit {
+        TextEdit::new(
+            Range::new(Position::new(self.0, self.1), Position::new(self.2, self.3)),
+            self.4.clone(),
+        )
+    }
+}
+
+/// The "ignore" edit: insert `[line, character, text]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IgnoreEdit(pub u32, pub u32, pub String);
+
+impl IgnoreEdit {
+    pub fn text_edit(&self) -> TextEdit {
+        let at = Position::new(self.0, self.1);
+        TextEdit::new(Range::new(at, at), self.2.clone())
+    }
+
+    pub fn title(&self, rule: &str) -> String {
+        if self.2.contains("global ignore=") {
+            format!("Ignore {rule} for this file")
+        } else {
+            format!("Ignore {rule} for this instruction")
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -35,7 +84,7 @@ pub struct FixData {
     pub title: String,
     /// Safe fixes are preferred; unsafe ones are offered, not preferred.
     pub safe: bool,
-    pub edits: Vec<TextEdit>,
+    pub edits: Vec<CompactEdit>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileOp>,
 }
@@ -53,12 +102,6 @@ pub enum FileOp {
         at: Position,
         content: String,
     },
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct IgnoreData {
-    pub title: String,
-    pub edit: TextEdit,
 }
 
 pub fn severity(s: Severity) -> DiagnosticSeverity {
@@ -229,11 +272,10 @@ pub fn to_lsp(
                 .fix
                 .as_ref()
                 .and_then(|f| fix_data(f, src, lines, enc, crlf, with_files));
-            let ignore =
-                ignore_edit(model, rule.name, d.span, crlf).map(|(title, span, text)| IgnoreData {
-                    title,
-                    edit: TextEdit::new(convert::range(src, lines, span, enc), text),
-                });
+            let ignore = ignore_edit(model, rule.name, d.span, crlf).map(|(_, span, text)| {
+                let at = convert::position(src, lines, span.start, enc);
+                IgnoreEdit(at.line, at.character, text)
+            });
             let data = DiagData {
                 version,
                 rule: rule.name.to_string(),
@@ -324,7 +366,7 @@ fn fix_data(
             .edits
             .iter()
             .map(|e| {
-                TextEdit::new(
+                CompactEdit::new(
                     convert::range(src, lines, e.span, enc),
                     line_endings(&e.text, crlf),
                 )

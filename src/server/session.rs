@@ -9,6 +9,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
@@ -139,7 +140,13 @@ struct Server<'a> {
     warned: HashSet<String>,
     /// Lints of old texts, freed when the queue is empty.
     retired: Vec<Analysis>,
+    /// Since when documents have waited for their diagnostics.
+    dirty_since: Option<Instant>,
 }
+
+/// Under a steady stream of messages, diagnostics are still published at
+/// least this often.
+const PUBLISH_DELAY_MAX: Duration = Duration::from_millis(100);
 
 /// Runs the server on a connection until `exit` (or the connection
 /// closes). Returns the process exit code: 0 after `shutdown` then `exit`,
@@ -161,6 +168,7 @@ pub fn run(connection: Connection) -> i32 {
         queue: VecDeque::new(),
         warned: HashSet::new(),
         retired: Vec::new(),
+        dirty_since: None,
     };
     server.main_loop()
 }
@@ -188,9 +196,20 @@ fn parse<P: DeserializeOwned>(v: Value) -> Result<P, (i32, String)> {
 impl Server<'_> {
     fn main_loop(&mut self) -> i32 {
         loop {
-            if self.queue.is_empty() {
+            let idle = self.queue.is_empty();
+            // Diagnostics go out when nothing else is waiting, and at
+            // least every PUBLISH_DELAY_MAX under a steady stream.
+            let overdue = self
+                .dirty_since
+                .is_some_and(|t| t.elapsed() >= PUBLISH_DELAY_MAX);
+            if idle || overdue {
                 self.publish_dirty();
-                self.retired.clear();
+                self.dirty_since = None;
+                if idle {
+                    self.retired.clear();
+                }
+            }
+            if self.queue.is_empty() {
                 match self.conn.receiver.recv() {
                     Ok(m) => self.enqueue(m),
                     Err(_) => return self.exit_code(),
@@ -208,6 +227,9 @@ impl Server<'_> {
                 }
             }
             self.handle_guarded(msg);
+            if !self.dirty.is_empty() && self.dirty_since.is_none() {
+                self.dirty_since = Some(Instant::now());
+            }
         }
     }
 
