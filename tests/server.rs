@@ -1334,3 +1334,30 @@ fn unsafe_fixes_setting_extends_fix_all() {
     assert!(!codes(&c.diagnostics(&uri, 2)).contains(&"root-user".to_string()));
     c.shutdown_and_exit();
 }
+
+#[test]
+fn config_and_context_are_read_again_on_save() {
+    // A client without file watching (Neovim 0.7): saving the document
+    // picks up a new dlint.toml and .dockerignore.
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("app.sh"), "#!/bin/sh\n").unwrap();
+    fs::write(d.path().join("Dockerfile"), SAMPLE).unwrap();
+    let uri = uri_of(&d.path().join("Dockerfile"));
+    let mut c = Client::init(json!({}), Value::Null);
+    c.open(&uri, SAMPLE);
+    let mut got = codes(&c.diagnostics(&uri, 1));
+    got.sort();
+    assert_eq!(got, vec!["add-instead-of-copy", "missing-dockerignore"]);
+    fs::write(d.path().join(".dockerignore"), ".git\n").unwrap();
+    fs::write(
+        d.path().join("dlint.toml"),
+        "ignore = [\"add-instead-of-copy\"]\n",
+    )
+    .unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert!(c.diagnostics(&uri, 1).is_empty());
+    c.shutdown_and_exit();
+}

@@ -434,7 +434,7 @@ impl Server<'_> {
                         MessageType::INFO,
                         format!(
                             "dlint: the client refused to watch config files ({}); \
-                             changes to dlint.toml and .dockerignore are seen when a document is saved or reopened",
+                             changes to dlint.toml and .dockerignore are seen when a Dockerfile is saved",
                             e.message
                         ),
                     );
@@ -608,11 +608,16 @@ impl Server<'_> {
 
     fn did_save(&mut self, p: DidSaveTextDocumentParams) {
         let key = p.text_document.uri.as_str().to_string();
-        if let Some(doc) = self.docs.get_mut(&key) {
-            // The context (.dockerignore) may have changed meanwhile.
-            doc.context = None;
-            doc.analysis = None;
-            if doc.lint && !self.caps.pull {
+        if self.docs.get(&key).is_some_and(|d| d.lint) {
+            // Its config and context (.dockerignore) may have changed
+            // meanwhile: clients without file watching see such changes on
+            // save. The context listing is read again too.
+            self.configs = ConfigCache::default();
+            self.contexts = ContextCache::default();
+            if let Some(doc) = self.docs.get_mut(&key) {
+                doc.invalidate();
+            }
+            if !self.caps.pull {
                 self.dirty.insert(key);
             }
         }

@@ -10,7 +10,8 @@
 //! The object may also be nested as `{"dlint": {…}}` or `{"settings": {…}}`.
 //! `fixApplicability: "unsafe" | "safe"` is accepted for `unsafeFixes`.
 //! The latest settings the editor gives (a `workspace/configuration`
-//! answer, or `didChangeConfiguration` settings) replace earlier ones.
+//! answer, or `didChangeConfiguration` settings) replace earlier ones; an
+//! answer without any of these keys (`null`, `{}`) changes nothing.
 
 use serde_json::Value;
 
@@ -68,7 +69,9 @@ impl ClientSettings {
                 .and_then(Value::as_str)
                 .map(|a| a.eq_ignore_ascii_case("unsafe"));
         }
-        Some(s)
+        // An object with none of our keys (`{}` for an unset section) holds
+        // no settings.
+        (s != ClientSettings::default()).then_some(s)
     }
 
     pub fn unsafe_fixes(&self) -> bool {
@@ -122,6 +125,8 @@ mod tests {
         assert_eq!(b.select.as_ref().unwrap().len(), 2);
         assert_eq!(b.unsafe_fixes, Some(false));
         assert!(ClientSettings::from_json(&Value::Null).is_none());
+        assert!(ClientSettings::from_json(&json!({})).is_none());
+        assert!(ClientSettings::from_json(&json!({"dlint": {"other": 1}})).is_none());
     }
 
     #[test]
