@@ -12,6 +12,26 @@
 //!
 //! [`run`] serves one connection; the tests drive it over
 //! `lsp_server::Connection::memory()`.
+//!
+//! What a client gets:
+//!
+//! * lifecycle per the spec: `initialize` (position encoding UTF-8 when the
+//!   client offers it, else UTF-16), `shutdown`, `exit` (exit code 0 after
+//!   `shutdown`, else 1); requests before `initialize` get
+//!   `ServerNotInitialized`, after `shutdown` `InvalidRequest`;
+//! * documents with language `dockerfile` or named like Dockerfiles,
+//!   synced incrementally;
+//! * diagnostics pushed (`publishDiagnostics` with the version), or pulled
+//!   (`textDocument/diagnostic`) when the client supports pull, never both;
+//! * code actions: a quickfix per fixable finding (preferred when safe),
+//!   "Ignore NAME for this instruction", `source.fixAll.dlint`;
+//! * hover: rule docs on findings and on rule names in suppression
+//!   comments, instruction descriptions on keywords;
+//! * settings (`select`, `extendSelect`, `ignore`, `unsafeFixes`) from
+//!   `initializationOptions` and `workspace/configuration` (section
+//!   `dlint`), on top of the `dlint.toml` the CLI would use; config files
+//!   and `.dockerignore` are watched when the client allows it, and read
+//!   again when a Dockerfile is saved.
 
 mod actions;
 mod convert;

@@ -4,7 +4,9 @@
 //! whatever else has arrived: `$/cancelRequest` for a request still queued
 //! answers that request with `RequestCancelled` at once, and edits that
 //! arrive in a burst are all applied before the document is linted again
-//! (diagnostics are published when the queue is empty).
+//! (diagnostics are published when the queue is empty, or after at most
+//! 100 ms under a steady stream of messages). A panic while handling a
+//! message is caught: a request gets `InternalError`, the server goes on.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
