@@ -5,9 +5,10 @@
 # `... dlint-fix --all-files` must fix the bad file (ADD -> COPY).
 #
 # `language: rust` makes pre-commit `cargo install --path .` the hook repo
-# (against crates.io). try-repo uses a throw-away store, so every run builds;
-# CARGO_TARGET_DIR points at a cache so only the dlint crate itself is rebuilt
-# after the first run.
+# (against crates.io; without --locked, so cargo resolves the newest
+# compatible dependencies, as it will for users). try-repo uses a throw-away
+# store, so every try-repo builds; CARGO_TARGET_DIR points at a cache so only
+# the dlint crate itself is rebuilt after the first run (~40 s, ~3.5 min cold).
 #
 # Env: DLINT_CI_CACHE (default ~/.cache/dlint-ci): the venv and cargo target
 # cache. Only committed files are tested (a clone of HEAD).
@@ -78,10 +79,7 @@ run fix 1 dlint-fix
 grep -q 'files were modified by this hook' "$tmp/fix.out" || { echo "pre-commit: dlint-fix modified nothing" >&2; exit 1; }
 grep -q '^COPY server.js /app/$' web/Dockerfile || { echo "pre-commit: ADD was not fixed:" >&2; cat web/Dockerfile >&2; exit 1; }
 if grep -q '^ADD' web/Dockerfile; then echo "pre-commit: ADD left in web/Dockerfile" >&2; exit 1; fi
+grep -q 'No problems found in 2 files' "$tmp/fix.out" || { echo "pre-commit: findings left after dlint-fix" >&2; exit 1; }
 git diff --stat
 git diff --quiet -- api/ || { echo "pre-commit: dlint-fix changed the clean Containerfile" >&2; exit 1; }
-
-echo "== pre-commit try-repo dlint --all-files after the fix (expect clean)"
-git add -A
-run relint 0 dlint
 echo "pre-commit: OK"

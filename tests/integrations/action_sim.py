@@ -1,0 +1,172 @@
+"""Runs action.yml's composite steps the way the GitHub runner does, for a
+few input sets, with a prebuilt dlint standing in for the cached binary.
+
+Usage: action_sim.py REPO_ROOT DLINT_BIN SCHEMA
+
+It checks: every `run` step uses `shell: bash` and no `${{ }}` inside the
+script (inputs go through `env`, so they cannot inject shell code); the
+cache step caches the path the later steps run; inputs reach dlint; the
+action fails exactly when dlint fails; annotations are printed; outputs are
+set; the SARIF file is written and valid (sarif_check.py).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from ruamel.yaml import YAML
+
+ROOT, BIN, SCHEMA = sys.argv[1], sys.argv[2], sys.argv[3]
+EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def fail(msg):
+    print(f"action: FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+action = YAML(typ="safe").load(open(os.path.join(ROOT, "action.yml"), encoding="utf-8"))
+if action["runs"]["using"] != "composite":
+    fail("not a composite action")
+steps = action["runs"]["steps"]
+for st in steps:
+    if "run" in st:
+        if st.get("shell") != "bash":
+            fail(f"step {st.get('name')!r} has no `shell: bash`")
+        if "${{" in st["run"]:
+            fail(f"step {st.get('name')!r} expands an expression inside its script (use env)")
+
+
+def run_action(inputs, workspace, cache_hit, path_env=None):
+    """Returns (exit code, outputs, stdout)."""
+    given = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
+    for k in inputs:
+        if k not in given:
+            fail(f"unknown input {k}")
+    given.update(inputs)
+    outputs = {}
+    home = tempfile.mkdtemp()
+    cargo_home = os.path.join(home, ".cargo")
+    os.makedirs(os.path.join(cargo_home, "bin"))
+
+    def ev(expr):
+        if expr.startswith("inputs."):
+            return given[expr[len("inputs."):]]
+        m = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expr)
+        if m:
+            return outputs.get(m.group(1), {}).get(m.group(2), "")
+        if expr == "runner.os":
+            return "Linux"
+        if expr == "runner.arch":
+            return "X64"
+        m = re.fullmatch(r"(.+?)\s*(==|!=)\s*'([^']*)'", expr)
+        if m:
+            left = ev(m.group(1))
+            return (left == m.group(3)) == (m.group(2) == "==")
+        fail(f"expression not understood by the simulator: {expr}")
+
+    def sub(text):
+        return EXPR.sub(lambda m: str(ev(m.group(1))), str(text))
+
+    out_all = ""
+    for st in steps:
+        sid = st.get("id", st.get("name"))
+        cond = st.get("if")
+        if cond is not None and not ev(EXPR.sub(lambda m: m.group(1), cond).strip()):
+            continue
+        if "uses" in st:
+            if not st["uses"].startswith("actions/cache@"):
+                fail(f"unexpected action {st['uses']}")
+            path = sub(st["with"]["path"])
+            key = sub(st["with"]["key"])
+            if not re.fullmatch(r"dlint-Linux-X64-[0-9a-f]{32}", key):
+                fail(f"cache key {key!r}")
+            if cache_hit:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                shutil.copy(BIN, path)
+            outputs[sid] = {"cache-hit": "true" if cache_hit else "false"}
+            continue
+        out_file = os.path.join(home, f"output-{len(outputs)}")
+        open(out_file, "w").close()
+        env = dict(os.environ)
+        env.update({
+            "HOME": home,
+            "CARGO_HOME": cargo_home,
+            "GITHUB_ACTION_PATH": ROOT,
+            "GITHUB_OUTPUT": out_file,
+            "GITHUB_WORKSPACE": workspace,
+        })
+        if path_env is not None:
+            env["PATH"] = path_env
+        for k, v in (st.get("env") or {}).items():
+            env[k] = sub(v)
+        cwd = os.path.join(workspace, sub(st.get("working-directory", ".")))
+        script = os.path.join(home, "step.sh")
+        open(script, "w").write(st["run"])
+        p = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", script],
+                           cwd=cwd, env=env, capture_output=True, text=True)
+        out_all += p.stdout
+        if p.stderr.strip():
+            print(p.stderr, file=sys.stderr, end="")
+        vals = {}
+        for line in open(out_file):
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                vals[k] = v
+        outputs[sid] = vals
+        if p.returncode != 0:
+            return p.returncode, {k: sub(v["value"]) for k, v in action["outputs"].items()}, out_all
+    return 0, {k: sub(v["value"]) for k, v in action["outputs"].items()}, out_all
+
+
+ws = tempfile.mkdtemp()
+shutil.copytree(os.path.join(ROOT, "docs"), os.path.join(ws, "docs"))
+os.makedirs(os.path.join(ws, "clean"))
+open(os.path.join(ws, "clean", "Containerfile"), "w").write('FROM alpine:3.20\nUSER nobody\nCMD ["true"]\n')
+
+
+def case(name, inputs, want_rc, check=None, cache_hit=True, path_env=None):
+    rc, outs, out = run_action(inputs, ws, cache_hit, path_env)
+    annotations = [l for l in out.splitlines() if l.startswith("::")]
+    print(f"-- {name}: exit {rc}, {len(annotations)} annotations, outputs {outs}")
+    if rc != want_rc:
+        print(out)
+        fail(f"{name}: exit {rc}, expected {want_rc}")
+    if cache_hit and outs["exit-code"] != str(want_rc):
+        fail(f"{name}: output exit-code {outs['exit-code']!r}")
+    if check:
+        check(annotations, outs)
+
+
+def example_annotations(annotations, outs):
+    if not any(l.startswith("::warning file=docs/examples/Dockerfile,line=3,") for l in annotations):
+        fail("no warning annotation for docs/examples/Dockerfile line 3")
+
+
+def with_sarif(annotations, outs):
+    example_annotations(annotations, outs)
+    path = os.path.join(ws, "reports", "dlint.sarif")
+    if outs["sarif-file"] != "reports/dlint.sarif" or not os.path.exists(path):
+        fail(f"SARIF not written: {outs}")
+    subprocess.run([sys.executable, os.path.join(ROOT, "tests/integrations/sarif_check.py"), SCHEMA, path,
+                    "--min-results", "5"], check=True)
+
+
+case("findings fail", {"paths": "docs/examples/Dockerfile"}, 1, example_annotations)
+case("sarif-file", {"paths": "docs/examples/Dockerfile", "sarif-file": "reports/dlint.sarif"}, 1, with_sarif)
+case("fail-level none", {"paths": "docs/examples/Dockerfile", "fail-level": "none"}, 0, example_annotations)
+case("fail-level error", {"paths": "docs/examples/Dockerfile", "fail-level": "error"}, 0)
+case("args", {"paths": "docs/examples/Dockerfile",
+              "args": "--ignore untagged-image,root-user --ignore split-apt-layers,cache-busting-copy,missing-dockerignore,add-instead-of-copy"},
+     0, lambda a, o: a and fail(f"annotations left: {a}"))
+case("paths on lines", {"paths": "clean/Containerfile\ndocs/examples/Dockerfile\n"}, 1, example_annotations)
+case("clean", {"paths": "clean"}, 0, lambda a, o: a and fail(f"annotations for a clean file: {a}"))
+case("bad config", {"paths": "docs/examples/Dockerfile", "args": "--config /nonexistent/dlint.toml"}, 2)
+# A cache miss on a runner without cargo: a clear error, exit 2 (no build attempted).
+bare = "/usr/bin:/bin"
+if shutil.which("cargo", path=bare) is None:
+    case("cache miss, no cargo", {"paths": "clean"}, 2, cache_hit=False, path_env=bare)
+print("action: OK")
