@@ -82,7 +82,7 @@ def run_action(inputs, workspace, cache_hit, path_env=None):
                 fail(f"unexpected action {st['uses']}")
             path = sub(st["with"]["path"])
             key = sub(st["with"]["key"])
-            if not re.fullmatch(r"dlint-Linux-X64-[0-9a-f]{32}", key):
+            if not re.fullmatch(r"dlint-Linux-X64-ubuntu24-[0-9a-f]{32}", key):
                 fail(f"cache key {key!r}")
             if cache_hit:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -98,6 +98,8 @@ def run_action(inputs, workspace, cache_hit, path_env=None):
             "GITHUB_ACTION_PATH": ROOT,
             "GITHUB_OUTPUT": out_file,
             "GITHUB_WORKSPACE": workspace,
+            "RUNNER_OS": "Linux",
+            "ImageOS": "ubuntu24",
         })
         if path_env is not None:
             env["PATH"] = path_env
@@ -162,6 +164,8 @@ case("fail-level error", {"paths": "docs/examples/Dockerfile", "fail-level": "er
 case("args", {"paths": "docs/examples/Dockerfile",
               "args": "--ignore untagged-image,root-user --ignore split-apt-layers,cache-busting-copy,missing-dockerignore,add-instead-of-copy"},
      0, lambda a, o: a and fail(f"annotations left: {a}"))
+case("sarif-file with --fail-level in args", {"paths": "docs/examples/Dockerfile", "sarif-file": "reports/dlint.sarif",
+                                               "args": "--fail-level none"}, 0, with_sarif)
 case("paths on lines", {"paths": "clean/Containerfile\ndocs/examples/Dockerfile\n"}, 1, example_annotations)
 case("clean", {"paths": "clean"}, 0, lambda a, o: a and fail(f"annotations for a clean file: {a}"))
 case("bad config", {"paths": "docs/examples/Dockerfile", "args": "--config /nonexistent/dlint.toml"}, 2)
