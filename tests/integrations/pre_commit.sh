@@ -28,6 +28,18 @@ fi
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+
+echo "== pre-commit validate-manifest, validate-config (docs/ci.md examples)"
+"$venv/bin/pre-commit" validate-manifest "$root/.pre-commit-hooks.yaml"
+"$venv/bin/python" - "$root/docs/ci.md" "$tmp" <<'PY'
+import re, sys
+blocks = [b for b in re.findall(r"```yaml\n(.*?)```", open(sys.argv[1], encoding="utf-8").read(), re.S) if b.startswith("repos:")]
+if len(blocks) < 2:
+    sys.exit("docs/ci.md: expected 2 pre-commit configs")
+for i, b in enumerate(blocks):
+    open(f"{sys.argv[2]}/pc-config-{i}.yaml", "w").write(b)
+PY
+"$venv/bin/pre-commit" validate-config "$tmp"/pc-config-*.yaml
 export PRE_COMMIT_HOME="$cache/pre-commit-home"
 export CARGO_TARGET_DIR="$cache/pre-commit-target"
 export CARGO_TERM_COLOR=never
