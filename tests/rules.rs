@@ -224,3 +224,14 @@ fn invalid_suppression() {
         &[],
     );
 }
+
+#[test]
+fn relative_workdir() {
+    snapshot(
+        "relative-workdir",
+        "FROM node:20-slim\nWORKDIR app\nWORKDIR src\nFROM debian:12 AS build\nWORKDIR \"./build\"\n",
+        "FROM node:20-slim AS base\nWORKDIR /app\nWORKDIR src\nFROM base\nWORKDIR web\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nWORKDIR C:\\\\app\nWORKDIR $HOME/x\nFROM alpine:3.20\nWORKDIR ${DIR}\n",
+        &[],
+        &[],
+    );
+}

@@ -123,6 +123,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(image::latest_tag, "latest-tag"),
     rule!(image::untrusted_registry, "untrusted-registry"),
     rule!(instruction::add_instead_of_copy, "add-instead-of-copy"),
+    rule!(instruction::relative_workdir, "relative-workdir"),
     rule!(cache::split_apt_layers, "split-apt-layers"),
     rule!(cache::cache_busting_copy, "cache-busting-copy"),
     rule!(security::root_user, "root-user"),

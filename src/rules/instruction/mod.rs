@@ -1,2 +1,3 @@
 //! Instruction choice and form.
 pub mod add_instead_of_copy;
+pub mod relative_workdir;
