@@ -235,3 +235,14 @@ fn relative_workdir() {
         &[],
     );
 }
+
+#[test]
+fn sudo_in_run() {
+    snapshot(
+        "sudo-in-run",
+        "FROM ubuntu:24.04\nRUN sudo -E apt-get update && \\\n    if true; then /usr/bin/sudo make install; fi\nRUN [\"sudo\", \"ls\"]\n",
+        "FROM ubuntu:24.04\nRUN apt-get install -y sudo && echo sudo && visudo -c && sudo -u app make\nUSER root\nRUN make install\n",
+        &[],
+        &[],
+    );
+}

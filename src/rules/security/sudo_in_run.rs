@@ -1,0 +1,68 @@
+//! `sudo-in-run`: a RUN command run through `sudo`.
+use crate::diagnostic::Severity;
+use crate::model::{basename, Kind, ShellWord};
+use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "D402",
+    name: "sudo-in-run",
+    category: Category::Security,
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    aliases: &["DL3004"],
+    summary: "A RUN command uses sudo; switch users with USER instead",
+    default_enabled: true,
+};
+
+/// Whether `sudo`'s options run the command as another user than root
+/// (`sudo -u app make`): a root build step dropping privileges, not gaining
+/// them.
+fn drops_privileges(args: &[ShellWord]) -> bool {
+    let mut it = args.iter().map(|w| w.text());
+    while let Some(a) = it.next() {
+        if !a.starts_with('-') || a == "--" {
+            return false;
+        }
+        let user = if a == "-u" || a == "--user" {
+            it.next()
+        } else if let Some(u) = a.strip_prefix("--user=") {
+            Some(u)
+        } else if let Some(u) = a.strip_prefix("-u").filter(|u| !u.is_empty()) {
+            Some(u)
+        } else {
+            continue;
+        };
+        return user.is_some_and(|u| !matches!(u, "root" | "0" | "#0"));
+    }
+    false
+}
+
+pub fn check(cx: &mut Checker) {
+    let m = cx.model;
+    for inst in &m.instructions {
+        if inst.kind != Kind::Run || !inst.mentions(&["sudo"]) {
+            continue;
+        }
+        let Some(run) = inst.run() else { continue };
+        for c in run.commands() {
+            let Some(first) = c.argv.first() else {
+                continue;
+            };
+            if basename(first.text()) != "sudo" {
+                continue;
+            }
+            if drops_privileges(&c.argv[1..]) {
+                continue;
+            }
+            let rest = c.program_args();
+            let what = match rest.first() {
+                Some(w) => format!("`sudo {}`", w.text()),
+                None => "`sudo`".to_string(),
+            };
+            let msg = format!(
+                "{what}: RUN already runs as the stage's USER, and sudo in a build may prompt for a password, reset the environment or be missing. Run the step as root with `USER root` before this RUN and switch back with `USER <user>` after it"
+            );
+            cx.report(first.span, msg);
+        }
+    }
+}
