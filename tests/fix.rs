@@ -368,3 +368,13 @@ fn display_only_suggestions_are_never_applied() {
         .as_ref()
         .is_some_and(|f| f.applicability == dlint::diagnostic::Applicability::DisplayOnly)));
 }
+
+#[test]
+fn missing_assume_yes_inserts_y() {
+    before_after(
+        "missing-assume-yes",
+        "FROM debian:12\nRUN apt-get update \\\n    && apt-get install --no-install-recommends \\\n      curl \\\n    && rm -rf /var/lib/apt/lists/*\nFROM opensuse/leap:15.6\nRUN zypper install vim && sudo dnf install x\nUSER 1000\n",
+        &[(".dockerignore", ".git\n")],
+        false,
+    );
+}

@@ -246,3 +246,14 @@ fn sudo_in_run() {
         &[],
     );
 }
+
+#[test]
+fn missing_assume_yes() {
+    snapshot(
+        "missing-assume-yes",
+        "FROM debian:12\nRUN apt-get update && sudo apt-get -o Dpkg::Options::=--force-confold install -q curl\nRUN apt install git\nFROM fedora:40\nRUN yum install -q make && microdnf install gzip\nFROM opensuse/leap:15.6\nRUN zypper --quiet in vim\n",
+        "FROM debian:12\nRUN apt-get install -y curl && apt-get -qq install git && apt-get install -qy x && apt-get install --assume-yes y\nRUN apt-get -o APT::Get::Assume-Yes=true install z && yes | apt-get install w && apt-get install -s v && apt-get -q -q install u\nFROM fedora:40\nRUN yum -y install make && dnf install --assumeyes gcc && microdnf -y install gzip && dnf --setopt=assumeyes=True install x\nRUN dnf upgrade\nFROM opensuse/leap:15.6\nRUN zypper -n in vim && zypper install -y git && zypper --non-interactive install z\n",
+        &[],
+        &[],
+    );
+}

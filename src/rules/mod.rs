@@ -126,6 +126,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(instruction::relative_workdir, "relative-workdir"),
     rule!(cache::split_apt_layers, "split-apt-layers"),
     rule!(cache::cache_busting_copy, "cache-busting-copy"),
+    rule!(cache::missing_assume_yes, "missing-assume-yes"),
     rule!(security::root_user, "root-user"),
     rule!(security::sudo_in_run, "sudo-in-run"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),

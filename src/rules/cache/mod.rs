@@ -1,8 +1,9 @@
 //! Layers and the build cache.
 pub mod cache_busting_copy;
+pub mod missing_assume_yes;
 pub mod split_apt_layers;
 
-use crate::model::ShellCommand;
+use crate::model::{ShellCommand, ShellWord};
 
 /// A system package manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,16 +77,22 @@ impl PackageManager {
 
     /// The subcommand (`install` in `apt-get -o X=y install`).
     pub fn subcommand(self, cmd: &ShellCommand) -> Option<&str> {
+        self.subcommand_word(cmd).map(|w| w.text())
+    }
+
+    /// The subcommand's word, with its span.
+    pub fn subcommand_word(self, cmd: &ShellCommand) -> Option<&ShellWord> {
         let opts = self.value_options();
-        let mut it = cmd.args().iter().map(|w| w.text());
-        while let Some(a) = it.next() {
+        let mut it = cmd.args().iter();
+        while let Some(w) = it.next() {
+            let a = w.text();
             if a.starts_with('-') {
                 if opts.contains(&a) {
                     it.next();
                 }
                 continue;
             }
-            return Some(a);
+            return Some(w);
         }
         None
     }
