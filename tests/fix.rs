@@ -378,3 +378,13 @@ fn missing_assume_yes_inserts_y() {
         false,
     );
 }
+
+#[test]
+fn apt_lists_cleanup_appended() {
+    before_after(
+        "apt-lists-not-removed",
+        "FROM debian:12-slim\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends \\\n      curl # tools\nRUN <<EOF\nset -e\napt-get update\napt-get install -y git\nEOF\nUSER 1000\n",
+        &[(".dockerignore", ".git\n")],
+        false,
+    );
+}
