@@ -268,3 +268,14 @@ fn apt_lists_not_removed() {
         &[],
     );
 }
+
+#[test]
+fn copy_from_unknown_stage() {
+    snapshot(
+        "copy-from-unknown-stage",
+        "FROM golang:1.22 AS builder\nRUN go build -o /out/app .\nFROM alpine:3.20 AS final\nCOPY --from=buidler /out/app /app\nCOPY --from=final /etc/hosts /x\nCOPY --from=5 /a /a\nCOPY --from=tools /b /b\n",
+        "ARG SRC=builder\nFROM golang:1.22 AS builder\nRUN go build -o /out/app .\nFROM alpine\nCOPY --from=BUILDER /out/app /app\nCOPY --from=0 /a /a\nCOPY --from=$SRC /b /b\nCOPY --from=nginx:1.27 /etc/nginx /etc/nginx\nCOPY --from=alpine /etc/apk /x\nCOPY --from=later /c /c\nFROM scratch AS later\n",
+        &[],
+        &[],
+    );
+}
