@@ -224,8 +224,15 @@ pub fn is_broad_source(
     }
     if let Some(ctx) = ctx {
         let rel = v.trim_start_matches("./").trim_start_matches('/');
-        if !rel.contains('*') && !rel.is_empty() && ctx.dir.join(rel).is_dir() {
-            return true;
+        if !rel.contains('*') && !rel.is_empty() {
+            let rel = rel.trim_end_matches('/');
+            // The context listing knows two levels; deeper paths ask the disk.
+            if ctx.has(&format!("{rel}/")) {
+                return true;
+            }
+            if rel.matches('/').count() >= 2 && ctx.dir.join(rel).is_dir() {
+                return true;
+            }
         }
     }
     false

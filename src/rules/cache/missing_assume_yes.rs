@@ -1,6 +1,6 @@
 //! `missing-assume-yes`: a package install that can stop at a confirmation
-//! prompt (`apt-get install` without `-y`, and the same for yum, dnf,
-//! microdnf and zypper).
+//! prompt (`apt-get install` without `-y`, and the same for yum, dnf and
+//! zypper; microdnf always answers yes).
 use super::PackageManager;
 use crate::diagnostic::{Edit, Fix, Severity};
 use crate::model::{Joiner, Kind, ShellCommand, ShellWord};
@@ -198,13 +198,16 @@ pub fn check(cx: &mut Checker) {
                 continue;
             }
             let program = c.program().unwrap_or_default();
+            if program == "microdnf" {
+                // microdnf always answers yes (its -y does nothing).
+                continue;
+            }
             let sub = pm.subcommand(c).unwrap_or_default();
             let (flag, after) = match pm {
                 PackageManager::Zypper => ("-n", c.program_args().first()),
                 _ => ("-y", pm.subcommand_word(c)),
             };
             let why = match program {
-                "microdnf" => "microdnf answers yes by itself today, but dnf5, which replaces it, asks and aborts without a terminal",
                 "apt-get" | "apt" => "when the install pulls in other packages, apt asks for confirmation, and without a terminal the answer is no: the build fails",
                 _ => "it asks for confirmation, and without a terminal the answer is no: the build fails",
             };
