@@ -124,7 +124,10 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(image::untrusted_registry, "untrusted-registry"),
     rule!(instruction::add_instead_of_copy, "add-instead-of-copy"),
     rule!(instruction::relative_workdir, "relative-workdir"),
-    rule!(instruction::copy_from_unknown_stage, "copy-from-unknown-stage"),
+    rule!(
+        instruction::copy_from_unknown_stage,
+        "copy-from-unknown-stage"
+    ),
     rule!(cache::split_apt_layers, "split-apt-layers"),
     rule!(cache::cache_busting_copy, "cache-busting-copy"),
     rule!(cache::missing_assume_yes, "missing-assume-yes"),

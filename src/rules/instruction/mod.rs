@@ -1,4 +1,4 @@
 //! Instruction choice and form.
 pub mod add_instead_of_copy;
-pub mod relative_workdir;
 pub mod copy_from_unknown_stage;
+pub mod relative_workdir;
