@@ -226,10 +226,33 @@ fn cmd_rules(format: ListFormat, out: &mut dyn Write) -> i32 {
             let _ = write!(out, "{}", rules_markdown());
         }
         ListFormat::Text => {
+            let alias_text = |m: &crate::rules::RuleMeta| {
+                if m.aliases.is_empty() {
+                    "-".to_string()
+                } else {
+                    m.aliases.join(",")
+                }
+            };
+            let name_w = REGISTRY
+                .iter()
+                .map(|e| e.meta.name.len())
+                .max()
+                .unwrap_or(4);
+            let alias_w = REGISTRY
+                .iter()
+                .map(|e| alias_text(e.meta).len())
+                .max()
+                .unwrap_or(7);
             let _ = writeln!(
                 out,
-                "{:<5} {:<22} {:<8} {:<9} {:<18} summary",
-                "code", "name", "severity", "fix", "aliases"
+                "{:<5} {:<nw$} {:<8} {:<9} {:<aw$} summary",
+                "code",
+                "name",
+                "severity",
+                "fix",
+                "aliases",
+                nw = name_w,
+                aw = alias_w
             );
             for e in REGISTRY {
                 let m = e.meta;
@@ -245,17 +268,15 @@ fn cmd_rules(format: ListFormat, out: &mut dyn Write) -> i32 {
                 };
                 let _ = writeln!(
                     out,
-                    "{:<5} {:<22} {:<8} {:<9} {:<18} {}",
+                    "{:<5} {:<nw$} {:<8} {:<9} {:<aw$} {}",
                     m.code,
                     m.name,
                     sev,
                     fix,
-                    if m.aliases.is_empty() {
-                        "-".to_string()
-                    } else {
-                        m.aliases.join(",")
-                    },
-                    m.summary
+                    alias_text(m),
+                    m.summary,
+                    nw = name_w,
+                    aw = alias_w
                 );
             }
             let _ = writeln!(

@@ -21,7 +21,8 @@ import tempfile
 
 import dockerfile
 
-FIXABLE = ["add-instead-of-copy", "split-apt-layers", "cache-busting-copy",
+FIXABLE = ["add-instead-of-copy", "split-apt-layers", "cache-busting-copy", "missing-assume-yes",
+           "apt-lists-not-removed",
            "root-user", "missing-dockerignore", "dockerignore-gaps"]
 
 
