@@ -66,7 +66,7 @@ pub fn uses_crlf(src: &str) -> bool {
 }
 
 /// Converts inserted `\n` to `\r\n` for CRLF files.
-fn with_line_endings(text: &str, crlf: bool) -> String {
+pub fn with_line_endings(text: &str, crlf: bool) -> String {
     if !crlf {
         return text.to_string();
     }

@@ -122,23 +122,6 @@ fn tags(rule: &str) -> Option<Vec<DiagnosticTag>> {
     }
 }
 
-/// Converts inserted `\n` to `\r\n` in a CRLF document.
-fn line_endings(text: &str, crlf: bool) -> String {
-    if !crlf {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut prev = '\0';
-    for c in text.chars() {
-        if c == '\n' && prev != '\r' {
-            out.push('\r');
-        }
-        out.push(c);
-        prev = c;
-    }
-    out
-}
-
 /// Converts file changes into file operations (Append needs the end of the
 /// file on disk).
 pub fn file_ops(files: &[FileChange], enc: Encoding) -> Option<Vec<FileOp>> {
@@ -368,7 +351,7 @@ fn fix_data(
             .map(|e| {
                 CompactEdit::new(
                     convert::range(src, lines, e.span, enc),
-                    line_endings(&e.text, crlf),
+                    crate::fix::with_line_endings(&e.text, crlf),
                 )
             })
             .collect(),
