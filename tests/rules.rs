@@ -279,3 +279,25 @@ fn copy_from_unknown_stage() {
         &[],
     );
 }
+
+#[test]
+fn duplicate_stage_name() {
+    snapshot(
+        "duplicate-stage-name",
+        "FROM golang:1.22 AS build\nFROM node:20 AS Build\nFROM alpine:3.20\nCOPY --from=build /a /a\n",
+        "FROM golang:1.22 AS build-api\nFROM node:20 AS build-web\nARG N=x\nFROM alpine:3.20 AS ${N}\nFROM alpine:3.20 AS ${N}\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn multiple_cmd() {
+    snapshot(
+        "multiple-cmd",
+        "FROM python:3.12-slim\nCMD [\"a\"]\nENTRYPOINT [\"x\"]\nCMD [\"b\"]\nHEALTHCHECK CMD true\nHEALTHCHECK NONE\nCMD [\"c\"]\n",
+        "FROM golang:1.22 AS build\nCMD [\"go\", \"test\"]\nFROM alpine:3.20\nONBUILD CMD [\"x\"]\nCMD [\"app\"]\nENTRYPOINT [\"/bin/sh\", \"-c\"]\n",
+        &[],
+        &[],
+    );
+}

@@ -128,6 +128,8 @@ pub static REGISTRY: &[RuleEntry] = &[
         instruction::copy_from_unknown_stage,
         "copy-from-unknown-stage"
     ),
+    rule!(instruction::duplicate_stage_name, "duplicate-stage-name"),
+    rule!(instruction::multiple_cmd, "multiple-cmd"),
     rule!(cache::split_apt_layers, "split-apt-layers"),
     rule!(cache::cache_busting_copy, "cache-busting-copy"),
     rule!(cache::missing_assume_yes, "missing-assume-yes"),
