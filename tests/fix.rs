@@ -388,3 +388,26 @@ fn apt_lists_cleanup_appended() {
         false,
     );
 }
+
+#[test]
+fn maintainer_becomes_an_oci_label() {
+    before_after(
+        "maintainer-deprecated",
+        "FROM alpine:3.20\nMAINTAINER Jane \"JD\" Doe <jane@example.com> $HOME\nUSER 1000\n",
+        &[(".dockerignore", "")],
+        false,
+    );
+    // The label keeps the exact text.
+    let (fixed, _) = fix(
+        "FROM alpine:3.20\nMAINTAINER a \"b\" $c \\d\nUSER 1000\n",
+        &[],
+        false,
+    );
+    let m = dlint::model::Model::build(&fixed);
+    let label = m
+        .instructions
+        .iter()
+        .find(|i| i.kind == dlint::model::Kind::Label)
+        .unwrap();
+    assert_eq!(label.args[1].value, "\"a \\\"b\\\" \\$c \\\\d\"");
+}

@@ -301,3 +301,14 @@ fn multiple_cmd() {
         &[],
     );
 }
+
+#[test]
+fn maintainer_deprecated() {
+    snapshot(
+        "maintainer-deprecated",
+        "FROM alpine:3.20\nMAINTAINER Jane \"JD\" Doe <jane@example.com>\nmaintainer $USER\n",
+        "FROM alpine:3.20\nLABEL org.opencontainers.image.authors=\"Jane Doe <jane@example.com>\"\n",
+        &[],
+        &[],
+    );
+}

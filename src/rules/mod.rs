@@ -130,6 +130,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     ),
     rule!(instruction::duplicate_stage_name, "duplicate-stage-name"),
     rule!(instruction::multiple_cmd, "multiple-cmd"),
+    rule!(instruction::maintainer_deprecated, "maintainer-deprecated"),
     rule!(cache::split_apt_layers, "split-apt-layers"),
     rule!(cache::cache_busting_copy, "cache-busting-copy"),
     rule!(cache::missing_assume_yes, "missing-assume-yes"),

@@ -22,7 +22,7 @@ import tempfile
 import dockerfile
 
 FIXABLE = ["add-instead-of-copy", "split-apt-layers", "cache-busting-copy", "missing-assume-yes",
-           "apt-lists-not-removed",
+           "apt-lists-not-removed", "maintainer-deprecated",
            "root-user", "missing-dockerignore", "dockerignore-gaps"]
 
 
