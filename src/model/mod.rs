@@ -100,20 +100,8 @@ pub struct Flag {
     pub span: Span,
 }
 
-/// A word of a shell command, with its span in the Dockerfile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShellWord {
-    pub raw: String,
-    /// The value after quote removal, when it has no expansion.
-    pub value: Option<String>,
-    pub span: Span,
-}
-
-impl ShellWord {
-    pub fn text(&self) -> &str {
-        self.value.as_deref().unwrap_or(&self.raw)
-    }
-}
+/// A word of a shell command; in the model its span is in the Dockerfile.
+pub use crate::syntax::shell::ShellWord;
 
 /// A simple command inside RUN.
 #[derive(Debug, Clone, PartialEq, Eq)]
