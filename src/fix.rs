@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::{analyze, Report};
 use crate::context::BuildContext;
-use crate::diagnostic::{Applicability, Edit, FileChange, Fix};
-use crate::model::{Instruction, Model};
+use crate::diagnostic::{Applicability, FileChange, Fix};
+use crate::edit::Edit;
+pub use crate::edit::{apply_edits, uses_crlf, with_line_endings};
+use crate::model::Model;
 use crate::settings::Settings;
 use crate::syntax::Span;
 
@@ -56,51 +58,6 @@ impl FixOutcome {
     pub fn total_applied(&self) -> usize {
         self.applied.values().sum()
     }
-}
-
-/// Whether the text mostly uses CRLF line endings.
-pub fn uses_crlf(src: &str) -> bool {
-    let crlf = src.matches("\r\n").count();
-    let lf = src.matches('\n').count();
-    crlf > 0 && crlf * 2 >= lf
-}
-
-/// Converts inserted `\n` to `\r\n` for CRLF files.
-pub fn with_line_endings(text: &str, crlf: bool) -> String {
-    if !crlf {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut prev = '\0';
-    for c in text.chars() {
-        if c == '\n' && prev != '\r' {
-            out.push('\r');
-        }
-        out.push(c);
-        prev = c;
-    }
-    out
-}
-
-/// Applies edits (sorted, non-overlapping) to `src`.
-pub fn apply_edits(src: &str, edits: &[Edit]) -> Option<String> {
-    let mut edits: Vec<&Edit> = edits.iter().collect();
-    edits.sort_by_key(|e| (e.span.start, e.span.end));
-    let mut out = String::with_capacity(src.len() + 64);
-    let mut pos = 0;
-    for e in edits {
-        if e.span.start < pos || e.span.end > src.len() || e.span.start > e.span.end {
-            return None;
-        }
-        if !src.is_char_boundary(e.span.start) || !src.is_char_boundary(e.span.end) {
-            return None;
-        }
-        out.push_str(&src[pos..e.span.start]);
-        out.push_str(&e.text);
-        pos = e.span.end;
-    }
-    out.push_str(&src[pos..]);
-    Some(out)
 }
 
 /// Checks a fixed text: no new BuildKit error, and every instruction outside
@@ -269,8 +226,62 @@ fn file_path(f: &FileChange) -> &Path {
     }
 }
 
+/// Writes a fixed Dockerfile the way formatters users trust do: through a
+/// symbolic link to the file it points at (the link stays a link), in place
+/// when the file has other hard links (they all see the fix), and otherwise
+/// atomically (a temporary file in the same directory, then a rename), with
+/// the file's permissions and owner kept. When the owner cannot be kept
+/// (another user's file), the file is written in place instead.
+pub fn write_fixed(path: &Path, content: &str) -> io::Result<()> {
+    let target = if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        std::fs::canonicalize(path)?
+    } else {
+        path.to_path_buf()
+    };
+    let meta = std::fs::metadata(&target)?;
+    if !meta.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return write_in_place(&target, content);
+        }
+    }
+    match write_atomic(&target, content) {
+        Err(e) if e.kind() == io::ErrorKind::Other && e.to_string() == OWNER_NOT_KEPT => {
+            write_in_place(&target, content)
+        }
+        r => r,
+    }
+}
+
+const OWNER_NOT_KEPT: &str = "the owner cannot be kept";
+
+/// Overwrites a file's content in place: space for the new content is
+/// reserved first, so a full disk leaves the file as it was.
+fn write_in_place(path: &Path, content: &str) -> io::Result<()> {
+    let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        let len = content.len() as libc::off_t;
+        if len > 0 {
+            // SAFETY: a valid open descriptor and a non-negative range.
+            let rc = unsafe { libc::posix_fallocate(f.as_raw_fd(), 0, len) };
+            if rc != 0 && rc != libc::EOPNOTSUPP && rc != libc::EINVAL {
+                return Err(io::Error::from_raw_os_error(rc));
+            }
+        }
+    }
+    f.write_all(content.as_bytes())?;
+    f.set_len(content.len() as u64)?;
+    f.sync_all()
+}
+
 /// Writes `content` to `path` atomically (a temp file in the same
-/// directory, then rename), keeping the file's permissions.
+/// directory, then rename), keeping the file's permissions and owner.
 pub fn write_atomic(path: &Path, content: &str) -> io::Result<()> {
     let dir = path
         .parent()
@@ -280,7 +291,7 @@ pub fn write_atomic(path: &Path, content: &str) -> io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "Dockerfile".into());
-    let perms = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let old = std::fs::metadata(path).ok();
     let mut tmp = PathBuf::new();
     let mut file = None;
     for i in 0..100u32 {
@@ -303,17 +314,34 @@ pub fn write_atomic(path: &Path, content: &str) -> io::Result<()> {
         return Err(io::Error::other("cannot create a temporary file"));
     };
     let result = (|| {
+        if let Some(m) = &old {
+            keep_owner(&f, m)?;
+            std::fs::set_permissions(&tmp, m.permissions())?;
+        }
         f.write_all(content.as_bytes())?;
         f.sync_all()?;
-        if let Some(p) = &perms {
-            std::fs::set_permissions(&tmp, p.clone())?;
-        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(unix)]
+fn keep_owner(f: &std::fs::File, old: &std::fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let new = f.metadata()?;
+    if new.uid() == old.uid() && new.gid() == old.gid() {
+        return Ok(());
+    }
+    std::os::unix::fs::fchown(f, Some(old.uid()), Some(old.gid()))
+        .map_err(|_| io::Error::other(OWNER_NOT_KEPT))
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) -> io::Result<()> {
+    Ok(())
 }
 
 /// Applies a change to another file. Never overwrites on create.
@@ -344,85 +372,9 @@ pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> Str
         .to_string()
 }
 
-// ---------------------------------------------------------------------------
-// Helpers rules use to build edits.
-
-/// The start of the line holding `offset`.
-pub fn line_start(m: &Model, offset: usize) -> usize {
-    m.lines.line_start(m.lines.line_of(offset))
-}
-
-/// The end of the line holding `offset`, after its line ending.
-pub fn line_end_after_newline(m: &Model, offset: usize) -> usize {
-    m.lines.line_end_with_newline(m.lines.line_of(offset))
-}
-
-/// The indentation before an instruction's keyword.
-pub fn indentation(m: &Model, inst: &Instruction) -> String {
-    let ls = line_start(m, inst.span.start);
-    m.source[ls..inst.span.start]
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect()
-}
-
-/// An edit deleting an instruction's whole lines.
-pub fn delete_instruction(m: &Model, inst: &Instruction) -> Edit {
-    Edit {
-        span: Span::new(
-            line_start(m, inst.span.start),
-            line_end_after_newline(m, inst.span.end),
-        ),
-        text: String::new(),
-    }
-}
-
-/// An edit inserting whole lines (each ending in `\n`) before an instruction.
-pub fn insert_before(m: &Model, inst: &Instruction, lines: &str) -> Edit {
-    let at = line_start(m, inst.span.start);
-    Edit {
-        span: Span::new(at, at),
-        text: lines.to_string(),
-    }
-}
-
-/// An edit inserting whole lines after an instruction.
-pub fn insert_after(m: &Model, inst: &Instruction, lines: &str) -> Edit {
-    let at = line_end_after_newline(m, inst.span.end);
-    let needs_newline = at == m.source.len() && !m.source.ends_with('\n');
-    Edit {
-        span: Span::new(at, at),
-        text: if needs_newline {
-            format!("\n{lines}")
-        } else {
-            lines.to_string()
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crlf_detection_and_conversion() {
-        assert!(uses_crlf("a\r\nb\r\n"));
-        assert!(!uses_crlf("a\nb\n"));
-        assert_eq!(with_line_endings("x\ny\r\n", true), "x\r\ny\r\n");
-    }
-
-    #[test]
-    fn edits_apply_in_order_and_reject_overlap() {
-        let e = |s, e, t: &str| Edit {
-            span: Span::new(s, e),
-            text: t.into(),
-        };
-        assert_eq!(
-            apply_edits("abcdef", &[e(4, 5, "E"), e(0, 1, "A")]).unwrap(),
-            "AbcdEf"
-        );
-        assert!(apply_edits("abcdef", &[e(0, 3, ""), e(2, 4, "")]).is_none());
-    }
 
     #[test]
     fn structure_check_catches_merged_instructions() {

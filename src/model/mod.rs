@@ -4,6 +4,7 @@
 
 pub mod expand;
 pub mod image;
+pub mod pragma;
 
 use std::collections::HashMap;
 

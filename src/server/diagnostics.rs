@@ -244,7 +244,7 @@ pub fn to_lsp(
     let model = &report.model;
     let src = model.source.as_str();
     let lines: &LineIndex = &model.lines;
-    let crlf = crate::fix::uses_crlf(src);
+    let crlf = crate::edit::uses_crlf(src);
     let mut hrefs: Vec<(&'static str, Option<Uri>)> = Vec::new();
     report
         .diagnostics
@@ -351,7 +351,7 @@ fn fix_data(
             .map(|e| {
                 CompactEdit::new(
                     convert::range(src, lines, e.span, enc),
-                    crate::fix::with_line_endings(&e.text, crlf),
+                    crate::edit::with_line_endings(&e.text, crlf),
                 )
             })
             .collect(),
