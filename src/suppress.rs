@@ -4,35 +4,47 @@
 //! * `# dlint global ignore=NAME[,…]`: the whole file;
 //! * `# hadolint ignore=…` / `# hadolint global ignore=…`: the same, read
 //!   through the rules' aliases (ShellCheck `SCxxxx` codes accepted silently);
-//! * BuildKit's `# check=skip=A,B` (or `skip=all`) parser directive.
+//! * BuildKit's `# check=skip=A,B` (or `skip=all`) parser directive, and a
+//!   `# check=skip=…` comment among the comments BuildKit attaches to an
+//!   instruction, read as BuildKit reads them: they silence BuildKit's checks
+//!   only (`skip=all` is every BuildKit check, not every dlint rule), names
+//!   are BuildKit's exact check names (or dlint's codes and names), a comment
+//!   does not silence the checks BuildKit runs with the file's directive alone
+//!   (`rules::buildkit::FILE_CONFIG_ONLY`), and skip lists never silence an
+//!   experimental check that `experimental=` turned on.
 //!
 //! Names that are no rule are reported in dlint comments (hadolint and
 //! BuildKit names dlint does not implement are accepted silently).
 
 use crate::model::pragma::{self, Tool};
 pub use crate::model::pragma::{instruction_at, Scope};
-use crate::model::Model;
-use crate::rules::{find, is_shellcheck_code};
+use crate::model::{Kind, Model};
+use crate::rules::buildkit::{self, FILE_CONFIG_ONLY};
+use crate::rules::{find, is_shellcheck_code, RuleEntry, RuleMeta, REGISTRY};
 use crate::syntax::Span;
 
 /// Which rules a suppression covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Names {
     All,
+    /// `# check=skip=all`: every BuildKit check.
+    BuildKitChecks,
     Rules(Vec<&'static str>),
 }
 
 impl Names {
-    pub fn covers(&self, rule_name: &str) -> bool {
+    pub fn covers(&self, rule: &RuleMeta) -> bool {
         match self {
             Names::All => true,
-            Names::Rules(r) => r.contains(&rule_name),
+            Names::BuildKitChecks => buildkit::is_check(rule),
+            Names::Rules(r) => r.contains(&rule.name),
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
+    pub tool: Tool,
     pub scope: Scope,
     pub names: Names,
     /// The comment's span.
@@ -59,7 +71,12 @@ pub fn collect(model: &Model) -> Suppressions {
     for p in pragma::pragmas(model) {
         let mut names = Vec::new();
         for n in &p.names {
-            match find(&n.text) {
+            let hit = if p.tool == Tool::BuildKit {
+                find_check(&n.text)
+            } else {
+                find(&n.text)
+            };
+            match hit {
                 Some(e) => names.push(e.meta.name),
                 None => {
                     if p.tool == Tool::Dlint && !is_shellcheck_code(&n.text) {
@@ -72,11 +89,12 @@ pub fn collect(model: &Model) -> Suppressions {
             }
         }
         out.items.push(Suppression {
+            tool: p.tool,
             scope: p.scope,
-            names: if p.all {
-                Names::All
-            } else {
-                Names::Rules(names)
+            names: match (p.all, p.tool) {
+                (true, Tool::BuildKit) => Names::BuildKitChecks,
+                (true, _) => Names::All,
+                (false, _) => Names::Rules(names),
             },
             span: p.span,
             reason: p.reason,
@@ -85,18 +103,68 @@ pub fn collect(model: &Model) -> Suppressions {
     out
 }
 
+/// A rule named in a `check=` list: BuildKit's check names exactly as
+/// BuildKit spells them, or a dlint code or name.
+fn find_check(name: &str) -> Option<&'static RuleEntry> {
+    REGISTRY.iter().find(|e| {
+        e.meta.code.eq_ignore_ascii_case(name)
+            || e.meta.name.eq_ignore_ascii_case(name)
+            || buildkit::check_name(e.meta) == Some(name)
+    })
+}
+
 impl Suppressions {
-    /// Whether a finding of `rule_name` at `span` is suppressed.
-    pub fn suppresses(&self, model: &Model, rule_name: &str, span: Span) -> bool {
+    /// Whether a finding of `rule` at `span` is suppressed. `enabled_by_directive`:
+    /// the rule runs only because `# check=experimental=` turned it on, so
+    /// BuildKit's skip lists do not apply to it.
+    pub fn suppresses(
+        &self,
+        model: &Model,
+        rule: &RuleMeta,
+        span: Span,
+        enabled_by_directive: bool,
+    ) -> bool {
         let inst = instruction_at(model, span.start);
+        let check = buildkit::check_name(rule);
         self.items.iter().any(|s| {
-            s.names.covers(rule_name)
-                && match s.scope {
-                    Scope::File => true,
-                    Scope::Instruction(i) => Some(i) == inst,
+            if !s.names.covers(rule) {
+                return false;
+            }
+            if s.tool == Tool::BuildKit && enabled_by_directive {
+                return false;
+            }
+            match s.scope {
+                Scope::File => true,
+                Scope::Instruction(i) if s.tool == Tool::BuildKit => {
+                    check.is_none_or(|c| !FILE_CONFIG_ONLY.contains(&c))
+                        && inst.is_some_and(|at| check_anchor(model, rule, at) == i)
                 }
+                Scope::Instruction(i) => Some(i) == inst,
+            }
         })
     }
+}
+
+/// The instruction whose `# check=` comment BuildKit consults for a finding
+/// of `rule` on instruction `at`: the instruction itself, except for
+/// `MultipleInstructionsDisallowed`, which BuildKit reports on the earlier
+/// instruction while it handles the next one of the same kind in the stage.
+pub fn check_anchor(model: &Model, rule: &RuleMeta, at: usize) -> usize {
+    if buildkit::check_name(rule) != Some("MultipleInstructionsDisallowed") {
+        return at;
+    }
+    let Some(inst) = model.instructions.get(at) else {
+        return at;
+    };
+    let kind = inst.kind;
+    if !matches!(kind, Kind::Cmd | Kind::Entrypoint | Kind::Healthcheck) {
+        return at;
+    }
+    model.instructions[at + 1..]
+        .iter()
+        .take_while(|i| i.stage == inst.stage)
+        .find(|i| i.kind == kind)
+        .map_or(at, |i| i.index)
 }
 
 #[cfg(test)]
@@ -120,8 +188,9 @@ mod tests {
         assert_eq!(*latest, 1);
         let reason = s.items.iter().find_map(|i| i.reason.clone());
         assert_eq!(reason.as_deref(), Some("pinned upstream"));
-        assert!(s.suppresses(&m, "latest-tag", m.instructions[2].span));
-        assert!(!s.suppresses(&m, "latest-tag", m.instructions[0].span));
-        assert!(s.suppresses(&m, "root-user", m.instructions[0].span));
+        let rule = |n: &str| find(n).unwrap().meta;
+        assert!(s.suppresses(&m, rule("latest-tag"), m.instructions[2].span, false));
+        assert!(!s.suppresses(&m, rule("latest-tag"), m.instructions[0].span, false));
+        assert!(s.suppresses(&m, rule("root-user"), m.instructions[0].span, false));
     }
 }

@@ -5,6 +5,7 @@
 //! a `check` function; its documentation is `rules/<name>.md`, embedded in the
 //! binary. `REGISTRY` below is the one list of rules.
 
+pub mod buildkit;
 pub mod cache;
 pub mod context;
 pub mod image;

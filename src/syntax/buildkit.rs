@@ -115,7 +115,10 @@ pub struct RawInstruction {
     pub heredocs: Vec<Heredoc>,
     /// ONBUILD's trigger instruction.
     pub sub: Option<Box<RawInstruction>>,
-    /// Comment lines directly above the instruction.
+    /// The comment lines above the instruction as BuildKit collects them
+    /// (`Node.PrevComment`): since the previous instruction, blank lines
+    /// included, an empty `#` line starting over; the text is the line without
+    /// its first character, trimmed.
     pub comments: Vec<Word>,
     /// An argument error BuildKit would refuse the file for.
     pub error: Option<String>,
@@ -328,11 +331,26 @@ pub fn parse(src: &str) -> Parsed {
             let text = stripped[1..].trim_matches(is_space).to_string();
             let span = Span::new(stripped_start, pl.content_end);
             out.comments.push(Comment {
-                text: text.clone(),
+                text,
                 line: line_no,
                 span,
             });
-            comments.push(Word { value: text, span });
+            // BuildKit's `PrevComment`: the line minus its first character,
+            // trimmed (an indented comment keeps its `#`); an empty comment
+            // forgets the comments collected so far.
+            let prev = match raw.get(1..) {
+                Some(r) => r,
+                None => raw.char_indices().nth(1).map_or("", |(at, _)| &raw[at..]),
+            };
+            let prev = prev.trim_matches(is_space);
+            if prev.is_empty() {
+                comments.clear();
+            } else {
+                comments.push(Word {
+                    value: prev.to_string(),
+                    span,
+                });
+            }
         }
         match d.possible(stripped) {
             Ok(Some((name, value))) => out.directives.push(Directive {
