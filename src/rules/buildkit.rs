@@ -75,6 +75,21 @@ pub fn is_experimental(meta: &RuleMeta) -> bool {
     check_name(meta).is_some_and(|c| EXPERIMENTAL.contains(&c))
 }
 
+/// BuildKit reports a check on its instruction, by the instruction's first
+/// line: `span` when it starts on that line, else the keyword (the caller
+/// points at `span` with a related note).
+pub fn report_span(
+    m: &crate::model::Model,
+    inst: &crate::model::Instruction,
+    span: crate::syntax::Span,
+) -> crate::syntax::Span {
+    if m.line_of(span.start) == inst.start_line {
+        span
+    } else {
+        inst.keyword.span
+    }
+}
+
 /// Levenshtein distance over chars.
 pub fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();

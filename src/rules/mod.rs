@@ -56,6 +56,16 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(image::untagged_image, "untagged-image"),
     rule!(image::latest_tag, "latest-tag"),
     rule!(image::untrusted_registry, "untrusted-registry"),
+    rule!(
+        image::invalid_default_base_image,
+        "invalid-default-base-image"
+    ),
+    rule!(image::undeclared_from_arg, "undeclared-from-arg"),
+    rule!(
+        image::redundant_target_platform,
+        "redundant-target-platform"
+    ),
+    rule!(image::constant_from_platform, "constant-from-platform"),
     rule!(instruction::add_instead_of_copy, "add-instead-of-copy"),
     rule!(instruction::relative_workdir, "relative-workdir"),
     rule!(
@@ -65,12 +75,40 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(instruction::duplicate_stage_name, "duplicate-stage-name"),
     rule!(instruction::multiple_cmd, "multiple-cmd"),
     rule!(instruction::maintainer_deprecated, "maintainer-deprecated"),
+    rule!(
+        instruction::inconsistent_instruction_casing,
+        "inconsistent-instruction-casing"
+    ),
+    rule!(instruction::from_as_casing, "from-as-casing"),
+    rule!(
+        instruction::legacy_key_value_format,
+        "legacy-key-value-format"
+    ),
+    rule!(instruction::shell_form_cmd, "shell-form-cmd"),
+    rule!(
+        instruction::empty_continuation_line,
+        "empty-continuation-line"
+    ),
+    rule!(
+        instruction::expose_protocol_casing,
+        "expose-protocol-casing"
+    ),
+    rule!(instruction::expose_host_mapping, "expose-host-mapping"),
+    rule!(instruction::stage_name_casing, "stage-name-casing"),
+    rule!(instruction::reserved_stage_name, "reserved-stage-name"),
+    rule!(instruction::undefined_variable, "undefined-variable"),
+    rule!(
+        instruction::invalid_description_comment,
+        "invalid-description-comment"
+    ),
+    rule!(context::copy_ignored_file, "copy-ignored-file"),
     rule!(cache::split_apt_layers, "split-apt-layers"),
     rule!(cache::cache_busting_copy, "cache-busting-copy"),
     rule!(cache::missing_assume_yes, "missing-assume-yes"),
     rule!(cache::apt_lists_not_removed, "apt-lists-not-removed"),
     rule!(security::root_user, "root-user"),
     rule!(security::sudo_in_run, "sudo-in-run"),
+    rule!(security::secret_in_arg_or_env, "secret-in-arg-or-env"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
 ];

@@ -327,6 +327,24 @@ pub fn parse(src: &str) -> Parsed {
         i += 1;
         let stripped = trim_leading_ws(raw);
         let stripped_start = pl.content_end - stripped.len();
+        let mut is_directive = false;
+        match d.possible(stripped) {
+            Ok(Some((name, value))) => {
+                is_directive = true;
+                out.directives.push(Directive {
+                    name,
+                    value,
+                    line: line_no,
+                    span: Span::new(stripped_start, pl.content_end),
+                })
+            }
+            Ok(None) => {}
+            Err(e) => out.errors.push(ParseError {
+                message: e,
+                span: Span::new(stripped_start, pl.content_end),
+                line: line_no,
+            }),
+        }
         if is_comment(raw) {
             let text = stripped[1..].trim_matches(is_space).to_string();
             let span = Span::new(stripped_start, pl.content_end);
@@ -337,13 +355,15 @@ pub fn parse(src: &str) -> Parsed {
             });
             // BuildKit's `PrevComment`: the line minus its first character,
             // trimmed (an indented comment keeps its `#`); an empty comment
-            // forgets the comments collected so far.
+            // forgets the comments collected so far; a parser directive is
+            // no comment.
             let prev = match raw.get(1..) {
                 Some(r) => r,
                 None => raw.char_indices().nth(1).map_or("", |(at, _)| &raw[at..]),
             };
             let prev = prev.trim_matches(is_space);
-            if prev.is_empty() {
+            if is_directive {
+            } else if prev.is_empty() {
                 comments.clear();
             } else {
                 comments.push(Word {
@@ -351,20 +371,6 @@ pub fn parse(src: &str) -> Parsed {
                     span,
                 });
             }
-        }
-        match d.possible(stripped) {
-            Ok(Some((name, value))) => out.directives.push(Directive {
-                name,
-                value,
-                line: line_no,
-                span: Span::new(stripped_start, pl.content_end),
-            }),
-            Ok(None) => {}
-            Err(e) => out.errors.push(ParseError {
-                message: e,
-                span: Span::new(stripped_start, pl.content_end),
-                line: line_no,
-            }),
         }
         let escape = d.escape;
         out.escape = escape;

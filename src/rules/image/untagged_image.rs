@@ -15,6 +15,15 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &mut Checker) {
+    // A FROM whose ARG defaults give no valid image at all is
+    // invalid-default-base-image's finding, not reported twice.
+    let invalid = super::from_args::invalid_default_bases(cx.model);
+    let owned = |span: crate::syntax::Span| {
+        cx.model
+            .stages
+            .iter()
+            .any(|st| invalid[st.index] && st.image.as_ref().is_some_and(|w| w.span == span))
+    };
     for u in image_uses(cx.model) {
         match &u.kind {
             UseKind::Known(r) => {
@@ -31,6 +40,7 @@ pub fn check(cx: &mut Checker) {
                     "Pin a version: `{name}:<version>` (or `{name}:<version>@sha256:<digest>` with `--pin-digests`)"
                 )));
             }
+            UseKind::FromArgs { .. } if owned(u.span) => {}
             UseKind::FromArgs { vars, .. } => {
                 let list = vars
                     .iter()

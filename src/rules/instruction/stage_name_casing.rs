@@ -1,0 +1,113 @@
+//! `stage-name-casing`: `FROM … AS Build`, a stage name that is not
+//! lowercase (`StageNameCasing`).
+use crate::diagnostic::{Edit, Fix, Severity};
+use crate::model::{Kind, Model};
+use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
+use crate::syntax::Span;
+
+pub const META: RuleMeta = RuleMeta {
+    code: "D214",
+    name: "stage-name-casing",
+    category: Category::Instruction,
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    aliases: &["StageNameCasing"],
+    summary: "A stage name is not lowercase",
+    default_enabled: true,
+};
+
+/// Where `value` (matched case-insensitively) sits in `span`'s text after
+/// `prefix` (`--from=`, `from=`), ending at `,`, a quote or the end.
+fn value_in(m: &Model, span: Span, prefix: &str, name: &str) -> Option<Span> {
+    let text = m.text(span);
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = lower.get(from..)?.find(prefix) {
+        let start = from + at + prefix.len();
+        let rest = &text[start..];
+        let len = rest.find([',', '"', '\'', ' ']).unwrap_or(rest.len());
+        if rest[..len].eq_ignore_ascii_case(name) {
+            return Some(Span::new(span.start + start, span.start + start + len));
+        }
+        from = start;
+    }
+    None
+}
+
+/// The edits renaming stage `name` (as written) to `new` everywhere BuildKit
+/// reads a stage name: the alias, `FROM <name>`, `COPY --from=<name>` and
+/// `RUN --mount=…,from=<name>`. None when a reference cannot be edited in
+/// place (written over several lines, or through a variable).
+fn rename(m: &Model, stage: usize, name: &str, new: &str) -> Option<Vec<Edit>> {
+    let alias = m.stages[stage].alias.as_ref()?;
+    let mut edits = vec![Edit::replace(alias.span, new)];
+    for st in &m.stages[stage + 1..] {
+        if let Some(w) = &st.image {
+            if w.value.eq_ignore_ascii_case(name) {
+                if m.text(w.span) != w.value {
+                    return None;
+                }
+                edits.push(Edit::replace(w.span, new));
+            }
+        }
+    }
+    for inst in &m.instructions {
+        if inst.stage.is_none() {
+            continue;
+        }
+        if let (Kind::Copy | Kind::Add, Some(f)) = (inst.kind, inst.flag("from")) {
+            let v = f.value.as_deref().unwrap_or("");
+            if crate::model::unquote(v).eq_ignore_ascii_case(name) {
+                edits.push(Edit::replace(value_in(m, f.span, "--from=", name)?, new));
+            }
+        }
+        for mount in &inst.mounts {
+            if mount
+                .get("from")
+                .is_some_and(|v| v.eq_ignore_ascii_case(name))
+            {
+                edits.push(Edit::replace(value_in(m, mount.span, "from=", name)?, new));
+            }
+        }
+    }
+    Some(edits)
+}
+
+pub fn check(cx: &mut Checker) {
+    let m = cx.model;
+    for st in &m.stages {
+        let inst = &m.instructions[st.from];
+        // BuildKit: `FROM image AS name`, exactly three arguments.
+        if inst.args.len() != 3 {
+            continue;
+        }
+        let Some(alias) = &st.alias else { continue };
+        let name = alias.value.as_str();
+        let lower = name.to_lowercase();
+        if name == lower {
+            continue;
+        }
+        let msg = format!(
+            "The stage name `{name}` should be lowercase: stage names are case-insensitive (`--target {lower}` and `COPY --from={lower}` find it), so the capitals only suggest a distinction that does not exist. Name it `{lower}` (BuildKit warns, `StageNameCasing`)"
+        );
+        let clash = m
+            .stages
+            .iter()
+            .any(|o| o.index != st.index && o.name().is_some_and(|n| n.eq_ignore_ascii_case(name)));
+        let fix = if clash || name.contains('$') || m.text(alias.span) != name {
+            None
+        } else {
+            rename(m, st.index, name, &lower).map(|edits| {
+                Fix::safe(
+                    format!("Rename the stage to `{lower}` (and every reference to it)"),
+                    edits,
+                )
+            })
+        };
+        cx.report(
+            crate::rules::buildkit::report_span(m, inst, alias.span),
+            msg,
+        )
+        .fix = fix;
+    }
+}
