@@ -499,7 +499,7 @@ pub fn parse_challenge(h: &str) -> Option<(String, BTreeMap<String, String>)> {
 
 /// The anonymous bearer-token flow: GET `realm?service=…&scope=…`, read
 /// `token` (or `access_token`).
-fn anonymous_token(
+pub(crate) fn anonymous_token(
     t: &dyn Transport,
     challenge: &str,
     repo: &str,

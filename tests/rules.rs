@@ -26,6 +26,24 @@ fn lint(rule: &str, dockerfile: &str, files: &[(&str, &str)]) -> (String, usize)
     if rule == "untrusted-registry" {
         settings.options.trusted_registries = vec!["docker.io".into()];
     }
+    if rule == "base-image-platform-mismatch" {
+        // What `--check-base-platforms` would have learnt from the registries.
+        use dlint::rules::buildkit::{BasePlatforms, Platforms};
+        let p = |o: &str, a: &str| (o.to_string(), a.to_string());
+        let mut b = BasePlatforms::default();
+        for (image, found) in [
+            ("vendor/tool:1.0", Platforms::Single(p("linux", "arm64"))),
+            (
+                "vendor/tool:1.1",
+                Platforms::Index(vec![p("linux", "amd64"), p("linux", "arm64")]),
+            ),
+            ("vendor/arm:1", Platforms::Index(vec![p("linux", "arm64")])),
+            ("win/app:1", Platforms::Single(p("windows", "amd64"))),
+        ] {
+            b.images.insert(image.into(), Ok(found));
+        }
+        settings.options.base_platforms = Some(std::sync::Arc::new(b));
+    }
     let ctx = BuildContext::load(dir.path(), Some(&df));
     let report = analyze(dockerfile, Some(&df), &settings, Some(&ctx));
     let n = report.diagnostics.len();
@@ -497,5 +515,16 @@ fn copy_ignored_file() {
         "FROM nginx:1.27 AS base\nCOPY app.conf /etc/nginx/\nCOPY --from=base /etc/nginx/nginx.conf /x\nADD https://example.com/a.conf /y\nCOPY /nginx.conf /z\nCOPY keep/ /k/\n",
         &[(".dockerignore", "*.conf\n!app.conf\ndocs\n*.key\nkeep\n!keep/x\n")],
         &[(".dockerignore", "*.conf\n!app.conf\ndocs\n*.key\nkeep\n!keep/x\n")],
+    );
+}
+
+#[test]
+fn base_image_platform_mismatch() {
+    snapshot(
+        "base-image-platform-mismatch",
+        "ARG P=linux/amd64\nFROM --platform=$P vendor/tool:1.0 AS a\nFROM --platform=linux/amd64 vendor/arm:1\nFROM --platform=linux/amd64 win/app:1\n",
+        "FROM --platform=linux/amd64 vendor/tool:1.1\nFROM --platform=linux/arm64 vendor/tool:1.0\nFROM --platform=$UNKNOWN vendor/tool:1.0\nFROM other/image:2\nFROM scratch\n",
+        &[],
+        &[],
     );
 }

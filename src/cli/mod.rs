@@ -157,6 +157,10 @@ pub struct LintArgs {
     /// tag and pin `image:tag` as `image:tag@sha256:…` (uses the network).
     #[arg(long)]
     pub pin_digests: bool,
+    /// Ask each base image's registry which platforms the image has, for
+    /// `base-image-platform-mismatch` (uses the network).
+    #[arg(long)]
+    pub check_base_platforms: bool,
 }
 
 /// Runs the CLI with the process arguments; returns the exit code.

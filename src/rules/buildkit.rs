@@ -8,6 +8,7 @@
 //! `shell.ProcessWordWithMatches` records them.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -73,6 +74,29 @@ pub fn is_check(meta: &RuleMeta) -> bool {
 /// Whether a rule is an experimental BuildKit check.
 pub fn is_experimental(meta: &RuleMeta) -> bool {
     check_name(meta).is_some_and(|c| EXPERIMENTAL.contains(&c))
+}
+
+/// An OS and architecture (`linux`, `amd64`).
+pub type Platform = (String, String);
+
+/// What a registry said about an image: the platforms of its index (a
+/// multi-platform image), or the one platform of a single image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Platforms {
+    Index(Vec<Platform>),
+    Single(Platform),
+}
+
+/// Answers per image reference (as the FROM names it after expansion).
+#[derive(Debug, Clone, Default)]
+pub struct BasePlatforms {
+    pub images: BTreeMap<String, Result<Platforms, String>>,
+}
+
+impl BasePlatforms {
+    pub fn get(&self, reference: &str) -> Option<&Platforms> {
+        self.images.get(reference).and_then(|r| r.as_ref().ok())
+    }
 }
 
 /// BuildKit reports a check on its instruction, by the instruction's first

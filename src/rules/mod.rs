@@ -28,6 +28,9 @@ pub struct RuleOptions {
     /// `root-user`: more images known to start as a non-root user
     /// (`repo` or `repo:tag`, `*` allowed).
     pub nonroot_images: Vec<String>,
+    /// `base-image-platform-mismatch`: what the registries said about the
+    /// base images (`--check-base-platforms`); None: not asked.
+    pub base_platforms: Option<std::sync::Arc<buildkit::BasePlatforms>>,
 }
 
 /// A registry row.
@@ -66,6 +69,10 @@ pub static REGISTRY: &[RuleEntry] = &[
         "redundant-target-platform"
     ),
     rule!(image::constant_from_platform, "constant-from-platform"),
+    rule!(
+        image::base_image_platform_mismatch,
+        "base-image-platform-mismatch"
+    ),
     rule!(instruction::add_instead_of_copy, "add-instead-of-copy"),
     rule!(instruction::relative_workdir, "relative-workdir"),
     rule!(

@@ -1,4 +1,5 @@
 //! Base images and image references.
+pub mod base_image_platform_mismatch;
 pub mod constant_from_platform;
 pub mod from_args;
 pub mod invalid_default_base_image;

@@ -27,8 +27,13 @@ fn is_upper(s: &str) -> bool {
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     // BuildKit counts the FROM keywords and the instructions of the stages:
-    // not the ARGs before the first FROM, not ONBUILD triggers.
-    let counted = || m.instructions.iter().filter(|i| i.stage.is_some());
+    // not the ARGs before the first FROM, not ONBUILD triggers, and no
+    // unknown instruction (BuildKit stops at it before checking casing).
+    let counted = || {
+        m.instructions
+            .iter()
+            .filter(|i| i.stage.is_some() && i.kind != Kind::Unknown)
+    };
     let (mut lower, mut upper) = (0usize, 0usize);
     for i in counted() {
         let k = i.keyword.value.as_str();
@@ -54,7 +59,7 @@ pub fn check(cx: &mut Checker) {
         );
         let span = inst.keyword.span;
         // A keyword split by a line continuation is reported without a fix.
-        let fix = (m.text(span) == k && inst.kind != Kind::Unknown)
+        let fix = (m.text(span) == k)
             .then(|| Fix::safe(format!("Write `{want}`"), vec![Edit::replace(span, want)]));
         cx.report(span, msg).fix = fix;
     }

@@ -120,7 +120,11 @@ pub fn check(cx: &mut Checker) {
         if cmd.is_empty() {
             continue;
         }
-        let msg = if inst.kind == Kind::Healthcheck {
+        let msg = if inst.kind != Kind::Healthcheck && cmd.starts_with("exec ") {
+            format!(
+                "`{what}` in shell form runs through `/bin/sh -c`: this one `exec`s its program, so signals reach it, but it still needs a shell in the image and expands variables when the container starts. Exec form (`{what} [\"executable\", \"arg\"]`) needs neither (BuildKit warns, `JSONArgsRecommended`)"
+            )
+        } else if inst.kind == Kind::Healthcheck {
             format!(
                 "`{what}` in shell form runs the check through `/bin/sh -c`: the image needs a shell, and a distroless or scratch image has none. Use exec form (`{what} [\"executable\", \"arg\"]`) (hadolint DL3025)"
             )

@@ -173,6 +173,45 @@ fn usage_span(m: &Model, inst: &Instruction, name: &str) -> Span {
     inst.keyword.span
 }
 
+/// How a value uses a variable.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// `$X`, `${X}`.
+    Plain,
+    /// `${X:-default}`, `${X-default}`.
+    Default,
+    /// `${X:+alt}`, `${X+alt}`.
+    Conditional,
+}
+
+fn usage_form(value: &str, name: &str) -> Form {
+    let pat = format!("${{{name}");
+    let mut form = Form::Plain;
+    let mut from = 0;
+    while let Some(at) = value.get(from..).and_then(|v| v.find(&pat)) {
+        let rest = &value[from + at + pat.len()..];
+        if rest.starts_with(":-") || rest.starts_with('-') {
+            form = Form::Default;
+        } else if rest.starts_with(":+") || rest.starts_with('+') {
+            form = Form::Conditional;
+        } else if rest.starts_with('}') {
+            return Form::Plain;
+        }
+        from += at + pat.len();
+    }
+    // A plain `$X` anywhere makes it plain.
+    let plain = format!("${name}");
+    let mut from = 0;
+    while let Some(at) = value.get(from..).and_then(|v| v.find(&plain)) {
+        let after = value[from + at + plain.len()..].chars().next();
+        if !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '{') {
+            return Form::Plain;
+        }
+        from += at + plain.len();
+    }
+    form
+}
+
 /// Names ARG or ENV define later in the stage (or in the same ENV).
 fn defined_later(m: &Model, stage: usize, inst: &Instruction, name: &str) -> bool {
     m.stage_instructions(stage)
@@ -278,18 +317,23 @@ pub fn check(cx: &mut Checker) {
                 let later = defined_later(m, st.index, inst, name);
                 // `ENV X=…$X…`: appends to itself. `ENV A=1 B=$A`: set by the
                 // same ENV, whose values BuildKit all expands first.
-                let (self_append, same_env) = if inst.kind == Kind::Env {
+                let (self_append, same_env, form) = if inst.kind == Kind::Env {
                     let uses = |v: &str| {
                         v.contains(&format!("${name}")) || v.contains(&format!("${{{name}"))
                     };
                     let pairs: Vec<_> = inst.args.chunks(2).filter(|p| p.len() == 2).collect();
                     let own = pairs
                         .iter()
-                        .any(|p| p[0].value == *name && uses(&p[1].value));
+                        .find(|p| p[0].value == *name && uses(&p[1].value))
+                        .map(|p| usage_form(&p[1].value, name));
                     let set_here = pairs.iter().any(|p| p[0].value == *name);
-                    (own, set_here && !own)
+                    (
+                        own.is_some(),
+                        set_here && own.is_none(),
+                        own.unwrap_or(Form::Plain),
+                    )
                 } else {
-                    (false, false)
+                    (false, false, Form::Plain)
                 };
                 // An image's ENV may define what the file does not: report
                 // only what it cannot explain.
@@ -309,12 +353,23 @@ pub fn check(cx: &mut Checker) {
                         " `{name}` is a build argument of the global scope{}: a stage sees it only after `ARG {name}` inside the stage.",
                         if automatic { " (BuildKit sets it)" } else { "" }
                     )
-                } else if self_append && !scope.complete {
-                    format!(
-                        " This ENV appends to `{name}`; unless the base image `{base_name}` sets it, the value starts or ends with an empty entry."
-                    )
                 } else if self_append {
-                    format!(" This ENV appends to `{name}`, which nothing set before: the value starts or ends with an empty entry.")
+                    let unless = if scope.complete {
+                        String::new()
+                    } else {
+                        format!(" (unless the base image `{base_name}` sets it)")
+                    };
+                    match form {
+                        Form::Plain => format!(
+                            " This ENV appends to `{name}`, which nothing set before{unless}: the value starts or ends with an empty entry."
+                        ),
+                        Form::Default => format!(
+                            " Nothing sets `{name}` before{unless}, so this ENV always takes the default."
+                        ),
+                        Form::Conditional => format!(
+                            " Nothing sets `{name}` before{unless}; the `${{{name}:+…}}` form handles that, so BuildKit's warning is harmless here."
+                        ),
+                    }
                 } else if same_env {
                     format!(
                         " It is set by this same ENV, but BuildKit expands all of an ENV's values with the variables from before it: set `{name}` in an ENV of its own above."
