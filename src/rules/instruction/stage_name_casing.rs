@@ -94,7 +94,13 @@ pub fn check(cx: &mut Checker) {
             .stages
             .iter()
             .any(|o| o.index != st.index && o.name().is_some_and(|n| n.eq_ignore_ascii_case(name)));
-        let fix = if clash || name.contains('$') || m.text(alias.span) != name {
+        // BuildKit accepts `^[a-z][a-z0-9-_.]*$` once lowercased; another
+        // name is an error to fix first.
+        let valid = lower.starts_with(|c: char| c.is_ascii_lowercase())
+            && lower.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
+            });
+        let fix = if clash || !valid || m.text(alias.span) != name {
             None
         } else {
             rename(m, st.index, name, &lower).map(|edits| {
