@@ -194,9 +194,19 @@ fn findings_are_on_the_instructions_first_line_as_buildkit_reports_them() {
 #[test]
 fn one_finding_for_a_from_without_valid_defaults() {
     // untagged-image leaves it to invalid-default-base-image.
-    let f = lint("ARG TAG\nFROM nginx:${TAG}\n");
-    assert_eq!(count(&f, "invalid-default-base-image"), 1, "{f:?}");
-    assert_eq!(count(&f, "untagged-image"), 0, "{f:?}");
+    for src in [
+        "ARG TAG\nFROM nginx:${TAG}\n",
+        "FROM REPLACE-ME\n",
+        "ARG IMAGE\nFROM $IMAGE\n",
+    ] {
+        let f = lint(src);
+        assert_eq!(count(&f, "invalid-default-base-image"), 1, "{src}: {f:?}");
+        assert_eq!(count(&f, "untagged-image"), 0, "{src}: {f:?}");
+    }
+    // A valid reference keeps untagged-image's finding.
+    let f = lint("FROM nginx\n");
+    assert_eq!(count(&f, "invalid-default-base-image"), 0);
+    assert_eq!(count(&f, "untagged-image"), 1);
 }
 
 #[test]

@@ -15,8 +15,9 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &mut Checker) {
-    // A FROM whose ARG defaults give no valid image at all is
-    // invalid-default-base-image's finding, not reported twice.
+    // A FROM whose ARG defaults give no valid image at all (`FROM $IMAGE`
+    // without a default, `FROM REPLACE-ME`) is invalid-default-base-image's
+    // finding, not reported twice.
     let invalid = super::from_args::invalid_default_bases(cx.model);
     let owned = |span: crate::syntax::Span| {
         cx.model
@@ -25,6 +26,9 @@ pub fn check(cx: &mut Checker) {
             .any(|st| invalid[st.index] && st.image.as_ref().is_some_and(|w| w.span == span))
     };
     for u in image_uses(cx.model) {
+        if u.how == super::Use::From && owned(u.span) {
+            continue;
+        }
         match &u.kind {
             UseKind::Known(r) => {
                 if r.tag.is_some() || r.digest.is_some() {
@@ -40,7 +44,6 @@ pub fn check(cx: &mut Checker) {
                     "Pin a version: `{name}:<version>` (or `{name}:<version>@sha256:<digest>` with `--pin-digests`)"
                 )));
             }
-            UseKind::FromArgs { .. } if owned(u.span) => {}
             UseKind::FromArgs { vars, .. } => {
                 let list = vars
                     .iter()
