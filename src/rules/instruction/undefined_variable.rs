@@ -337,12 +337,16 @@ pub fn check(cx: &mut Checker) {
                 };
                 // An image's ENV may define what the file does not: report
                 // only what it cannot explain.
+                // On an image the image may set it (or set it first, and the
+                // file only repeat it): report only what no image explains:
+                // a typo of a name the file defines, a build argument used
+                // without `ARG` in the stage, and `ENV X=…$X…` that would
+                // leave an empty entry.
                 if !scope.complete
                     && hint.is_none()
                     && !global_arg
                     && !automatic
-                    && !later
-                    && !self_append
+                    && !(self_append && form == Form::Plain)
                 {
                     continue;
                 }
