@@ -189,7 +189,8 @@ static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
     let host = format!(r"(?:{domain_component}(?:\.{domain_component})*|\[[a-fA-F0-9:]+\])");
     let domain = format!("{host}(?::[0-9]+)?");
     let name = format!("(?:{domain}/)?{path_component}(?:/{path_component})*");
-    let tag = r"[\w][\w.-]{0,127}";
+    // Go's `\w` is ASCII.
+    let tag = r"[0-9A-Za-z_][0-9A-Za-z_.-]{0,127}";
     let digest = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
     Regex::new(&format!("^({name})(?::({tag}))?(?:@({digest}))?$")).expect("reference regex")
 });
