@@ -342,12 +342,11 @@ pub fn check(cx: &mut Checker) {
                 // a typo of a name the file defines, a build argument used
                 // without `ARG` in the stage, and `ENV X=…$X…` that would
                 // leave an empty entry.
-                if !scope.complete
-                    && hint.is_none()
-                    && !global_arg
-                    && !automatic
-                    && !(self_append && form == Form::Plain)
-                {
+                let explained = hint.is_some()
+                    || global_arg
+                    || automatic
+                    || (self_append && form == Form::Plain);
+                if !scope.complete && !explained {
                     continue;
                 }
                 let why = if let Some(h) = hint {
