@@ -1,11 +1,12 @@
-//! End-to-end tests of `dlint server` with two real LSP clients over stdio:
+//! End-to-end tests of `dlint server` with real LSP clients over stdio:
 //! pytest-lsp (tests/lsp/test_pytest_lsp.py) and headless Neovim
-//! (tests/lsp/nvim_e2e.lua). Each sees the diagnostics of a sample
+//! (tests/lsp/nvim_e2e.lua), each of which sees the diagnostics of a sample
 //! Dockerfile, applies a quick fix and sees the diagnostic go.
 //!
-//! `tests/lsp/setup.sh` installs both (CI runs it). When a client is
-//! missing, the test prints why and passes, except under CI (`CI` set),
-//! where it fails.
+//! `tests/setup.sh` installs the clients; the tests never do. When one is
+//! missing the test fails and names that script (tests/common/mod.rs).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -26,15 +27,6 @@ fn sample() -> (tempfile::TempDir, PathBuf) {
     std::fs::write(d.path().join("app.sh"), "#!/bin/sh\necho hi\n").unwrap();
     let p = d.path().join("Dockerfile");
     (d, p)
-}
-
-/// A missing client: a skip outside CI, a failure in CI.
-fn missing(what: &str) {
-    let msg = format!("{what} is not installed: run tests/lsp/setup.sh");
-    if std::env::var_os("CI").is_some() {
-        panic!("{msg} (CI is set, so this fails)");
-    }
-    eprintln!("SKIPPED: {msg}");
 }
 
 /// Runs a command with a time limit; kills it when the limit passes.
@@ -68,19 +60,17 @@ fn show(o: &Output) -> String {
     )
 }
 
-fn venv_python() -> PathBuf {
-    let venv = std::env::var_os("DLINT_LSP_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/dlint-lsp-venv")
-        });
-    venv.join("bin/python")
+/// Keeps Neovim's state, cache and logs out of the home directory.
+fn nvim_env(cmd: &mut Command, dir: &Path) {
+    cmd.env("XDG_STATE_HOME", dir.join(".state"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env("XDG_DATA_HOME", dir.join(".data"))
+        .env("XDG_CONFIG_HOME", dir.join(".config"));
 }
 
 #[test]
 fn pytest_lsp_sees_diagnostics_and_applies_a_quick_fix() {
-    let python = venv_python();
+    let python = common::lsp_venv().join("bin/python");
     let has = Command::new(&python)
         .args(["-c", "import pytest_lsp"])
         .stdout(Stdio::null())
@@ -88,7 +78,10 @@ fn pytest_lsp_sees_diagnostics_and_applies_a_quick_fix() {
         .status()
         .is_ok_and(|s| s.success());
     if !has {
-        return missing(&format!("pytest-lsp (in {})", python.display()));
+        return common::missing(
+            "pytest_lsp_sees_diagnostics_and_applies_a_quick_fix",
+            &format!("pytest-lsp is not installed in {}", python.display()),
+        );
     }
     let (_d, dockerfile) = sample();
     let mut cmd = Command::new(&python);
@@ -116,17 +109,13 @@ fn pytest_lsp_sees_diagnostics_and_applies_a_quick_fix() {
 
 #[test]
 fn neovim_sees_diagnostics_and_applies_a_quick_fix() {
-    let version = Command::new("nvim").arg("--version").output().ok();
-    let Some(version) = version.filter(|o| o.status.success()) else {
-        return missing("Neovim (nvim)");
+    let nvim = match common::nvim_legacy() {
+        Ok(n) => n,
+        Err(e) => return common::missing("neovim_sees_diagnostics_and_applies_a_quick_fix", &e),
     };
-    let first = String::from_utf8_lossy(&version.stdout)
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string();
+    let first = nvim.banner;
     let (d, dockerfile) = sample();
-    let mut cmd = Command::new("nvim");
+    let mut cmd = Command::new(&nvim.bin);
     cmd.args(["--headless", "--clean", "-u", "NONE", "-i", "NONE", "-c"])
         .arg(format!(
             "luafile {}",
@@ -134,11 +123,8 @@ fn neovim_sees_diagnostics_and_applies_a_quick_fix() {
         ))
         .current_dir(d.path())
         .env("DLINT_BIN", env!("CARGO_BIN_EXE_dlint"))
-        .env("DLINT_DOCKERFILE", &dockerfile)
-        // Keep Neovim's state and logs out of the home directory.
-        .env("XDG_STATE_HOME", d.path().join(".state"))
-        .env("XDG_CACHE_HOME", d.path().join(".cache"))
-        .env("XDG_DATA_HOME", d.path().join(".data"));
+        .env("DLINT_DOCKERFILE", &dockerfile);
+    nvim_env(&mut cmd, d.path());
     let o = run(cmd);
     let out = show(&o);
     assert!(o.status.success(), "{first}\n{out}");
