@@ -134,7 +134,7 @@ pub fn insert_after(m: &Model, inst: &Instruction, lines: &str) -> Vec<Edit> {
     let trimmed = line.trim_end_matches([' ', '\t', '\r']);
     if let Some(before) = trimmed.strip_suffix(m.escape) {
         if before.is_empty() || !before.ends_with(m.escape) {
-            let esc = last_line_start + before.len();
+            let esc = last_line_start + before.trim_end_matches([' ', '\t']).len();
             return vec![
                 Edit::delete(Span::new(esc, at)),
                 Edit::insert(at, format!("\n{lines}")),

@@ -157,6 +157,7 @@ impl Jobs<'_> {
     }
 
     /// Lints or fixes one text. `write_to` is the file a `--fix` writes.
+    #[allow(clippy::too_many_arguments)]
     fn lint(
         &self,
         src: &str,
@@ -167,6 +168,12 @@ impl Jobs<'_> {
         shown: &str,
     ) -> JobResult {
         let is_stdin = write_to.is_none();
+        // Debug builds only: lets the tests prove that a panic in one file is
+        // that file's internal error and the others are still linted.
+        #[cfg(debug_assertions)]
+        if std::env::var_os("DLINT_TEST_PANIC").is_some() && src.contains("dlint-test-panic") {
+            panic!("test panic requested by the file");
+        }
         let mut messages = Vec::new();
         let mut error = false;
         let (report, fix) = match self.fix {
