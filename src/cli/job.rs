@@ -168,12 +168,6 @@ impl Jobs<'_> {
         shown: &str,
     ) -> JobResult {
         let is_stdin = write_to.is_none();
-        // Debug builds only: lets the tests prove that a panic in one file is
-        // that file's internal error and the others are still linted.
-        #[cfg(debug_assertions)]
-        if std::env::var_os("DLINT_TEST_PANIC").is_some() && src.contains("dlint-test-panic") {
-            panic!("test panic requested by the file");
-        }
         let mut messages = Vec::new();
         let mut error = false;
         let (report, fix) = match self.fix {
