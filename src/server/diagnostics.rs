@@ -359,6 +359,22 @@ fn fix_data(
     })
 }
 
+/// What an editor shows for a document whose lint failed with an internal
+/// error: one error at the top, instead of stale findings.
+pub fn internal_error(msg: &str) -> lsp_types::Diagnostic {
+    lsp_types::Diagnostic {
+        range: lsp_types::Range::default(),
+        severity: Some(lsp_types::DiagnosticSeverity::ERROR),
+        code: Some(lsp_types::NumberOrString::String("internal-error".into())),
+        source: Some("dlint".into()),
+        message: format!(
+            "dlint could not lint this file (internal error: {msg}); please report it at {}",
+            crate::panic::REPORT_URL
+        ),
+        ..Default::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,21 +408,5 @@ mod tests {
         );
         assert_eq!(text, ",add-instead-of-copy");
         assert!(ignore_edit(&m, "invalid-syntax", add, false).is_none());
-    }
-}
-
-/// What an editor shows for a document whose lint failed with an internal
-/// error: one error at the top, instead of stale findings.
-pub fn internal_error(msg: &str) -> lsp_types::Diagnostic {
-    lsp_types::Diagnostic {
-        range: lsp_types::Range::default(),
-        severity: Some(lsp_types::DiagnosticSeverity::ERROR),
-        code: Some(lsp_types::NumberOrString::String("internal-error".into())),
-        source: Some("dlint".into()),
-        message: format!(
-            "dlint could not lint this file (internal error: {msg}); please report it at {}",
-            crate::panic::REPORT_URL
-        ),
-        ..Default::default()
     }
 }
