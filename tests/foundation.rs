@@ -572,3 +572,69 @@ fn fix_scales_with_many_findings() {
     assert_eq!(o.fixed.matches("\nCOPY src").count(), 1000);
     assert_eq!(o.fixed.lines().count(), src.lines().count());
 }
+
+#[test]
+fn a_mistyped_stage_is_one_finding_with_a_did_you_mean() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(
+        d.path().join("Dockerfile"),
+        "FROM golang:1.22 AS builder\nRUN go build -o /app\nFROM alpine:3.19 AS b\nCOPY --from=build /app /app\nCOPY --from=b /x /x\nCOPY --from=nginx:1.27 /etc/nginx /etc/nginx\nCOPY --from=nginx /a /a\n",
+    )
+    .unwrap();
+    let o = dlint(
+        d.path(),
+        &[
+            "--isolated",
+            "--select",
+            "ALL",
+            "--format",
+            "json",
+            "Dockerfile",
+        ],
+    );
+    let at = |line: i64| -> Vec<String> {
+        json(&o)
+            .iter()
+            .filter(|f| f["line"] == line)
+            .filter(|f| f["name"] != "root-user" && f["name"] != "missing-dockerignore")
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f["name"].as_str().unwrap(),
+                    f["message"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let l4 = at(4);
+    assert_eq!(l4.len(), 1, "{l4:?}");
+    assert!(l4[0].starts_with("copy-from-unknown-stage"), "{l4:?}");
+    assert!(l4[0].contains("did you mean stage `builder`"), "{l4:?}");
+    let l5 = at(5);
+    assert_eq!(l5.len(), 1, "{l5:?}");
+    assert!(l5[0].contains("names the stage this COPY is in"), "{l5:?}");
+    // An image with a tag is an image: no finding of either rule.
+    assert!(at(6).is_empty(), "{:?}", at(6));
+    // A bare image name: one finding, which says how to write an image.
+    let l7 = at(7);
+    assert_eq!(l7.len(), 1, "{l7:?}");
+    assert!(l7[0].contains("write it with a tag"), "{l7:?}");
+}
+
+#[test]
+fn unknown_names_in_ignore_comments_get_a_did_you_mean() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(
+        d.path().join("Dockerfile"),
+        "# dlint ignore=untaged-image\nFROM ubuntu\n",
+    )
+    .unwrap();
+    let o = dlint(d.path(), &["--isolated", "--format", "json", "Dockerfile"]);
+    let m: Vec<String> = json(&o)
+        .iter()
+        .filter(|f| f["name"] == "invalid-suppression")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(m.len(), 1);
+    assert!(m[0].contains("did you mean `untagged-image`?"), "{m:?}");
+}
