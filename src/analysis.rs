@@ -52,13 +52,24 @@ pub fn analyze(
         checker.run(entry);
     }
     let mut diags = checker.into_diagnostics();
+    diags.retain(|d| {
+        d.sub_code
+            .as_deref()
+            .is_none_or(|c| settings.codes.allows(c))
+    });
     for d in diags.iter_mut() {
-        d.severity = settings.severity_of(d.rule);
+        // A configured severity wins; otherwise a rule may report another
+        // severity than its default (ShellCheck's levels).
+        let configured = settings.severity_of(d.rule);
+        if configured != d.rule.severity {
+            d.severity = configured;
+        }
     }
     let sup = suppress::collect(&model);
     let before = diags.len();
     diags.retain(|d| {
-        d.rule.name == "invalid-syntax" || !sup.suppresses(&model, d.rule.name, d.span)
+        d.rule.name == "invalid-syntax"
+            || !sup.suppresses(&model, d.rule.name, d.sub_code.as_deref(), d.span)
     });
     let suppressed = before - diags.len();
     diags.sort_by(|a, b| {

@@ -22,6 +22,7 @@ pub mod render;
 pub mod rules;
 pub mod server;
 pub mod settings;
+pub mod shellcheck;
 pub mod source;
 pub mod suppress;
 pub mod syntax;

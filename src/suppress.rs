@@ -19,14 +19,21 @@ use crate::syntax::Span;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Names {
     All,
-    Rules(Vec<&'static str>),
+    /// Rule names; a rule with a sub-code (`shellcheck` with `SC2086`)
+    /// covers only that code.
+    Rules(Vec<(&'static str, Option<String>)>),
 }
 
 impl Names {
-    pub fn covers(&self, rule_name: &str) -> bool {
+    pub fn covers(&self, rule_name: &str, sub_code: Option<&str>) -> bool {
         match self {
             Names::All => true,
-            Names::Rules(r) => r.contains(&rule_name),
+            Names::Rules(r) => r.iter().any(|(n, code)| {
+                *n == rule_name
+                    && code
+                        .as_deref()
+                        .is_none_or(|c| sub_code.is_some_and(|s| s.eq_ignore_ascii_case(c)))
+            }),
         }
     }
 }
@@ -60,7 +67,10 @@ pub fn collect(model: &Model) -> Suppressions {
         let mut names = Vec::new();
         for n in &p.names {
             match find(&n.text) {
-                Some(e) => names.push(e.meta.name),
+                Some(e) => names.push((
+                    e.meta.name,
+                    is_shellcheck_code(&n.text).then(|| n.text.to_ascii_uppercase()),
+                )),
                 None => {
                     if p.tool == Tool::Dlint && !is_shellcheck_code(&n.text) {
                         out.unknown.push(UnknownName {
@@ -87,10 +97,16 @@ pub fn collect(model: &Model) -> Suppressions {
 
 impl Suppressions {
     /// Whether a finding of `rule_name` at `span` is suppressed.
-    pub fn suppresses(&self, model: &Model, rule_name: &str, span: Span) -> bool {
+    pub fn suppresses(
+        &self,
+        model: &Model,
+        rule_name: &str,
+        sub_code: Option<&str>,
+        span: Span,
+    ) -> bool {
         let inst = instruction_at(model, span.start);
         self.items.iter().any(|s| {
-            s.names.covers(rule_name)
+            s.names.covers(rule_name, sub_code)
                 && match s.scope {
                     Scope::File => true,
                     Scope::Instruction(i) => Some(i) == inst,
@@ -120,8 +136,11 @@ mod tests {
         assert_eq!(*latest, 1);
         let reason = s.items.iter().find_map(|i| i.reason.clone());
         assert_eq!(reason.as_deref(), Some("pinned upstream"));
-        assert!(s.suppresses(&m, "latest-tag", m.instructions[2].span));
-        assert!(!s.suppresses(&m, "latest-tag", m.instructions[0].span));
-        assert!(s.suppresses(&m, "root-user", m.instructions[0].span));
+        assert!(s.suppresses(&m, "latest-tag", None, m.instructions[2].span));
+        assert!(!s.suppresses(&m, "latest-tag", None, m.instructions[0].span));
+        assert!(s.suppresses(&m, "root-user", None, m.instructions[0].span));
+        // `# hadolint ignore=DL3007,SC2086`: only SC2086 of the shellcheck rule.
+        assert!(s.suppresses(&m, "shellcheck", Some("SC2086"), m.instructions[1].span));
+        assert!(!s.suppresses(&m, "shellcheck", Some("SC2046"), m.instructions[1].span));
     }
 }

@@ -84,6 +84,52 @@ impl Jobs<'_> {
         Ok(self.overrides.apply(base))
     }
 
+    /// The shell scripts of an input that ShellCheck will check, with the
+    /// setting saying which ShellCheck (none when the rule is off for it).
+    /// Read ahead of linting so that all files' scripts go to ShellCheck in
+    /// one batch.
+    pub fn shell_scripts(
+        &self,
+        input: &Input,
+    ) -> Option<(crate::shellcheck::Setting, Vec<String>)> {
+        crate::panic::catch(|| {
+            let (src, dir) = match input {
+                Input::File(p) => (
+                    crate::source::read_source(p).ok()?,
+                    p.parent()
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .unwrap_or(Path::new("."))
+                        .to_path_buf(),
+                ),
+                Input::Stdin => (
+                    self.stdin_text.as_ref()?.as_ref().ok()?.clone(),
+                    self.stdin_filename
+                        .and_then(Path::parent)
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| PathBuf::from(".")),
+                ),
+                Input::Missing(..) => return None,
+            };
+            let settings = self.settings_for(&dir).ok()?;
+            let on = settings
+                .active_rules(None)
+                .iter()
+                .any(|e| e.meta.name == "shellcheck");
+            if !on {
+                return None;
+            }
+            let model = crate::model::Model::build(&src);
+            let texts = crate::shellcheck::scripts(&model)
+                .into_iter()
+                .map(|s| s.text)
+                .collect();
+            Some((settings.options.shellcheck.clone(), texts))
+        })
+        .ok()
+        .flatten()
+    }
+
     /// Runs one input, turning a panic into that input's internal error.
     pub fn run(&self, input: &Input) -> JobResult {
         let (shown, is_stdin) = match input {

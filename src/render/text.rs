@@ -50,7 +50,7 @@ fn to_cs(d: &Diagnostic, src: &str) -> CsDiagnostic<()> {
         notes.push(format!("help: {} ({kind})", fix.title));
     }
     CsDiagnostic::new(cs_severity(d.severity))
-        .with_code(format!("{}/{}", d.rule.code, d.rule.name))
+        .with_code(format!("{}/{}", d.code(), d.rule.name))
         .with_message(d.message.clone())
         .with_labels(labels)
         .with_notes(notes)
@@ -59,7 +59,7 @@ fn to_cs(d: &Diagnostic, src: &str) -> CsDiagnostic<()> {
 pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let config = term::Config::default();
     let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
-    let mut per_rule: BTreeMap<(&'static str, &'static str), usize> = BTreeMap::new();
+    let mut per_rule: BTreeMap<(String, &'static str), usize> = BTreeMap::new();
     let mut fixable = 0;
     let mut unsafe_fixable = 0;
     let mut files_with = 0;
@@ -74,7 +74,9 @@ pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write)
         let file = SimpleFile::new(r.path.as_str(), rep.source());
         for d in &rep.diagnostics {
             *counts.entry(d.severity).or_default() += 1;
-            *per_rule.entry((d.rule.code, d.rule.name)).or_default() += 1;
+            *per_rule
+                .entry((d.code().to_string(), d.rule.name))
+                .or_default() += 1;
             match d.fix.as_ref().map(|f| f.applicability) {
                 Some(Applicability::Safe) => fixable += 1,
                 Some(Applicability::Unsafe) => unsafe_fixable += 1,

@@ -10,6 +10,7 @@ pub mod context;
 pub mod image;
 pub mod instruction;
 pub mod security;
+pub mod shell;
 pub mod syntax;
 
 use crate::context::BuildContext;
@@ -27,6 +28,11 @@ pub struct RuleOptions {
     /// `root-user`: more images known to start as a non-root user
     /// (`repo` or `repo:tag`, `*` allowed).
     pub nonroot_images: Vec<String>,
+    /// `shellcheck`: where to find ShellCheck (dlint.toml's `shellcheck`).
+    pub shellcheck: crate::shellcheck::Setting,
+    /// A runner to use instead of the setting's (the language server's,
+    /// which does not block on a cache miss).
+    pub shellcheck_runner: Option<std::sync::Arc<crate::shellcheck::ShellCheck>>,
 }
 
 /// A registry row.
@@ -72,10 +78,15 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(security::sudo_in_run, "sudo-in-run"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
+    rule!(shell::shellcheck, "shellcheck"),
 ];
 
-/// Finds a rule by code, name or alias.
+/// Finds a rule by code, name or alias; a ShellCheck code (`SC2086`) finds
+/// the `shellcheck` rule.
 pub fn find(name: &str) -> Option<&'static RuleEntry> {
+    if is_shellcheck_code(name) {
+        return REGISTRY.iter().find(|e| e.meta.name == "shellcheck");
+    }
     REGISTRY.iter().find(|e| e.meta.is_named(name))
 }
 
@@ -151,6 +162,7 @@ impl<'a> Checker<'a> {
             span,
             related: Vec::new(),
             fix: None,
+            sub_code: None,
         });
         self.diagnostics.last_mut().expect("just pushed")
     }

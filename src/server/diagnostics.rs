@@ -276,8 +276,15 @@ pub fn to_lsp(
             Diagnostic {
                 range: convert::range(src, lines, d.span, enc),
                 severity: Some(severity(d.severity)),
-                code: Some(NumberOrString::String(rule.code.to_string())),
-                code_description: href(&mut hrefs, rule),
+                code: Some(NumberOrString::String(d.code().to_string())),
+                code_description: match &d.sub_code {
+                    Some(_) => d
+                        .doc_url()
+                        .parse::<Uri>()
+                        .ok()
+                        .map(|href| CodeDescription { href }),
+                    None => href(&mut hrefs, rule),
+                },
                 source: Some(SOURCE.to_string()),
                 message: d.message.clone(),
                 related_information: (!related.is_empty()).then_some(related),
