@@ -30,9 +30,10 @@ impl ImageRef {
         // The tag is after the last ':' that comes after the last '/'.
         let last_slash = name_tag.rfind('/');
         let (name, tag) = match name_tag.rfind(':') {
-            Some(c) if last_slash.is_none_or(|sl| c > sl) => {
-                (&name_tag[..c], Some(name_tag[c + 1..].to_string()))
-            }
+            Some(c) if last_slash.is_none_or(|sl| c > sl) => (
+                name_tag.get(..c).unwrap_or(""),
+                Some(name_tag.get(c + 1..).unwrap_or("").to_string()),
+            ),
             _ => (name_tag, None),
         };
         if name.is_empty() || tag.as_deref() == Some("") {

@@ -2,6 +2,8 @@
 //! owned data. Stages and their graph, ARG and ENV scopes, image references,
 //! USER per stage, COPY/ADD sources and flags, and RUN as shell commands.
 
+#![deny(clippy::string_slice)]
+
 pub mod expand;
 pub mod image;
 
@@ -761,7 +763,7 @@ pub fn automatic_arg(name: &str) -> Option<&'static str> {
 pub fn unquote(s: &str) -> String {
     let b = s.as_bytes();
     if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
-        s[1..s.len() - 1].to_string()
+        s.get(1..s.len() - 1).unwrap_or(s).to_string()
     } else {
         s.to_string()
     }

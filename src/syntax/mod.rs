@@ -9,6 +9,8 @@
 //!
 //! Everything leaving this module is plain owned data with byte spans.
 
+#![deny(clippy::string_slice)]
+
 pub mod buildkit;
 pub mod shell;
 pub mod tree;
@@ -112,7 +114,7 @@ impl LineIndex {
         let offset = floor_char_boundary(src, offset.min(src.len()));
         let line = self.line_of(offset);
         let start = self.line_start(line);
-        let text = &src[start..offset];
+        let text = src.get(start..offset).unwrap_or("");
         let col = match unit {
             ColumnUnit::Utf8 => text.len(),
             ColumnUnit::Chars => text.chars().count(),
@@ -129,10 +131,10 @@ impl LineIndex {
         }
         let start = self.starts[pos.line];
         let end = self.line_end_with_newline(pos.line);
-        let text = &src[start..end];
+        let text = src.get(start..end).unwrap_or("");
         let content_len = text.trim_end_matches(['\n', '\r']).len();
         let mut counted = 0;
-        for (i, c) in text[..content_len].char_indices() {
+        for (i, c) in text.get(..content_len).unwrap_or("").char_indices() {
             if counted >= pos.col {
                 return start + i;
             }
