@@ -5,12 +5,15 @@
 #![deny(clippy::string_slice)]
 
 pub mod expand;
+mod graph_errors;
 pub mod image;
 
 use std::collections::HashMap;
 
 use crate::syntax::buildkit::RawInstruction;
-pub use crate::syntax::buildkit::{Comment, Directive, Heredoc, ParseError, Word};
+pub use crate::syntax::buildkit::{
+    Comment, Directive, ErrorKind, Heredoc, ParseError, Phase, Word,
+};
 pub use crate::syntax::shell::Joiner;
 use crate::syntax::{shell, LineIndex, Span, SyntaxDocument};
 pub use image::ImageRef;
@@ -461,6 +464,7 @@ impl Model {
             m.instructions.push(inst);
         }
         m.build_stages();
+        graph_errors::check(&mut m);
         m
     }
 

@@ -12,6 +12,7 @@
 #![deny(clippy::string_slice)]
 
 pub mod buildkit;
+pub mod instructions;
 pub mod shell;
 pub mod tree;
 
@@ -169,10 +170,18 @@ pub struct SyntaxDocument {
     pub lines: LineIndex,
 }
 
+/// BuildKit's parser and its instruction pass: the instructions and every
+/// error either raises.
+pub fn parse_instructions(src: &str) -> buildkit::Parsed {
+    let mut parsed = buildkit::parse(src);
+    instructions::check(&mut parsed);
+    parsed
+}
+
 /// Reads a Dockerfile: BuildKit's instruction structure, the tree-sitter
 /// tree, and where the two disagree.
 pub fn parse_document(src: &str) -> SyntaxDocument {
-    let parsed = buildkit::parse(src);
+    let parsed = parse_instructions(src);
     let tree = tree::parse(src);
     let recovered = parsed
         .instructions
@@ -190,7 +199,7 @@ pub fn parse_document(src: &str) -> SyntaxDocument {
 /// Reads a Dockerfile without building the tree-sitter-containerfile tree:
 /// what linting needs (RUN bodies are still parsed with tree-sitter-bash).
 pub fn parse_document_lite(src: &str) -> SyntaxDocument {
-    let parsed = buildkit::parse(src);
+    let parsed = parse_instructions(src);
     let n = parsed.instructions.len();
     SyntaxDocument {
         parsed,
