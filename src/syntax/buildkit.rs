@@ -1476,10 +1476,13 @@ mod tests {
         let i = &p.instructions[0];
         assert_eq!(i.flags[0].value, "--from=build");
         assert_eq!(
-            &src[i.flags[1].span.start..i.flags[1].span.end],
+            src.get(i.flags[1].span.start..i.flags[1].span.end).unwrap(),
             "--chown=a:b"
         );
-        assert_eq!(&src[i.args[0].span.start..i.args[0].span.end], "src/");
+        assert_eq!(
+            src.get(i.args[0].span.start..i.args[0].span.end),
+            Some("src/")
+        );
     }
 
     #[test]
