@@ -458,7 +458,7 @@ fn valid_forms_are_not_refused() {
         "FROM a\nADD --keep-git-dir=true --unpack=false --checksum=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef https://example.com/x /x\n",
         "FROM a\nHEALTHCHECK NONE\nHEALTHCHECK --interval=1m30s --timeout=0 --start-period=1.5s --start-interval=5s --retries=0 CMD [\"true\"]\n",
         "FROM a\nSTOPSIGNAL 9\nSTOPSIGNAL sigrtmin+3\nSTOPSIGNAL $SIG\n",
-        "FROM a\nRUN --mount=type=ssh,required --mount=type=secret,id=a,required=true --mount=type=cache,target=/c,uid=1000,mode=0700,sharing=private --mount=type=tmpfs,target=/t,size=64m --mount=type=bind,from=a,source=/x,target=/y,rw --network=host --security=insecure --device=nvidia.com/gpu=all x\n",
+        "FROM a\nRUN --mount=type=ssh,required --mount=type=secret,id=a,required=true --mount=type=secret,id=t,env=TOKEN --mount=type=cache,target=/c,uid=1000,mode=0700,sharing=private --mount=type=tmpfs,target=/t,size=64m --mount=type=bind,from=a,source=/x,target=/y,rw --network=host --security=insecure --device=nvidia.com/gpu=all x\n",
         "FROM a\nONBUILD RUN --mount=type=cache,target=/x make\nONBUILD COPY . /src\n",
         "FROM a\nSHELL [\"powershell\", \"-Command\"]\nVOLUME /data [\"/x\"]\nEXPOSE 80/tcp\n",
         "FROM a\nARG A B=2\nENV A=1 B=\"two words\"\nLABEL a=b\n",

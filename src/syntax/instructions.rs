@@ -579,6 +579,8 @@ fn check_mount(value: &str) -> Result<(), String> {
                 }
             }
             "id" => id = !val.is_empty(),
+            // `env=NAME` (secret mounts as environment variables).
+            "env" => {}
             "sharing" => {
                 const MODES: &[&str] = &["shared", "private", "locked"];
                 if !MODES.contains(&val.to_ascii_lowercase().as_str()) {
@@ -612,14 +614,17 @@ fn check_mount(value: &str) -> Result<(), String> {
                     "id",
                     "sharing",
                     "required",
+                    "size",
                     "mode",
                     "uid",
                     "gid",
                     "src",
                     "dst",
+                    "destination",
                     "ro",
                     "rw",
                     "readwrite",
+                    "env",
                 ];
                 let mut m = format!("unexpected key '{key}' in '{field}'");
                 if let Some(s) = suggest(&key, KEYS, true) {
