@@ -124,7 +124,18 @@ fn multibyte_text_in_flags_does_not_panic() {
             "byte by byte",
         );
     }
-    // U+0085 and U+00A0 are whitespace as chars (Go's unicode.IsSpace).
+    // Between flags only ASCII whitespace separates: BuildKit sees the first
+    // byte of U+00A0 (0xC2) as a char that starts the arguments.
+    let (_, _, rep) = inspect("FROM a\nCOPY --from=a \u{a0}--link x y\n");
+    assert_eq!(
+        rep["instructions"][1]["flags"],
+        serde_json::json!(["--from=a"])
+    );
+    assert_eq!(
+        rep["instructions"][1]["value"],
+        serde_json::json!(["--link", "x", "y"])
+    );
+    // Inside a flag, U+0085 and U+00A0 end it (after a garbled byte).
     let (_, _, rep) = inspect("FROM a\nCOPY --from=a\u{a0}x y\n");
     assert_eq!(rep["instructions"][1]["flags"][0], "--from=a");
     assert_eq!(rep["instructions"][1]["value"][0], "x");

@@ -759,16 +759,28 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
         }
         "healthcheck" => {
             // `parseHealthConfig`: the type is the text up to the first
-            // whitespace. BuildKit finds it byte by byte (like the flags);
-            // it is read char by char here and a difference is reported.
-            let sep = rest.find(is_space).unwrap_or(rest.len());
-            let after = rest.get(sep..).unwrap_or("");
-            let next = sep + (after.len() - after.trim_start_matches(is_space).len());
-            if !rest.get(..next).unwrap_or(rest).is_ascii() && inst.byte_misread.is_none() {
-                inst.byte_misread = Some(format!(
-                    "BuildKit reads HEALTHCHECK's type byte by byte and does not see `{}` as written: write the type (`CMD` or `NONE`) and the space after it in ASCII",
-                    rest.get(..next).unwrap_or(rest).trim_end_matches(is_space)
-                ));
+            // byte that is whitespace as a Latin-1 char, the command starts
+            // after the whitespace bytes that follow. That is exact in chars
+            // unless a whitespace byte (0x85, 0xA0) lies inside a UTF-8
+            // char: then BuildKit cuts the char, dlint reads chars (up to
+            // the first whitespace char) and reports the difference.
+            let b = rest.as_bytes();
+            let byte_space = |x: u8| is_space(char::from(x));
+            let mut sep = b.iter().position(|&x| byte_space(x)).unwrap_or(b.len());
+            let mut next = sep + b.iter().skip(sep).take_while(|&&x| byte_space(x)).count();
+            let exact = b.get(sep).is_none_or(|x| x.is_ascii())
+                && rest.is_char_boundary(sep)
+                && rest.is_char_boundary(next);
+            if !exact {
+                sep = rest.find(is_space).unwrap_or(rest.len());
+                let after = rest.get(sep..).unwrap_or("");
+                next = sep + (after.len() - after.trim_start_matches(is_space).len());
+                if inst.byte_misread.is_none() {
+                    inst.byte_misread = Some(format!(
+                        "BuildKit reads HEALTHCHECK's type byte by byte and cuts `{}` inside a character: write the type (`CMD` or `NONE`) and the space after it in ASCII",
+                        rest.get(..next).unwrap_or(rest).trim_end_matches(is_space)
+                    ));
+                }
             }
             if sep > 0 {
                 let typ = rest.get(..sep).unwrap_or("").to_string();
@@ -809,6 +821,9 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
                 let sub = new_node_from_line(&sub_line, &sub_map, escape);
                 if let Some(e) = &sub.error {
                     inst.error = Some(e.clone());
+                }
+                if inst.byte_misread.is_none() {
+                    inst.byte_misread.clone_from(&sub.byte_misread);
                 }
                 // BuildKit's ONBUILD node carries its trigger's arguments; a
                 // nested ONBUILD with a trigger of its own shows one empty
@@ -1021,16 +1036,19 @@ fn parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
     words
 }
 
-/// `extractBuilderFlags`: leading `--flag[=value]` words, read char by char
-/// (whitespace is Go's `unicode.IsSpace` on the char, so U+0085 and U+00A0
-/// separate words). Returns where the arguments start (None when the line held
-/// only flags) and the flags with their offsets in `line`; every offset is a
-/// char boundary of `line`.
+/// `extractBuilderFlags`: leading `--flag[=value]` words. Returns where the
+/// arguments start (None when the line held only flags) and the flags with
+/// their offsets in `line`; every offset is a char boundary of `line`.
 ///
-/// BuildKit itself reads this part of the line byte by byte, each byte taken
-/// as a Latin-1 char: it garbles non-ASCII text in flags (see
-/// [`buildkit_flag_bytes`]). dlint keeps the text as written and reports the
-/// difference.
+/// BuildKit reads this part of the line byte by byte, each byte taken as a
+/// Latin-1 char. Between words that is exact in chars: a non-ASCII char never
+/// starts with a whitespace byte or `-`, so it ends the flags there, and only
+/// ASCII whitespace separates them (U+00A0 after a flag starts the
+/// arguments, as in BuildKit). Inside a flag word BuildKit garbles non-ASCII
+/// text (each byte becomes a char; the bytes 0x85 and 0xA0 inside a UTF-8
+/// char count as whitespace and cut the word): dlint keeps the text as
+/// written (U+0085 and U+00A0 end the word, as in BuildKit), and the caller
+/// reports the difference (see [`buildkit_flag_bytes`]).
 #[allow(clippy::type_complexity)]
 fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usize)>) {
     #[derive(PartialEq)]
@@ -1039,6 +1057,8 @@ fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usiz
         Word,
         Quote,
     }
+    // Go's unicode.IsSpace on an ASCII byte.
+    let ascii_space = |c: char| c.is_ascii() && is_space(c);
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     let mut words: Vec<(String, usize, usize)> = Vec::new();
     let mut phase = Phase::Spaces;
@@ -1054,7 +1074,7 @@ fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usiz
             if at_end {
                 break;
             }
-            if is_space(ch) {
+            if ascii_space(ch) {
                 k += 1;
                 continue;
             }
@@ -1071,7 +1091,7 @@ fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usiz
             break;
         }
         if phase == Phase::Word {
-            if is_space(ch) {
+            if ascii_space(ch) || ch == '\u{85}' || ch == '\u{a0}' {
                 phase = Phase::Spaces;
                 if word == "--" {
                     return (Some(pos), words);
