@@ -34,6 +34,12 @@ pub fn analyze(
     settings: &Settings,
     context: Option<&BuildContext>,
 ) -> Report {
+    // Debug builds only: lets the tests prove that a panic while linting one
+    // file is that file's internal error (CLI and server) and nothing else.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("DLINT_TEST_PANIC").is_some() && source.contains("dlint-test-panic") {
+        panic!("test panic requested by the file");
+    }
     let model = Model::build(source);
     let rules = settings.active_rules(path);
     let mut checker = Checker::new(

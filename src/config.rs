@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::diagnostic::Severity;
 use crate::settings::{resolve_selector, PerFileIgnore, Settings};
+use crate::source::normalize;
 
 pub const CONFIG_NAMES: &[&str] = &["dlint.toml", ".dlint.toml"];
 pub const HADOLINT_NAMES: &[&str] = &[".hadolint.yaml", ".hadolint.yml"];
@@ -68,7 +69,18 @@ struct RootUserOptions {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+    text.bytes().take(offset).filter(|b| *b == b'\n').count() + 1
+}
+
+/// The line of a top-level `key = …`, if it is written on its own line.
+fn find_key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 fn resolve_names(
@@ -103,13 +115,23 @@ fn parse_fail_level(s: &str) -> Option<Option<Severity>> {
     Severity::parse(s).map(Some)
 }
 
-/// Reads a `dlint.toml`.
-pub fn load_toml(path: &Path) -> Result<Settings, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+/// The largest config file dlint reads.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+fn read_config(path: &Path) -> Result<String, ConfigError> {
+    let err = |message: String| ConfigError {
         path: path.to_path_buf(),
         line: None,
-        message: format!("cannot read: {e}"),
-    })?;
+        message,
+    };
+    let bytes = crate::source::read_regular(path, MAX_CONFIG_BYTES)
+        .map_err(|e| err(format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|_| err("cannot read: not UTF-8".into()))
+}
+
+/// Reads a `dlint.toml`.
+pub fn load_toml(path: &Path) -> Result<Settings, ConfigError> {
+    let text = read_config(path)?;
     parse_toml(path, &text)
 }
 
@@ -123,7 +145,11 @@ pub fn parse_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
         let line = e.span().map(|s| line_of(text, s.start));
         err(line, e.message().trim().to_string())
     })?;
-    let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let base = normalize(
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    );
     let mut s = Settings {
         source: Some(path.to_path_buf()),
         ..Settings::default()
@@ -190,7 +216,18 @@ pub fn parse_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
         }
     }
     if let Some(c) = &cfg.context {
-        s.context = Some(base.join(c));
+        let dir = normalize(&base.join(c));
+        // A config may point the context only inside its own tree: a
+        // repository's config must not make `--fix` write elsewhere.
+        if !dir.starts_with(normalize(&base)) {
+            return Err(err(
+                find_key_line(text, "context"),
+                format!(
+                    "`context = {c:?}` is outside this config's directory; a context there can only be given with `--context`"
+                ),
+            ));
+        }
+        s.context = Some(dir);
     }
     s.target = cfg.target.clone();
     if let Some(rules) = &cfg.rules {
@@ -239,11 +276,7 @@ enum OneOrMany {
 /// `failure-threshold` (and `no-fail`). Rule codes dlint does not implement
 /// are skipped; they are valid hadolint codes.
 pub fn load_hadolint(path: &Path) -> Result<Settings, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        path: path.to_path_buf(),
-        line: None,
-        message: format!("cannot read: {e}"),
-    })?;
+    let text = read_config(path)?;
     parse_hadolint(path, &text)
 }
 
@@ -326,24 +359,22 @@ pub fn parse_hadolint(path: &Path, text: &str) -> Result<Settings, ConfigError> 
     Ok(s)
 }
 
-/// Finds the config for files in a directory: the closest `dlint.toml` or
-/// `.dlint.toml`; if there is none, the closest `.hadolint.yaml`.
+/// Finds the config for files in a directory: the closest directory, from
+/// `dir` up, holding a `dlint.toml`, `.dlint.toml` or `.hadolint.yaml` (in
+/// one directory, in that order). The search stops at the repository root
+/// (the first directory holding `.git`): a config above the repository
+/// never applies to it.
 pub fn discover(dir: &Path) -> Option<PathBuf> {
-    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| crate::source::absolute(dir));
     for d in dir.ancestors() {
-        for n in CONFIG_NAMES {
+        for n in CONFIG_NAMES.iter().chain(HADOLINT_NAMES) {
             let p = d.join(n);
             if p.is_file() {
                 return Some(p);
             }
         }
-    }
-    for d in dir.ancestors() {
-        for n in HADOLINT_NAMES {
-            let p = d.join(n);
-            if p.is_file() {
-                return Some(p);
-            }
+        if d.join(".git").exists() {
+            break;
         }
     }
     None

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::rules::RuleMeta;
 use crate::syntax::Span;
 
 /// How serious a finding is. Ordered: `Style < Info < Warning < Error`.
@@ -38,6 +37,85 @@ impl Severity {
     }
 }
 
+/// Rule families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// The file cannot be read as Docker reads it.
+    Syntax,
+    /// Base images and image references.
+    Image,
+    /// Instruction choice and form.
+    Instruction,
+    /// Layers and the build cache.
+    Cache,
+    /// What the container runs as.
+    Security,
+    /// The build context.
+    Context,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Syntax => "syntax",
+            Category::Image => "image",
+            Category::Instruction => "instruction",
+            Category::Cache => "cache",
+            Category::Security => "security",
+            Category::Context => "context",
+        }
+    }
+}
+
+/// Whether a rule can fix what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixAvailability {
+    None,
+    Sometimes,
+    Always,
+}
+
+/// What a rule declares about itself.
+#[derive(Debug, Serialize)]
+pub struct RuleMeta {
+    /// Short code, e.g. `D101`.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `untagged-image`.
+    pub name: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    pub fix: FixAvailability,
+    /// Other linters' names for this rule (hadolint `DL3006`, BuildKit
+    /// `StageNameCasing`).
+    pub aliases: &'static [&'static str],
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// Off unless selected (or configured).
+    pub default_enabled: bool,
+}
+
+impl RuleMeta {
+    /// Whether `name` (code, name or alias, any case) names this rule.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.code.eq_ignore_ascii_case(name)
+            || self.name.eq_ignore_ascii_case(name)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    }
+
+    /// The URL of the rule's documentation.
+    pub fn doc_url(&self) -> String {
+        format!("{DOCS_BASE}/{}.md", self.name)
+    }
+}
+
+/// Where rule docs are published: the `rules/` folder of the repository
+/// named by Cargo.toml's `repository` field (the one place to change it).
+/// `dlint rule NAME` and the editor's hover use the copies embedded in the
+/// binary and need no network.
+pub const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules");
+
 /// When a fix may be applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -60,12 +138,7 @@ impl Applicability {
     }
 }
 
-/// Replace `span` of the Dockerfile with `text`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Edit {
-    pub span: Span,
-    pub text: String,
-}
+pub use crate::edit::Edit;
 
 impl Serialize for Span {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::{analyze, Report};
 use crate::context::BuildContext;
-use crate::diagnostic::{Applicability, Edit, FileChange, Fix};
-use crate::model::{Instruction, Model};
+use crate::diagnostic::{Applicability, FileChange, Fix};
+use crate::edit::Edit;
+pub use crate::edit::{apply_edits, uses_crlf, with_line_endings};
+use crate::model::Model;
 use crate::settings::Settings;
 use crate::syntax::Span;
 
@@ -58,72 +60,39 @@ impl FixOutcome {
     }
 }
 
-/// Whether the text mostly uses CRLF line endings.
-pub fn uses_crlf(src: &str) -> bool {
-    let crlf = src.matches("\r\n").count();
-    let lf = src.matches('\n').count();
-    crlf > 0 && crlf * 2 >= lf
-}
-
-/// Converts inserted `\n` to `\r\n` for CRLF files.
-pub fn with_line_endings(text: &str, crlf: bool) -> String {
-    if !crlf {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut prev = '\0';
-    for c in text.chars() {
-        if c == '\n' && prev != '\r' {
-            out.push('\r');
-        }
-        out.push(c);
-        prev = c;
-    }
-    out
-}
-
-/// Applies edits (sorted, non-overlapping) to `src`.
-pub fn apply_edits(src: &str, edits: &[Edit]) -> Option<String> {
-    let mut edits: Vec<&Edit> = edits.iter().collect();
-    edits.sort_by_key(|e| (e.span.start, e.span.end));
-    let mut out = String::with_capacity(src.len() + 64);
-    let mut pos = 0;
-    for e in edits {
-        if e.span.start < pos || e.span.end > src.len() || e.span.start > e.span.end {
-            return None;
-        }
-        if !src.is_char_boundary(e.span.start) || !src.is_char_boundary(e.span.end) {
-            return None;
-        }
-        out.push_str(&src[pos..e.span.start]);
-        out.push_str(&e.text);
-        pos = e.span.end;
-    }
-    out.push_str(&src[pos..]);
-    Some(out)
-}
-
-/// Checks a fixed text: no new BuildKit error, and every instruction outside
-/// the edits is still there with the same text, in order.
+/// Checks a fixed text: no new BuildKit error, and every instruction the
+/// edits do not touch is still there with the same text, in order.
+///
+/// An edit touches an instruction when it overlaps it or borders it, except
+/// an insertion of whole lines at its edge (text starting with a line break
+/// at its end, or ending with one at its start): such lines must become
+/// instructions of their own, and if BuildKit reads them as part of the
+/// neighbouring instruction (a file ending in an open continuation), that
+/// instruction has changed and the check fails.
 fn structure_kept(before: &Model, after: &Model, edits: &[Edit]) -> Result<(), String> {
     if after.errors.len() > before.errors.len() {
         let e = &after.errors[after.errors.len() - 1];
         return Err(format!("it would make the file invalid ({})", e.message));
     }
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.span.start, e.span.end));
     let touched = |s: Span| {
-        edits
-            .iter()
-            .any(|e| e.span.start <= s.end && s.start <= e.span.end)
+        // The edits are disjoint, so sorted by start they are sorted by end:
+        // the ones that can reach `s` are a contiguous run.
+        let lo = sorted.partition_point(|e| e.span.end < s.start);
+        let hi = sorted.partition_point(|e| e.span.start <= s.end);
+        sorted[lo..hi.max(lo)].iter().any(|e| {
+            let insertion = e.span.start == e.span.end;
+            let own_lines_after =
+                insertion && e.span.start == s.end && e.text.starts_with(['\n', '\r']);
+            let own_lines_before = insertion && e.span.start == s.start && e.text.ends_with('\n');
+            !(own_lines_after || own_lines_before)
+        })
     };
-    let kept: Vec<&str> = before
-        .instructions
-        .iter()
-        .filter(|i| !touched(i.span))
-        .map(|i| before.text(i.span))
-        .collect();
     let mut it = after.instructions.iter().map(|i| after.text(i.span));
-    for k in &kept {
-        if !it.any(|a| a == *k) {
+    for inst in before.instructions.iter().filter(|i| !touched(i.span)) {
+        let k = before.text(inst.span);
+        if !it.any(|a| a == k) {
             let first = k.lines().next().unwrap_or("");
             return Err(format!(
                 "it would change an instruction it does not own (`{first}`)"
@@ -131,6 +100,90 @@ fn structure_kept(before: &Model, after: &Model, edits: &[Edit]) -> Result<(), S
         }
     }
     Ok(())
+}
+
+/// At most this many structure checks (parses of the whole file) a pass.
+const CHECKS_PER_PASS: usize = 64;
+
+/// One fix chosen in a pass, with its edits in the file's line endings.
+struct Candidate {
+    rule: &'static str,
+    title: String,
+    edits: Vec<Edit>,
+}
+
+/// Which of `cands` (non-overlapping) can be applied together to `current`:
+/// all of them when the result passes the structure check (one parse), else
+/// found by halving, so a pass costs O(k log n) parses for k bad fixes
+/// rather than one parse per fix. A fix that fails alone is dropped with
+/// its reason; fixes that pass alone but clash are left to the next pass.
+fn acceptable(
+    current: &str,
+    before: &Model,
+    cands: &[Candidate],
+    dropped: &mut Vec<Dropped>,
+) -> Vec<usize> {
+    fn go(
+        current: &str,
+        before: &Model,
+        cands: &[Candidate],
+        idx: &[usize],
+        dropped: &mut Vec<Dropped>,
+        budget: &mut usize,
+    ) -> Vec<usize> {
+        if idx.is_empty() {
+            return Vec::new();
+        }
+        if *budget == 0 {
+            // Hostile input where most fixes break the file: stop checking
+            // (the rest are not applied) rather than parse without end.
+            return Vec::new();
+        }
+        *budget -= 1;
+        let edits: Vec<Edit> = idx
+            .iter()
+            .flat_map(|&i| cands[i].edits.iter().cloned())
+            .collect();
+        let verdict = match apply_edits(current, &edits) {
+            Some(text) => structure_kept(before, &Model::build(&text), &edits),
+            None => Err("its edits overlap".to_string()),
+        };
+        match verdict {
+            Ok(()) => idx.to_vec(),
+            Err(reason) if idx.len() == 1 => {
+                let c = &cands[idx[0]];
+                dropped.push(Dropped {
+                    rule: c.rule,
+                    title: c.title.clone(),
+                    reason,
+                });
+                Vec::new()
+            }
+            Err(_) => {
+                let (a, b) = idx.split_at(idx.len() / 2);
+                let mut good = go(current, before, cands, a, dropped, budget);
+                let good_b = go(current, before, cands, b, dropped, budget);
+                if good_b.is_empty() {
+                    return good;
+                }
+                let mut both = good.clone();
+                both.extend(&good_b);
+                let edits: Vec<Edit> = both
+                    .iter()
+                    .flat_map(|&i| cands[i].edits.iter().cloned())
+                    .collect();
+                let together = apply_edits(current, &edits)
+                    .is_some_and(|t| structure_kept(before, &Model::build(&t), &edits).is_ok());
+                if together {
+                    good = both;
+                }
+                good
+            }
+        }
+    }
+    let all: Vec<usize> = (0..cands.len()).collect();
+    let mut budget = CHECKS_PER_PASS;
+    go(current, before, cands, &all, dropped, &mut budget)
 }
 
 /// Fixes `source` until it is stable.
@@ -155,25 +208,24 @@ pub fn fix_source(
     let mut report = analyze(&current, path, settings, context);
     while passes < MAX_PASSES {
         passes += 1;
-        let mut candidates: Vec<(&'static str, Fix)> = report
+        let mut fixes: Vec<(&'static str, &Fix)> = report
             .diagnostics
             .iter()
             .filter_map(|d| {
                 let f = d.fix.as_ref()?;
                 (f.applicability >= threshold && f.applicability != Applicability::DisplayOnly)
-                    .then(|| (d.rule.name, f.clone()))
+                    .then_some((d.rule.name, f))
             })
             .collect();
-        candidates.sort_by_key(|(_, f)| f.edits.first().map(|e| e.span.start).unwrap_or(0));
-        let mut changed = false;
+        fixes.sort_by_key(|(_, f)| f.edits.first().map(|e| e.span.start).unwrap_or(0));
+        let mut cands: Vec<Candidate> = Vec::new();
+        // Spans already claimed this pass, sorted by start.
         let mut used: Vec<Span> = Vec::new();
-        let mut pass_edits: Vec<Edit> = Vec::new();
-        for (rule, fix) in candidates {
+        for (rule, fix) in fixes {
             // File changes: create only once, never overwrite.
             let mut file_done = false;
             for fc in &fix.files {
-                let dup = files.iter().any(|f| file_path(f) == file_path(fc));
-                if dup {
+                if files.iter().any(|f| file_path(f) == file_path(fc)) {
                     continue;
                 }
                 files.push(fc.clone());
@@ -186,58 +238,50 @@ pub fn fix_source(
                 continue;
             }
             let overlaps = fix.edits.iter().any(|e| {
-                used.iter()
-                    .any(|u| e.span.start <= u.end && u.start <= e.span.end)
+                // `used` is sorted by start; only spans starting at or
+                // before this edit's end can overlap it.
+                let upto = used.partition_point(|u| u.start <= e.span.end);
+                used[..upto].iter().rev().any(|u| e.span.start <= u.end)
             });
             if overlaps {
                 // Applied in a later pass, after re-linting.
                 continue;
             }
-            let edits: Vec<Edit> = fix
-                .edits
-                .iter()
-                .map(|e| Edit {
-                    span: e.span,
-                    text: with_line_endings(&e.text, crlf),
-                })
-                .collect();
-            // Check this fix alone against the text of this pass.
-            let Some(alone) = apply_edits(&current, &edits) else {
-                dropped.push(Dropped {
-                    rule,
-                    title: fix.title.clone(),
-                    reason: "its edits overlap".into(),
-                });
-                continue;
-            };
-            let after = Model::build(&alone);
-            if let Err(reason) = structure_kept(&report.model, &after, &edits) {
-                dropped.push(Dropped {
-                    rule,
-                    title: fix.title.clone(),
-                    reason,
-                });
-                continue;
+            for e in &fix.edits {
+                let at = used.partition_point(|u| u.start <= e.span.start);
+                used.insert(at, e.span);
             }
-            used.extend(fix.edits.iter().map(|e| e.span));
-            pass_edits.extend(edits);
-            *applied.entry(rule).or_default() += 1;
-            changed = true;
+            cands.push(Candidate {
+                rule,
+                title: fix.title.clone(),
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|e| Edit {
+                        span: e.span,
+                        text: with_line_endings(&e.text, crlf),
+                    })
+                    .collect(),
+            });
         }
-        if !changed {
+        if cands.is_empty() {
             break;
         }
-        match apply_edits(&current, &pass_edits) {
-            Some(next) => {
-                let after = Model::build(&next);
-                if structure_kept(&report.model, &after, &pass_edits).is_err() {
-                    // Fixes that pass alone but clash together: stop here.
-                    break;
-                }
-                current = next;
-            }
-            None => break,
+        let good = acceptable(&current, &report.model, &cands, &mut dropped);
+        if good.is_empty() {
+            break;
         }
+        let edits: Vec<Edit> = good
+            .iter()
+            .flat_map(|&i| cands[i].edits.iter().cloned())
+            .collect();
+        let Some(next) = apply_edits(&current, &edits) else {
+            break;
+        };
+        for &i in &good {
+            *applied.entry(cands[i].rule).or_default() += 1;
+        }
+        current = next;
         report = analyze(&current, path, settings, context);
     }
     // Findings whose fix is a file change queued here are resolved once the
@@ -251,6 +295,7 @@ pub fn fix_source(
                     .all(|fc| files.iter().any(|q| file_path(q) == file_path(fc)))
         })
     });
+    dropped.sort_by(|a, b| (a.rule, &a.title, &a.reason).cmp(&(b.rule, &b.title, &b.reason)));
     dropped.dedup();
     FixOutcome {
         original: source.to_string(),
@@ -269,8 +314,62 @@ fn file_path(f: &FileChange) -> &Path {
     }
 }
 
+/// Writes a fixed Dockerfile the way formatters users trust do: through a
+/// symbolic link to the file it points at (the link stays a link), in place
+/// when the file has other hard links (they all see the fix), and otherwise
+/// atomically (a temporary file in the same directory, then a rename), with
+/// the file's permissions and owner kept. When the owner cannot be kept
+/// (another user's file), the file is written in place instead.
+pub fn write_fixed(path: &Path, content: &str) -> io::Result<()> {
+    let target = if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        std::fs::canonicalize(path)?
+    } else {
+        path.to_path_buf()
+    };
+    let meta = std::fs::metadata(&target)?;
+    if !meta.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return write_in_place(&target, content);
+        }
+    }
+    match write_atomic(&target, content) {
+        Err(e) if e.kind() == io::ErrorKind::Other && e.to_string() == OWNER_NOT_KEPT => {
+            write_in_place(&target, content)
+        }
+        r => r,
+    }
+}
+
+const OWNER_NOT_KEPT: &str = "the owner cannot be kept";
+
+/// Overwrites a file's content in place: space for the new content is
+/// reserved first, so a full disk leaves the file as it was.
+fn write_in_place(path: &Path, content: &str) -> io::Result<()> {
+    let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        let len = content.len() as libc::off_t;
+        if len > 0 {
+            // SAFETY: a valid open descriptor and a non-negative range.
+            let rc = unsafe { libc::posix_fallocate(f.as_raw_fd(), 0, len) };
+            if rc != 0 && rc != libc::EOPNOTSUPP && rc != libc::EINVAL {
+                return Err(io::Error::from_raw_os_error(rc));
+            }
+        }
+    }
+    f.write_all(content.as_bytes())?;
+    f.set_len(content.len() as u64)?;
+    f.sync_all()
+}
+
 /// Writes `content` to `path` atomically (a temp file in the same
-/// directory, then rename), keeping the file's permissions.
+/// directory, then rename), keeping the file's permissions and owner.
 pub fn write_atomic(path: &Path, content: &str) -> io::Result<()> {
     let dir = path
         .parent()
@@ -280,7 +379,7 @@ pub fn write_atomic(path: &Path, content: &str) -> io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "Dockerfile".into());
-    let perms = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let old = std::fs::metadata(path).ok();
     let mut tmp = PathBuf::new();
     let mut file = None;
     for i in 0..100u32 {
@@ -303,17 +402,34 @@ pub fn write_atomic(path: &Path, content: &str) -> io::Result<()> {
         return Err(io::Error::other("cannot create a temporary file"));
     };
     let result = (|| {
+        if let Some(m) = &old {
+            keep_owner(&f, m)?;
+            std::fs::set_permissions(&tmp, m.permissions())?;
+        }
         f.write_all(content.as_bytes())?;
         f.sync_all()?;
-        if let Some(p) = &perms {
-            std::fs::set_permissions(&tmp, p.clone())?;
-        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(unix)]
+fn keep_owner(f: &std::fs::File, old: &std::fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let new = f.metadata()?;
+    if new.uid() == old.uid() && new.gid() == old.gid() {
+        return Ok(());
+    }
+    std::os::unix::fs::fchown(f, Some(old.uid()), Some(old.gid()))
+        .map_err(|_| io::Error::other(OWNER_NOT_KEPT))
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) -> io::Result<()> {
+    Ok(())
 }
 
 /// Applies a change to another file. Never overwrites on create.
@@ -344,85 +460,9 @@ pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> Str
         .to_string()
 }
 
-// ---------------------------------------------------------------------------
-// Helpers rules use to build edits.
-
-/// The start of the line holding `offset`.
-pub fn line_start(m: &Model, offset: usize) -> usize {
-    m.lines.line_start(m.lines.line_of(offset))
-}
-
-/// The end of the line holding `offset`, after its line ending.
-pub fn line_end_after_newline(m: &Model, offset: usize) -> usize {
-    m.lines.line_end_with_newline(m.lines.line_of(offset))
-}
-
-/// The indentation before an instruction's keyword.
-pub fn indentation(m: &Model, inst: &Instruction) -> String {
-    let ls = line_start(m, inst.span.start);
-    m.source[ls..inst.span.start]
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect()
-}
-
-/// An edit deleting an instruction's whole lines.
-pub fn delete_instruction(m: &Model, inst: &Instruction) -> Edit {
-    Edit {
-        span: Span::new(
-            line_start(m, inst.span.start),
-            line_end_after_newline(m, inst.span.end),
-        ),
-        text: String::new(),
-    }
-}
-
-/// An edit inserting whole lines (each ending in `\n`) before an instruction.
-pub fn insert_before(m: &Model, inst: &Instruction, lines: &str) -> Edit {
-    let at = line_start(m, inst.span.start);
-    Edit {
-        span: Span::new(at, at),
-        text: lines.to_string(),
-    }
-}
-
-/// An edit inserting whole lines after an instruction.
-pub fn insert_after(m: &Model, inst: &Instruction, lines: &str) -> Edit {
-    let at = line_end_after_newline(m, inst.span.end);
-    let needs_newline = at == m.source.len() && !m.source.ends_with('\n');
-    Edit {
-        span: Span::new(at, at),
-        text: if needs_newline {
-            format!("\n{lines}")
-        } else {
-            lines.to_string()
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crlf_detection_and_conversion() {
-        assert!(uses_crlf("a\r\nb\r\n"));
-        assert!(!uses_crlf("a\nb\n"));
-        assert_eq!(with_line_endings("x\ny\r\n", true), "x\r\ny\r\n");
-    }
-
-    #[test]
-    fn edits_apply_in_order_and_reject_overlap() {
-        let e = |s, e, t: &str| Edit {
-            span: Span::new(s, e),
-            text: t.into(),
-        };
-        assert_eq!(
-            apply_edits("abcdef", &[e(4, 5, "E"), e(0, 1, "A")]).unwrap(),
-            "AbcdEf"
-        );
-        assert!(apply_edits("abcdef", &[e(0, 3, ""), e(2, 4, "")]).is_none());
-    }
 
     #[test]
     fn structure_check_catches_merged_instructions() {

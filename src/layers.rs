@@ -6,7 +6,6 @@
 //! that path invalidates the build cache and what the re-run includes.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -144,58 +143,6 @@ pub struct InstallAt {
     pub command: String,
 }
 
-/// Runs `dlint layers`; returns the exit code.
-pub fn cmd(
-    file: &Path,
-    changed: &[String],
-    context: Option<&Path>,
-    json: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> i32 {
-    let src = match crate::cli::read_source(file) {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = writeln!(err, "dlint: {}: {e}", file.display());
-            return 2;
-        }
-    };
-    let ctx_dir: PathBuf = match context {
-        Some(c) => c.to_path_buf(),
-        None => file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from(".")),
-    };
-    if !ctx_dir.is_dir() {
-        let _ = writeln!(
-            err,
-            "dlint: {}: the build context {} is not a directory",
-            file.display(),
-            ctx_dir.display()
-        );
-        return 2;
-    }
-    let report = analyze(&src, file, &ctx_dir, changed);
-    let text = if json {
-        let mut t = serde_json::to_string_pretty(&report).unwrap_or_default();
-        t.push('\n');
-        t
-    } else {
-        render_text(&report)
-    };
-    let written = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-    match written {
-        Ok(()) => 0,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-        Err(e) => {
-            let _ = writeln!(err, "dlint: cannot write output: {e}");
-            2
-        }
-    }
-}
-
 /// The context's files, relative and slash-separated, with whether the
 /// ignore file lets them through.
 struct ContextFiles {
@@ -317,7 +264,9 @@ struct StepInfo {
     stage_deps: Vec<usize>,
 }
 
-fn analyze(src: &str, file: &Path, ctx_dir: &Path, changed: &[String]) -> Report {
+/// The layers of `src` with the context at `ctx_dir`, and what a change to
+/// each `changed` path re-runs.
+pub fn analyze(src: &str, file: &Path, ctx_dir: &Path, changed: &[String]) -> Report {
     let m = Model::build(src);
     let ctx = ContextFiles::load(ctx_dir, file);
     let mut globals = Vec::new();

@@ -8,15 +8,7 @@ use globset::GlobMatcher;
 use crate::diagnostic::Severity;
 use crate::rules::{RuleEntry, REGISTRY};
 
-/// Options rules read.
-#[derive(Debug, Clone, Default)]
-pub struct RuleOptions {
-    /// `untrusted-registry`: registries FROM may pull from (`*.gcr.io` ok).
-    pub trusted_registries: Vec<String>,
-    /// `root-user`: more images known to start as a non-root user
-    /// (`repo` or `repo:tag`, `*` allowed).
-    pub nonroot_images: Vec<String>,
-}
+pub use crate::rules::RuleOptions;
 
 /// Rules switched off for files matching a glob.
 #[derive(Debug, Clone)]
@@ -102,9 +94,12 @@ impl Settings {
     /// The rules that run for `path`.
     pub fn active_rules(&self, path: Option<&Path>) -> Vec<&'static RuleEntry> {
         let mut enabled = self.enabled.clone();
-        if let Some(path) = path {
+        if let (Some(path), false) = (path, self.per_file_ignores.is_empty()) {
+            // However the path was given (`.`, `./x`, from a subdirectory,
+            // absolute), globs match it relative to the config's directory.
+            let full = crate::source::normalize(path);
             for pfi in &self.per_file_ignores {
-                let rel = path.strip_prefix(&pfi.base).unwrap_or(path);
+                let rel = full.strip_prefix(&pfi.base).unwrap_or(&full);
                 if pfi.matcher.is_match(rel) || pfi.matcher.is_match(path) {
                     for &r in &pfi.rules {
                         enabled[r] = false;

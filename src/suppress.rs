@@ -9,6 +9,8 @@
 //! Names that are no rule are reported in dlint comments (hadolint and
 //! BuildKit names dlint does not implement are accepted silently).
 
+use crate::model::pragma::{self, Tool};
+pub use crate::model::pragma::{instruction_at, Scope};
 use crate::model::Model;
 use crate::rules::{find, is_shellcheck_code};
 use crate::syntax::Span;
@@ -27,14 +29,6 @@ impl Names {
             Names::Rules(r) => r.contains(&rule_name),
         }
     }
-}
-
-/// Where a suppression applies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    File,
-    /// The instruction with this index.
-    Instruction(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,151 +53,36 @@ pub struct Suppressions {
     pub unknown: Vec<UnknownName>,
 }
 
-enum Tool {
-    Dlint,
-    Hadolint,
-}
-
-/// Reads every suppression comment of a file.
+/// Reads every suppression of a file and resolves its names.
 pub fn collect(model: &Model) -> Suppressions {
     let mut out = Suppressions::default();
-    for c in &model.comments {
-        let text = c.text.as_str();
-        let (tool, rest) = if let Some(r) = strip_word(text, "dlint") {
-            (Tool::Dlint, r)
-        } else if let Some(r) = strip_word(text, "hadolint") {
-            (Tool::Hadolint, r)
-        } else {
-            continue;
-        };
-        let (global, rest) = match strip_word(rest, "global") {
-            Some(r) => (true, r),
-            None => (false, rest),
-        };
-        let Some(list) = rest.trim_start().strip_prefix("ignore") else {
-            continue;
-        };
-        let Some(list) = list.trim_start().strip_prefix('=') else {
-            continue;
-        };
-        let (list, reason) = match list.split_once("--") {
-            Some((l, r)) => (l, Some(r.trim().to_string()).filter(|r| !r.is_empty())),
-            None => match list.split_once('#') {
-                Some((l, _)) => (l, None),
-                None => (list, None),
-            },
-        };
-        // Names run up to the first whitespace after the list.
-        let list = list.trim();
-        let list = list.split_whitespace().next().unwrap_or("");
-        // The offset of the list inside the comment, for unknown-name spans.
-        let comment_text = model.text(c.span);
-        let list_off = comment_text.find(list).unwrap_or(0);
+    for p in pragma::pragmas(model) {
         let mut names = Vec::new();
-        let mut all = false;
-        let mut pos = 0;
-        for raw in list.split(',') {
-            let name = raw.trim();
-            let off = list_off + pos + (raw.len() - raw.trim_start().len());
-            pos += raw.len() + 1;
-            if name.is_empty() {
-                continue;
-            }
-            if name.eq_ignore_ascii_case("all") {
-                all = true;
-                continue;
-            }
-            match find(name) {
+        for n in &p.names {
+            match find(&n.text) {
                 Some(e) => names.push(e.meta.name),
                 None => {
-                    let silent = matches!(tool, Tool::Hadolint) || is_shellcheck_code(name);
-                    if !silent {
-                        let start = c.span.start + off;
+                    if p.tool == Tool::Dlint && !is_shellcheck_code(&n.text) {
                         out.unknown.push(UnknownName {
-                            name: name.to_string(),
-                            span: Span::new(start, start + name.len()),
+                            name: n.text.clone(),
+                            span: n.span,
                         });
                     }
                 }
             }
         }
-        let names = if all { Names::All } else { Names::Rules(names) };
-        let scope = if global {
-            Scope::File
-        } else {
-            match next_instruction(model, c.span.end) {
-                Some(i) => Scope::Instruction(i),
-                None => continue,
-            }
-        };
         out.items.push(Suppression {
-            scope,
-            names,
-            span: c.span,
-            reason,
+            scope: p.scope,
+            names: if p.all {
+                Names::All
+            } else {
+                Names::Rules(names)
+            },
+            span: p.span,
+            reason: p.reason,
         });
     }
-    for d in &model.directives {
-        if d.name != "check" {
-            continue;
-        }
-        for part in d.value.split(';') {
-            let part = part.trim();
-            let Some(list) = part.strip_prefix("skip=") else {
-                continue;
-            };
-            let mut names = Vec::new();
-            let mut all = false;
-            for n in list.split(',') {
-                let n = n.trim();
-                if n.eq_ignore_ascii_case("all") {
-                    all = true;
-                } else if let Some(e) = find(n) {
-                    names.push(e.meta.name);
-                }
-            }
-            out.items.push(Suppression {
-                scope: Scope::File,
-                names: if all { Names::All } else { Names::Rules(names) },
-                span: d.span,
-                reason: None,
-            });
-        }
-    }
     out
-}
-
-fn strip_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
-    let t = text.trim_start();
-    if t.get(..word.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(word))
-    {
-        let rest = &t[word.len()..]; // `word` is ASCII and matched: a char boundary
-        if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-            return Some(rest);
-        }
-    }
-    None
-}
-
-/// The first instruction that starts after `offset`.
-fn next_instruction(model: &Model, offset: usize) -> Option<usize> {
-    let i = model
-        .instructions
-        .partition_point(|inst| inst.span.start < offset);
-    (i < model.instructions.len()).then_some(i)
-}
-
-/// The instruction a span belongs to.
-pub fn instruction_at(model: &Model, offset: usize) -> Option<usize> {
-    let i = model
-        .instructions
-        .partition_point(|inst| inst.span.start <= offset);
-    if i == 0 {
-        return None;
-    }
-    let inst = &model.instructions[i - 1];
-    (offset <= inst.span.end).then_some(i - 1)
 }
 
 impl Suppressions {

@@ -169,10 +169,10 @@ fn directory_discovery_honours_gitignore_and_names() {
     assert_eq!(
         files,
         vec![
-            "./Dockerfile",
-            "./svc/Containerfile",
-            "./svc/api/Dockerfile.prod",
-            "./svc/api/worker.Dockerfile"
+            "Dockerfile",
+            "svc/Containerfile",
+            "svc/api/Dockerfile.prod",
+            "svc/api/worker.Dockerfile"
         ]
     );
 }

@@ -1361,3 +1361,57 @@ fn config_and_context_are_read_again_on_save() {
     assert!(c.diagnostics(&uri, 1).is_empty());
     c.shutdown_and_exit();
 }
+
+#[test]
+fn korean_comments_get_diagnostics_push_and_pull() {
+    let text = "# 보안을 위해 root가 아닌 사용자로 실행\nFROM ubuntu:22.04\n# 日本語のコメント\nADD app.py /app/  \n";
+    let (_d, uri) = project(text);
+    let mut c = Client::init(json!({}), Value::Null);
+    c.open(&uri, text);
+    let diags = c.diagnostics(&uri, 1);
+    assert!(
+        codes(&diags).contains(&"add-instead-of-copy".to_string()),
+        "{diags:?}"
+    );
+    c.shutdown_and_exit();
+    let mut c = Client::init(
+        json!({"textDocument": {"diagnostic": {"dynamicRegistration": false}}}),
+        Value::Null,
+    );
+    c.open(&uri, text);
+    let r = c.result(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let items = r["items"].as_array().unwrap().clone();
+    assert!(
+        codes(&items).contains(&"add-instead-of-copy".to_string()),
+        "{r}"
+    );
+    c.shutdown_and_exit();
+}
+
+#[test]
+fn a_panic_while_linting_replaces_stale_diagnostics_with_an_internal_error() {
+    // Debug builds panic on this marker when DLINT_TEST_PANIC is set (see
+    // src/analysis.rs); no other test's text contains it.
+    std::env::set_var("DLINT_TEST_PANIC", "1");
+    let (_d, uri) = project(SAMPLE);
+    let mut c = Client::init(json!({}), Value::Null);
+    c.open(&uri, SAMPLE);
+    assert_eq!(codes(&c.diagnostics(&uri, 1)), vec!["add-instead-of-copy"]);
+    let text = format!("# dlint-test-panic\n{SAMPLE}");
+    c.change(&uri, 2, json!([{"text": text}]));
+    let diags = c.diagnostics(&uri, 2);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "internal-error");
+    assert_eq!(diags[0]["severity"], 1);
+    assert!(diags[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("test panic requested by the file"));
+    // The server goes on: a fixed text lints again.
+    c.change(&uri, 3, json!([{"text": SAMPLE}]));
+    assert_eq!(codes(&c.diagnostics(&uri, 3)), vec!["add-instead-of-copy"]);
+    c.shutdown_and_exit();
+}

@@ -173,7 +173,14 @@ pub fn check(m: &mut Model) {
                 .map_or(m.instructions[inst].span, |f| f.span);
             if in_cycle[si] && in_cycle[to] {
                 let what = if to == si {
-                    format!("circular dependency detected on stage: {} (a stage cannot copy from itself)", display(si))
+                    let v = m.instructions[inst]
+                        .flag("from")
+                        .and_then(|f| f.value.clone())
+                        .unwrap_or_default();
+                    format!(
+                        "circular dependency detected on stage: {}: `--from={v}` names the stage this COPY is in, and a stage cannot copy from itself. Name the stage that has the files",
+                        display(si)
+                    )
                 } else {
                     format!("circular dependency detected on stage: {}", display(si))
                 };

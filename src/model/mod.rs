@@ -7,6 +7,7 @@
 pub mod expand;
 mod graph_errors;
 pub mod image;
+pub mod pragma;
 
 use std::collections::HashMap;
 

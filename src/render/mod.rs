@@ -70,11 +70,21 @@ pub fn location(report: &Report, span: Span) -> Location {
         .model
         .lines
         .position(src, span.end, ColumnUnit::Chars);
+    // A UTF-8 byte order mark is no character an editor shows: line 1's
+    // columns count from after it.
+    let bom = usize::from(src.starts_with('\u{feff}'));
+    let col = |p: crate::syntax::LineCol| {
+        if p.line == 0 {
+            p.col.saturating_sub(bom)
+        } else {
+            p.col
+        }
+    };
     Location {
         line: s.line + 1,
-        column: s.col + 1,
+        column: col(s) + 1,
         end_line: e.line + 1,
-        end_column: e.col + 1,
+        end_column: col(e) + 1,
     }
 }
 

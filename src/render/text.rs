@@ -61,6 +61,7 @@ pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write)
     let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
     let mut per_rule: BTreeMap<(&'static str, &'static str), usize> = BTreeMap::new();
     let mut fixable = 0;
+    let mut unsafe_fixable = 0;
     let mut files_with = 0;
     for r in results {
         let Outcome::Report(rep) = &r.outcome else {
@@ -74,11 +75,14 @@ pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write)
         for d in &rep.diagnostics {
             *counts.entry(d.severity).or_default() += 1;
             *per_rule.entry((d.rule.code, d.rule.name)).or_default() += 1;
-            if d.fix
-                .as_ref()
-                .is_some_and(|f| f.applicability == Applicability::Safe)
-            {
-                fixable += 1;
+            match d.fix.as_ref().map(|f| f.applicability) {
+                Some(Applicability::Safe) => fixable += 1,
+                Some(Applicability::Unsafe) => unsafe_fixable += 1,
+                _ => {}
+            }
+            if opts.statistics {
+                // Statistics replace the findings, as ruff's do.
+                continue;
             }
             let cs = to_cs(d, rep.source());
             let mut buf = Vec::new();
@@ -144,8 +148,14 @@ pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write)
                 parts.join(", "),
                 if linted == 1 { "" } else { "s" }
             )?;
-            if fixable > 0 {
-                write!(out, " {fixable} fixable with `dlint --fix`.")?;
+            match (fixable, unsafe_fixable) {
+                (0, 0) => {}
+                (n, 0) => write!(out, " {n} fixable with `dlint --fix`.")?,
+                (0, u) => write!(out, " {u} fixable with `dlint --fix --unsafe-fixes`.")?,
+                (n, u) => write!(
+                    out,
+                    " {n} fixable with `dlint --fix` ({u} more with `--unsafe-fixes`)."
+                )?,
             }
             writeln!(out)?;
         }

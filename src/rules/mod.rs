@@ -12,89 +12,22 @@ pub mod instruction;
 pub mod security;
 pub mod syntax;
 
-use serde::Serialize;
-
 use crate::context::BuildContext;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::model::Model;
-use crate::settings::RuleOptions;
 use crate::syntax::Span;
 
-/// Rule families.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    /// The file cannot be read as Docker reads it.
-    Syntax,
-    /// Base images and image references.
-    Image,
-    /// Instruction choice and form.
-    Instruction,
-    /// Layers and the build cache.
-    Cache,
-    /// What the container runs as.
-    Security,
-    /// The build context.
-    Context,
+pub use crate::diagnostic::{Category, FixAvailability, RuleMeta, DOCS_BASE};
+
+/// Options rules read.
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions {
+    /// `untrusted-registry`: registries FROM may pull from (`*.gcr.io` ok).
+    pub trusted_registries: Vec<String>,
+    /// `root-user`: more images known to start as a non-root user
+    /// (`repo` or `repo:tag`, `*` allowed).
+    pub nonroot_images: Vec<String>,
 }
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Syntax => "syntax",
-            Category::Image => "image",
-            Category::Instruction => "instruction",
-            Category::Cache => "cache",
-            Category::Security => "security",
-            Category::Context => "context",
-        }
-    }
-}
-
-/// Whether a rule can fix what it finds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FixAvailability {
-    None,
-    Sometimes,
-    Always,
-}
-
-/// What a rule declares about itself.
-#[derive(Debug, Serialize)]
-pub struct RuleMeta {
-    /// Short code, e.g. `D101`.
-    pub code: &'static str,
-    /// Kebab-case name, e.g. `untagged-image`.
-    pub name: &'static str,
-    pub category: Category,
-    pub severity: Severity,
-    pub fix: FixAvailability,
-    /// Other linters' names for this rule (hadolint `DL3006`, BuildKit
-    /// `StageNameCasing`).
-    pub aliases: &'static [&'static str],
-    /// One line: what the rule finds.
-    pub summary: &'static str,
-    /// Off unless selected (or configured).
-    pub default_enabled: bool,
-}
-
-impl RuleMeta {
-    /// Whether `name` (code, name or alias, any case) names this rule.
-    pub fn is_named(&self, name: &str) -> bool {
-        self.code.eq_ignore_ascii_case(name)
-            || self.name.eq_ignore_ascii_case(name)
-            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
-    }
-
-    /// The URL of the rule's documentation.
-    pub fn doc_url(&self) -> String {
-        format!("{DOCS_BASE}/{}.md", self.name)
-    }
-}
-
-/// Where rule docs are published.
-pub const DOCS_BASE: &str = "https://github.com/dlint-dev/dlint/blob/main/rules";
 
 /// A registry row.
 pub struct RuleEntry {
@@ -144,6 +77,26 @@ pub static REGISTRY: &[RuleEntry] = &[
 /// Finds a rule by code, name or alias.
 pub fn find(name: &str) -> Option<&'static RuleEntry> {
     REGISTRY.iter().find(|e| e.meta.is_named(name))
+}
+
+/// The rule name closest to a name that names no rule, when one is close
+/// enough to be a likely typo (`latest-tags`, `DL3070`).
+pub fn did_you_mean(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let mut best: Option<(f64, &'static str)> = None;
+    for e in REGISTRY {
+        let m = e.meta;
+        for cand in std::iter::once(m.name)
+            .chain(std::iter::once(m.code))
+            .chain(m.aliases.iter().copied())
+        {
+            let score = strsim::jaro_winkler(&lower, &cand.to_ascii_lowercase());
+            if best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, m.name));
+            }
+        }
+    }
+    best.filter(|(s, _)| *s >= 0.85).map(|(_, n)| n)
 }
 
 /// Whether a name is a ShellCheck code (accepted and ignored in hadolint

@@ -244,7 +244,7 @@ pub fn to_lsp(
     let model = &report.model;
     let src = model.source.as_str();
     let lines: &LineIndex = &model.lines;
-    let crlf = crate::fix::uses_crlf(src);
+    let crlf = crate::edit::uses_crlf(src);
     let mut hrefs: Vec<(&'static str, Option<Uri>)> = Vec::new();
     report
         .diagnostics
@@ -351,12 +351,28 @@ fn fix_data(
             .map(|e| {
                 CompactEdit::new(
                     convert::range(src, lines, e.span, enc),
-                    crate::fix::with_line_endings(&e.text, crlf),
+                    crate::edit::with_line_endings(&e.text, crlf),
                 )
             })
             .collect(),
         files,
     })
+}
+
+/// What an editor shows for a document whose lint failed with an internal
+/// error: one error at the top, instead of stale findings.
+pub fn internal_error(msg: &str) -> lsp_types::Diagnostic {
+    lsp_types::Diagnostic {
+        range: lsp_types::Range::default(),
+        severity: Some(lsp_types::DiagnosticSeverity::ERROR),
+        code: Some(lsp_types::NumberOrString::String("internal-error".into())),
+        source: Some("dlint".into()),
+        message: format!(
+            "dlint could not lint this file (internal error: {msg}); please report it at {}",
+            crate::panic::REPORT_URL
+        ),
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

@@ -743,13 +743,13 @@ impl Server<'_> {
         }
         while let Some(key) = self.dirty.pop_first() {
             let enc = self.caps.encoding;
-            let linted = catch_unwind(AssertUnwindSafe(|| {
+            let linted = crate::panic::catch(|| {
                 self.ensure_analysis(&key).and_then(|d| {
                     d.analysis
                         .as_ref()
                         .map(|a| (d.lsp_diagnostics(enc), a.version))
                 })
-            }));
+            });
             match linted {
                 Ok(Some((diags, version))) => {
                     if let Some(doc) = self.docs.get(&key) {
@@ -757,10 +757,17 @@ impl Server<'_> {
                     }
                 }
                 Ok(None) => {}
-                Err(_) => self.log(
-                    MessageType::ERROR,
-                    format!("dlint: internal error while linting {key}"),
-                ),
+                Err(msg) => {
+                    self.log(
+                        MessageType::ERROR,
+                        format!("dlint: internal error while linting {key}: {msg}"),
+                    );
+                    // Replace the stale findings: they no longer match the text.
+                    if let Some(doc) = self.docs.get(&key) {
+                        let version = Some(doc.version);
+                        self.publish(doc, vec![diagnostics::internal_error(&msg)], version);
+                    }
+                }
             }
         }
     }
@@ -832,10 +839,12 @@ impl Server<'_> {
                     ))
                 } else {
                     let enc = self.caps.encoding;
-                    let items = self
-                        .ensure_analysis(&key)
-                        .map(|d| d.lsp_diagnostics(enc))
-                        .unwrap_or_default();
+                    let items = crate::panic::catch(|| {
+                        self.ensure_analysis(&key)
+                            .map(|d| d.lsp_diagnostics(enc))
+                            .unwrap_or_default()
+                    })
+                    .unwrap_or_else(|msg| vec![diagnostics::internal_error(&msg)]);
                     full(Some(result_id), items)
                 }
             }

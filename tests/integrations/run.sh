@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Editors and integrations in CI: the Dockerfile self-lint, SARIF against the
 # SARIF 2.1.0 schema and GitHub's requirements, action.yml (schema and a
-# simulated run), the Neovim legacy config (skipped without nvim), the VS Code
-# extension (npm ci, tsc, vsce package) and the pre-commit hooks (try-repo;
-# the slowest: builds dlint with cargo install, ~1.5 min warm, ~4 min cold).
+# simulated run), the VS Code extension (npm ci, tsc, vsce package) and the
+# pre-commit hooks (try-repo; the slowest: builds dlint with cargo install,
+# ~1.5 min warm, ~4 min cold). The Neovim configs are tested by cargo test
+# (tests/lsp_e2e.rs).
 # Needs: Rust, Python 3, Node >= 20, git; the npm registry, PyPI and crates.io.
 # Env: DLINT_CI_CACHE (default ~/.cache/dlint-ci), DLINT_SKIP_PRECOMMIT=1.
 set -euo pipefail
@@ -24,9 +25,6 @@ bash tests/integrations/sarif.sh "$bin"
 
 step "GitHub Action"
 bash tests/integrations/action.sh "$bin"
-
-step "Neovim"
-bash tests/editors/nvim.sh "$bin"
 
 step "VS Code extension"
 bash tests/editors/vscode.sh

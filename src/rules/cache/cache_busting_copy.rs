@@ -452,7 +452,7 @@ fn reorder_fix(
     } else {
         "COPY"
     };
-    let indent = crate::fix::indentation(m, copy);
+    let indent = crate::edit::indentation(m, copy);
     let mut line = format!("{indent}{copy_kw} ");
     for f in &flags {
         line.push_str(f);
@@ -463,8 +463,8 @@ fn reorder_fix(
     line.push_str(&dest);
     line.push('\n');
     let run_lines = {
-        let start = crate::fix::line_start(m, install_run.span.start);
-        let end = crate::fix::line_end_after_newline(m, install_run.span.end);
+        let start = crate::edit::line_start(m, install_run.span.start);
+        let end = crate::edit::line_end_after_newline(m, install_run.span.end);
         let mut t = m.source[start..end].to_string();
         if !t.ends_with('\n') {
             t.push('\n');
@@ -472,8 +472,8 @@ fn reorder_fix(
         t
     };
     let edits = vec![
-        crate::fix::insert_before(m, copy, &format!("{line}{run_lines}")),
-        crate::fix::delete_instruction(m, install_run),
+        crate::edit::insert_before(m, copy, &format!("{line}{run_lines}")),
+        crate::edit::delete_instruction(m, install_run),
     ];
     Some(Fix::unsafe_(
         format!(

@@ -3,7 +3,7 @@
 //! layer is cached, so later builds install from an old index or fail.
 use super::PackageManager;
 use crate::diagnostic::{Edit, Fix, Severity};
-use crate::fix::delete_instruction;
+use crate::edit::delete_instruction;
 use crate::model::{Instruction, Kind, Model, ShellCommand};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 use crate::syntax::Span;

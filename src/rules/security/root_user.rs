@@ -283,7 +283,7 @@ fn add_user_fix(m: &Model, stage: usize) -> Option<Fix> {
     let fam = family(m, stage, 0)?;
     let last = *m.stages[stage].instructions.last()?;
     let last = &m.instructions[last];
-    let indent = crate::fix::indentation(m, last);
+    let indent = crate::edit::indentation(m, last);
     let (lines, title) = match fam {
         Family::User(u) => (format!("{indent}USER {u}\n"), format!("Add `USER {u}` (a user the image already has)")),
         Family::NoShell => (
@@ -301,7 +301,7 @@ fn add_user_fix(m: &Model, stage: usize) -> Option<Fix> {
     };
     Some(Fix::unsafe_(
         title,
-        vec![crate::fix::insert_after(m, last, &lines)],
+        crate::edit::insert_after(m, last, &lines),
     ))
 }
 

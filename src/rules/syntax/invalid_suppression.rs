@@ -1,6 +1,7 @@
 //! `invalid-suppression`: a `# dlint ignore=` comment names no rule.
 use crate::diagnostic::Severity;
-use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
+use crate::model::pragma::{pragmas, Tool};
+use crate::rules::{find, is_shellcheck_code, Category, Checker, FixAvailability, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
     code: "D002",
@@ -14,12 +15,23 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &mut Checker) {
-    let s = crate::suppress::collect(cx.model);
-    for u in s.unknown {
-        let msg = format!(
-            "`{}` is not a dlint rule, code or alias, so this comment suppresses nothing for it (see `dlint rules`)",
-            u.name
-        );
-        cx.report(u.span, msg);
+    let model = cx.model;
+    for p in pragmas(model) {
+        if p.tool != Tool::Dlint {
+            continue;
+        }
+        for n in &p.names {
+            if find(&n.text).is_some() || is_shellcheck_code(&n.text) {
+                continue;
+            }
+            let hint = crate::rules::did_you_mean(&n.text)
+                .map(|r| format!("; did you mean `{r}`?"))
+                .unwrap_or_else(|| " (see `dlint rules`)".to_string());
+            let msg = format!(
+                "`{}` is not a dlint rule, code or alias, so this comment suppresses nothing for it{hint}",
+                n.text
+            );
+            cx.report(n.span, msg);
+        }
     }
 }

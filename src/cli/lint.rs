@@ -1,0 +1,348 @@
+//! `dlint [PATHS]`: lint, `--fix` and `--diff`.
+//!
+//! The run: check the flags, find the inputs ([`super::discover`]), run one
+//! job per input in parallel ([`super::job`]), then, in input order, make
+//! the changes to other files, print diffs, errors and findings, and choose
+//! the exit code.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use super::discover::{discover, Input};
+use super::job::{FixMode, JobResult, Jobs};
+use super::{ColorChoice, FailLevel, LintArgs, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use crate::config::{self, ConfigError};
+use crate::diagnostic::{FileChange, Severity};
+use crate::fix::FixOptions;
+use crate::render::{self, Format, Outcome, RenderOptions};
+use crate::settings::{resolve_selector, Settings};
+
+/// CLI overrides applied on top of a file's settings.
+pub struct Overrides {
+    select: Option<Vec<usize>>,
+    extend_select: Vec<usize>,
+    ignore: Vec<usize>,
+    fail_level: Option<Option<Severity>>,
+    context: Option<PathBuf>,
+    target: Option<String>,
+}
+
+impl Overrides {
+    fn from_args(args: &LintArgs) -> Result<Overrides, String> {
+        Ok(Overrides {
+            select: if args.select.is_empty() {
+                None
+            } else {
+                Some(resolve_cli_names(&args.select, "select")?)
+            },
+            extend_select: resolve_cli_names(&args.extend_select, "extend-select")?,
+            ignore: resolve_cli_names(&args.ignore, "ignore")?,
+            fail_level: args.fail_level.map(fail_level),
+            context: args.context.clone(),
+            target: args.target.clone(),
+        })
+    }
+
+    pub fn apply(&self, mut s: Settings) -> Settings {
+        if let Some(sel) = &self.select {
+            s.select(sel);
+        }
+        s.extend_select(&self.extend_select);
+        s.ignore(&self.ignore);
+        if let Some(f) = self.fail_level {
+            s.fail_level = f;
+        }
+        if let Some(c) = &self.context {
+            s.context = Some(c.clone());
+        }
+        if let Some(t) = &self.target {
+            s.target = Some(t.clone());
+        }
+        s
+    }
+}
+
+fn fail_level(f: FailLevel) -> Option<Severity> {
+    match f {
+        FailLevel::Error => Some(Severity::Error),
+        FailLevel::Warning => Some(Severity::Warning),
+        FailLevel::Info => Some(Severity::Info),
+        FailLevel::Style => Some(Severity::Style),
+        FailLevel::None => None,
+    }
+}
+
+fn resolve_cli_names(names: &[String], flag: &str) -> Result<Vec<usize>, String> {
+    let mut out = Vec::new();
+    for n in names {
+        let n = n.trim();
+        if n.is_empty() {
+            continue;
+        }
+        match resolve_selector(n) {
+            Some(r) => out.extend(r),
+            None => {
+                let hint = crate::rules::did_you_mean(n)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "--{flag}: unknown rule `{n}`{hint} (see `dlint rules`)"
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Flag combinations that make no sense: one line, exit 2.
+fn check_args(args: &LintArgs) -> Result<(), String> {
+    if args.pin_digests && !(args.fix || args.diff) {
+        return Err("--pin-digests needs --fix or --diff".into());
+    }
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        return Err("--unsafe-fixes needs --fix or --diff".into());
+    }
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if args.stdin_filename.is_some() && !reads_stdin {
+        return Err(
+            "--stdin-filename names standard input: give `-` as the path to read it".into(),
+        );
+    }
+    if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err("`-` (standard input) can be given once".into());
+    }
+    if let Some(c) = &args.context {
+        if !c.is_dir() {
+            return Err(format!("--context {}: not a directory", c.display()));
+        }
+    }
+    Ok(())
+}
+
+/// `--config` or `--isolated`: the settings every file gets.
+fn fixed_settings(args: &LintArgs) -> Result<Option<Settings>, ConfigError> {
+    if args.isolated {
+        return Ok(Some(Settings::default()));
+    }
+    match &args.config {
+        None => Ok(None),
+        Some(p) if !p.is_file() => Err(ConfigError {
+            path: p.clone(),
+            line: None,
+            message: "no such config file".into(),
+        }),
+        Some(p) => config::load(p).map(Some),
+    }
+}
+
+pub fn cmd_lint(
+    args: LintArgs,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let overrides = match Overrides::from_args(&args).and_then(|o| check_args(&args).map(|_| o)) {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = writeln!(err, "dlint: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let fixed = match fixed_settings(&args) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(err, "dlint: bad config: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let mut had_error = false;
+    let inputs = discover(&args.paths, err, &mut had_error);
+    let reads_stdin = inputs.iter().any(|i| matches!(i, Input::Stdin));
+    let fix = (args.fix || args.diff).then_some(FixMode {
+        opts: FixOptions {
+            unsafe_fixes: args.unsafe_fixes,
+        },
+        write: args.fix,
+        pin_digests: args.pin_digests,
+    });
+    let jobs = Jobs {
+        fixed,
+        configs: Default::default(),
+        contexts: Default::default(),
+        overrides: &overrides,
+        fix,
+        stdin_filename: args.stdin_filename.as_deref(),
+        stdin_text: reads_stdin.then(|| crate::source::read_stdin(stdin)),
+    };
+    let mut results: Vec<JobResult> = inputs.par_iter().map(|i| jobs.run(i)).collect();
+
+    let mut fixes_applied: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut any_diff = false;
+    let mut changed_files: BTreeSet<PathBuf> = BTreeSet::new();
+    for r in results.iter_mut() {
+        for m in r.messages.drain(..) {
+            let _ = writeln!(err, "dlint: {m}");
+        }
+        let Some(o) = r.fix.take() else { continue };
+        if args.diff {
+            if o.original != o.fixed {
+                any_diff = true;
+                let path = &r.file.path;
+                let _ = write!(
+                    out,
+                    "{}",
+                    crate::fix::unified_diff(
+                        &o.original,
+                        &o.fixed,
+                        &format!("a/{path}"),
+                        &format!("b/{path}")
+                    )
+                );
+            }
+            for fc in &o.files {
+                // Several Dockerfiles of one context ask for the same change.
+                if changed_files.insert(fc.path().to_path_buf()) {
+                    any_diff = true;
+                    let _ = write!(out, "{}", file_change_diff(fc));
+                }
+            }
+            continue;
+        }
+        if r.is_stdin {
+            // `--fix` on standard input: the fixed text goes to stdout.
+            let _ = write!(out, "{}", o.fixed);
+        } else {
+            for fc in &o.files {
+                if !changed_files.insert(fc.path().to_path_buf()) {
+                    continue;
+                }
+                if let Err(e) = crate::fix::apply_file_change(fc) {
+                    let _ = writeln!(
+                        err,
+                        "dlint: {}: cannot write ({e}); left unchanged",
+                        fc.path().display()
+                    );
+                    r.error = true;
+                }
+            }
+        }
+        for (rule, n) in &o.applied {
+            *fixes_applied.entry(rule).or_default() += n;
+        }
+    }
+
+    let mut exit = EXIT_OK;
+    let mut config_errors = BTreeSet::new();
+    for r in &results {
+        if r.error {
+            had_error = true;
+        }
+        match &r.file.outcome {
+            Outcome::Error(e) => {
+                if let Some(cfg) = e.strip_prefix("bad config: ") {
+                    // One line per bad config, not per file under it.
+                    if config_errors.insert(cfg.to_string()) {
+                        let _ = writeln!(err, "dlint: bad config: {cfg}");
+                    }
+                } else if let Some(rest) = e.strip_prefix("internal error: ") {
+                    let _ = writeln!(err, "dlint: internal error in {}: {rest}", r.file.path);
+                } else {
+                    let _ = writeln!(err, "dlint: {}: {e}", r.file.path);
+                }
+            }
+            Outcome::Report(rep) => {
+                if let Some(level) = r.fail_level {
+                    if rep.diagnostics.iter().any(|d| d.severity >= level) {
+                        exit = EXIT_FINDINGS;
+                    }
+                }
+            }
+        }
+    }
+    if args.diff {
+        return if had_error {
+            EXIT_ERROR
+        } else if any_diff {
+            EXIT_FINDINGS
+        } else {
+            EXIT_OK
+        };
+    }
+    let format = args.format.unwrap_or(Format::Text);
+    let opts = RenderOptions {
+        color: match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && io::stdout().is_terminal()
+            }
+        },
+        statistics: args.statistics,
+        quiet: args.quiet,
+    };
+    let files: Vec<_> = results.into_iter().map(|r| r.file).collect();
+    let stdin_fixed = args.fix && reads_stdin;
+    // With --fix on stdin the fixed text goes to stdout; findings to stderr.
+    let rendered = if stdin_fixed {
+        render::render(format, &files, &opts, err)
+    } else {
+        render::render(format, &files, &opts, out)
+    };
+    if let Err(e) = rendered {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            let _ = writeln!(err, "dlint: cannot write output: {e}");
+            return EXIT_ERROR;
+        }
+    }
+    if args.fix && !args.quiet {
+        let line = fix_summary(&fixes_applied);
+        if stdin_fixed || format != Format::Text {
+            let _ = writeln!(err, "{line}");
+        } else {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    if had_error {
+        EXIT_ERROR
+    } else {
+        exit
+    }
+}
+
+fn fix_summary(applied: &BTreeMap<&'static str, usize>) -> String {
+    let total: usize = applied.values().sum();
+    if total == 0 {
+        return "No fixes applied.".to_string();
+    }
+    let detail: Vec<String> = applied.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+    format!(
+        "Applied {total} fix{} ({}).",
+        if total == 1 { "" } else { "es" },
+        detail.join(", ")
+    )
+}
+
+fn file_change_diff(fc: &FileChange) -> String {
+    match fc {
+        FileChange::Create { path, content } => {
+            crate::fix::unified_diff("", content, "/dev/null", &format!("b/{}", path.display()))
+        }
+        FileChange::Append { path, content } => {
+            let old = crate::source::read_regular(path, crate::source::MAX_SOURCE_BYTES)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .unwrap_or_default();
+            let new = format!("{old}{content}");
+            crate::fix::unified_diff(
+                &old,
+                &new,
+                &format!("a/{}", path.display()),
+                &format!("b/{}", path.display()),
+            )
+        }
+    }
+}
