@@ -117,8 +117,7 @@ fn expand_braced(
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .count();
-    let name = &inner[..name_len];
-    let rest = &inner[name_len..];
+    let (name, rest) = inner.split_at_checked(name_len).unwrap_or((inner, ""));
     let value = lookup(name);
     if !rest.is_empty()
         && !rest.starts_with(":-")

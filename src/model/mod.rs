@@ -2,14 +2,19 @@
 //! owned data. Stages and their graph, ARG and ENV scopes, image references,
 //! USER per stage, COPY/ADD sources and flags, and RUN as shell commands.
 
+#![deny(clippy::string_slice)]
+
 pub mod expand;
+mod graph_errors;
 pub mod image;
 pub mod pragma;
 
 use std::collections::HashMap;
 
 use crate::syntax::buildkit::RawInstruction;
-pub use crate::syntax::buildkit::{Comment, Directive, Heredoc, ParseError, Word};
+pub use crate::syntax::buildkit::{
+    Comment, Directive, ErrorKind, Heredoc, ParseError, Phase, Word,
+};
 pub use crate::syntax::shell::Joiner;
 use crate::syntax::{shell, LineIndex, Span, SyntaxDocument};
 pub use image::ImageRef;
@@ -460,6 +465,7 @@ impl Model {
             m.instructions.push(inst);
         }
         m.build_stages();
+        graph_errors::check(&mut m);
         m
     }
 
@@ -762,7 +768,7 @@ pub fn automatic_arg(name: &str) -> Option<&'static str> {
 pub fn unquote(s: &str) -> String {
     let b = s.as_bytes();
     if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
-        s[1..s.len() - 1].to_string()
+        s.get(1..s.len() - 1).unwrap_or(s).to_string()
     } else {
         s.to_string()
     }

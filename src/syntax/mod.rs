@@ -9,7 +9,10 @@
 //!
 //! Everything leaving this module is plain owned data with byte spans.
 
+#![deny(clippy::string_slice)]
+
 pub mod buildkit;
+pub mod instructions;
 pub mod shell;
 pub mod tree;
 
@@ -112,7 +115,7 @@ impl LineIndex {
         let offset = floor_char_boundary(src, offset.min(src.len()));
         let line = self.line_of(offset);
         let start = self.line_start(line);
-        let text = &src[start..offset];
+        let text = src.get(start..offset).unwrap_or("");
         let col = match unit {
             ColumnUnit::Utf8 => text.len(),
             ColumnUnit::Chars => text.chars().count(),
@@ -129,10 +132,10 @@ impl LineIndex {
         }
         let start = self.starts[pos.line];
         let end = self.line_end_with_newline(pos.line);
-        let text = &src[start..end];
+        let text = src.get(start..end).unwrap_or("");
         let content_len = text.trim_end_matches(['\n', '\r']).len();
         let mut counted = 0;
-        for (i, c) in text[..content_len].char_indices() {
+        for (i, c) in text.get(..content_len).unwrap_or("").char_indices() {
             if counted >= pos.col {
                 return start + i;
             }
@@ -167,10 +170,18 @@ pub struct SyntaxDocument {
     pub lines: LineIndex,
 }
 
+/// BuildKit's parser and its instruction pass: the instructions and every
+/// error either raises.
+pub fn parse_instructions(src: &str) -> buildkit::Parsed {
+    let mut parsed = buildkit::parse(src);
+    instructions::check(&mut parsed);
+    parsed
+}
+
 /// Reads a Dockerfile: BuildKit's instruction structure, the tree-sitter
 /// tree, and where the two disagree.
 pub fn parse_document(src: &str) -> SyntaxDocument {
-    let parsed = buildkit::parse(src);
+    let parsed = parse_instructions(src);
     let tree = tree::parse(src);
     let recovered = parsed
         .instructions
@@ -188,7 +199,7 @@ pub fn parse_document(src: &str) -> SyntaxDocument {
 /// Reads a Dockerfile without building the tree-sitter-containerfile tree:
 /// what linting needs (RUN bodies are still parsed with tree-sitter-bash).
 pub fn parse_document_lite(src: &str) -> SyntaxDocument {
-    let parsed = buildkit::parse(src);
+    let parsed = parse_instructions(src);
     let n = parsed.instructions.len();
     SyntaxDocument {
         parsed,

@@ -106,7 +106,7 @@ pub fn parse(script: &str) -> Script {
         for c in out.commands.iter_mut() {
             if let Some(end) = prev_end {
                 if end <= c.span.start {
-                    c.joined_by = Some(joiner_in(&script[end..c.span.start]));
+                    c.joined_by = Some(joiner_in(script.get(end..c.span.start).unwrap_or("")));
                 } else {
                     c.joined_by = Some(Joiner::Seq);
                 }

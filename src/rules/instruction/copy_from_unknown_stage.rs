@@ -1,7 +1,7 @@
 //! `copy-from-unknown-stage`: `COPY --from=<name>` where the name is no
 //! stage (a typo BuildKit turns into an image pull), or the stage itself.
 use crate::diagnostic::Severity;
-use crate::model::Kind;
+use crate::model::{ErrorKind, Kind};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -28,6 +28,18 @@ pub fn check(cx: &mut Checker) {
         let (Some(stage), Some(flag)) = (inst.stage, inst.flag("from")) else {
             continue;
         };
+        // What BuildKit refuses (a stage copying from itself, an index past
+        // the last stage, a name that is no valid image, `--from` on ADD) is
+        // invalid-syntax's finding: one finding per mistake.
+        if m.errors.iter().any(|e| {
+            e.instruction == Some(inst.index)
+                && matches!(
+                    e.kind,
+                    ErrorKind::FromFlag | ErrorKind::Flag | ErrorKind::ByteReading
+                )
+        }) {
+            continue;
+        }
         let raw = flag.value.as_deref().unwrap_or("");
         let e = m.expand_in_stage_full(stage, raw);
         if !e.unresolved.is_empty() || e.value.is_empty() {
