@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("context", 1),
     ("model", 2),
     ("edit", 3),
+    ("shellcheck", 3),
     ("diagnostic", 4),
     ("rules", 5),
     ("settings", 6),

@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -152,8 +153,9 @@ impl std::fmt::Debug for ShellCheck {
 
 /// The runners found so far, by setting (each program is asked for its
 /// version once per process).
-static RUNNERS: Mutex<Vec<(Setting, Result<Arc<ShellCheck>, Unavailable>)>> =
-    Mutex::new(Vec::new());
+static RUNNERS: Mutex<Vec<(Setting, Found)>> = Mutex::new(Vec::new());
+
+type Found = Result<Arc<ShellCheck>, Unavailable>;
 
 impl ShellCheck {
     /// The runner for a setting, shared by the whole process.
@@ -246,6 +248,15 @@ impl ShellCheck {
         p.drain().collect()
     }
 
+    /// Whether a non-blocking runner has queued scripts.
+    pub fn has_pending(&self) -> bool {
+        !self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
     /// Whether every one of these scripts has a result.
     pub fn has_all<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> bool {
         let c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -256,6 +267,12 @@ impl ShellCheck {
     /// a temporary directory, and given to ShellCheck in chunks, one process
     /// per chunk, as many at once as there are cores.
     pub fn prefetch(&self, texts: &[&str]) {
+        self.prefetch_cancellable(texts, &AtomicBool::new(false));
+    }
+
+    /// [`Self::prefetch`], stopped (processes killed, nothing stored for
+    /// what they were checking) as soon as `cancel` is set.
+    pub fn prefetch_cancellable(&self, texts: &[&str], cancel: &AtomicBool) {
         let mut todo: Vec<&str> = {
             let c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
             let mut seen = HashSet::new();
@@ -289,7 +306,7 @@ impl ShellCheck {
         let results: Vec<Vec<(String, Outcome)>> = std::thread::scope(|s| {
             let handles: Vec<_> = chunks
                 .iter()
-                .map(|chunk| s.spawn(|| self.run_chunk(chunk)))
+                .map(|chunk| s.spawn(|| self.run_chunk(chunk, cancel)))
                 .collect();
             handles
                 .into_iter()
@@ -309,7 +326,7 @@ impl ShellCheck {
             .insert(text.to_string(), o);
     }
 
-    fn run_chunk(&self, chunk: &[&str]) -> Vec<(String, Outcome)> {
+    fn run_chunk(&self, chunk: &[&str], cancel: &AtomicBool) -> Vec<(String, Outcome)> {
         let failed = |why: String| {
             chunk
                 .iter()
@@ -328,7 +345,7 @@ impl ShellCheck {
             }
             names.push(name);
         }
-        match self.run(dir.path(), &names) {
+        match self.run(dir.path(), &names, cancel) {
             Ok(by_file) => {
                 let mut by_file = by_file;
                 chunk
@@ -340,12 +357,18 @@ impl ShellCheck {
                     })
                     .collect()
             }
+            Err(_) if cancel.load(Ordering::Relaxed) => Vec::new(),
             Err(why) => failed(why),
         }
     }
 
     /// Runs ShellCheck on files in `dir`; the findings by file name.
-    fn run(&self, dir: &Path, names: &[String]) -> Result<HashMap<String, Vec<Comment>>, String> {
+    fn run(
+        &self,
+        dir: &Path,
+        names: &[String],
+        cancel: &AtomicBool,
+    ) -> Result<HashMap<String, Vec<Comment>>, String> {
         let mut child = Command::new(&self.program)
             .args(["--format=json1", "--norc", "--severity=style"])
             .arg(format!("--exclude={EXCLUDED}"))
@@ -372,6 +395,11 @@ impl ShellCheck {
         let status = loop {
             match child.try_wait() {
                 Ok(Some(s)) => break s,
+                Ok(None) if cancel.load(Ordering::Relaxed) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err("cancelled".into());
+                }
                 Ok(None) if Instant::now() >= deadline => {
                     let _ = child.kill();
                     let _ = child.wait();
