@@ -638,3 +638,30 @@ fn unknown_names_in_ignore_comments_get_a_did_you_mean() {
     assert_eq!(m.len(), 1);
     assert!(m[0].contains("did you mean `untagged-image`?"), "{m:?}");
 }
+
+#[test]
+fn sudo_in_run_says_who_the_run_runs_as() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(
+        d.path().join("Dockerfile"),
+        "FROM debian:12\nRUN sudo ls\nUSER jenkins\nRUN sudo make install\n",
+    )
+    .unwrap();
+    let o = dlint(
+        d.path(),
+        &[
+            "--isolated",
+            "--select",
+            "sudo-in-run",
+            "--format",
+            "json",
+            "Dockerfile",
+        ],
+    );
+    let m: Vec<String> = json(&o)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().into())
+        .collect();
+    assert!(m[0].contains("runs as the base image's user"), "{m:?}");
+    assert!(m[1].contains("already runs as `jenkins`"), "{m:?}");
+}
