@@ -248,6 +248,12 @@ impl ShellCheck {
         p.drain().collect()
     }
 
+    /// Whether a cache miss is checked at once (CLI, fixer) rather than
+    /// queued (language server).
+    pub fn is_blocking(&self) -> bool {
+        self.blocking
+    }
+
     /// Whether a non-blocking runner has queued scripts.
     pub fn has_pending(&self) -> bool {
         !self

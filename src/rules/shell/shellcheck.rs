@@ -37,7 +37,14 @@ pub fn check(cx: &mut Checker) {
         },
     };
     let model = cx.model;
-    for script in shellcheck::scripts(model) {
+    let scripts = shellcheck::scripts(model);
+    // One batch for the file's scripts not checked yet (the CLI checked
+    // every file's scripts in one batch before linting).
+    if runner.is_blocking() {
+        let texts: Vec<&str> = scripts.iter().map(|s| s.text.as_str()).collect();
+        runner.prefetch(&texts);
+    }
+    for script in scripts {
         match runner.check(&script.text) {
             None => {}
             Some(Outcome::Failed(why)) => {
