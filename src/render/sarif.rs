@@ -81,7 +81,11 @@ fn artifact_location(path: &str) -> ArtifactLocation {
         && bytes[1] == b':'
         && bytes[2] == b'/'
     {
-        absolute(format!("file:///{}:{}", &p[..1], encode_path(&p[2..])))
+        absolute(format!(
+            "file:///{}:{}",
+            p.get(..1).unwrap_or(""),
+            encode_path(p.get(2..).unwrap_or(""))
+        ))
     } else {
         ArtifactLocation {
             uri: encode_path(&slash_path(&p)),

@@ -32,12 +32,20 @@ fn to_cs(d: &Diagnostic, src: &str) -> CsDiagnostic<()> {
     let start = clamp(src, d.span.start);
     let end = clamp(src, d.span.end).max(start);
     // Long multi-line spans: underline the first line only.
-    let first_line_end = src[start..end].find('\n').map(|i| start + i).unwrap_or(end);
+    let first_line_end = src
+        .get(start..end)
+        .and_then(|t| t.find('\n'))
+        .map(|i| start + i)
+        .unwrap_or(end);
     let mut labels = vec![Label::primary((), start..first_line_end.max(start))];
     for r in &d.related {
         let s = clamp(src, r.span.start);
         let e = clamp(src, r.span.end).max(s);
-        let e = src[s..e].find('\n').map(|i| s + i).unwrap_or(e);
+        let e = src
+            .get(s..e)
+            .and_then(|t| t.find('\n'))
+            .map(|i| s + i)
+            .unwrap_or(e);
         labels.push(Label::secondary((), s..e).with_message(r.message.clone()));
     }
     let mut notes = Vec::new();

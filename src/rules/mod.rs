@@ -115,7 +115,9 @@ pub fn did_you_mean(name: &str) -> Option<&'static str> {
 pub fn is_shellcheck_code(name: &str) -> bool {
     name.len() == 6
         && name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("SC"))
-        && name[2..].chars().all(|c| c.is_ascii_digit())
+        && name
+            .get(2..)
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// What rules see while they run.

@@ -184,7 +184,9 @@ pub fn ignore_edit(
                     }
                 }
             }
-            let indent: String = src[line_start..inst.span.start]
+            let indent: String = src
+                .get(line_start..inst.span.start)
+                .unwrap_or("")
                 .chars()
                 .take_while(|c| *c == ' ' || *c == '\t')
                 .collect();
@@ -229,8 +231,12 @@ fn ignore_list_end(comment: &str) -> Option<usize> {
 }
 
 fn strip_word<'a>(s: &'a str, w: &str) -> Option<&'a str> {
-    (s.len() >= w.len() && s.is_char_boundary(w.len()) && s[..w.len()].eq_ignore_ascii_case(w))
-        .then(|| &s[w.len()..])
+    let head = s.get(..w.len())?;
+    if head.eq_ignore_ascii_case(w) {
+        s.get(w.len()..)
+    } else {
+        None
+    }
 }
 
 /// Converts a report to LSP diagnostics for document `uri` at `version`.

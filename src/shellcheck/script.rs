@@ -87,7 +87,7 @@ impl ShellScript {
         let rest = self.text.get(start..)?;
         let line_len = rest.find('\n').unwrap_or(rest.len());
         let mut off = start + line_len;
-        for (n, (i, _)) in rest[..line_len].char_indices().enumerate() {
+        for (n, (i, _)) in rest.get(..line_len)?.char_indices().enumerate() {
             if n + 1 == column {
                 off = start + i;
                 break;
@@ -183,13 +183,13 @@ fn copy_logical(b: &mut Builder, inst: &Instruction) {
     for (i, c) in text.char_indices() {
         let src = raw.map.to_source(base + i);
         if src != expected {
-            b.copy(&text[run_start..i], run_source);
+            b.copy(text.get(run_start..i).unwrap_or(""), run_source);
             run_start = i;
             run_source = src;
         }
         expected = src + c.len_utf8();
     }
-    b.copy(&text[run_start..], run_source);
+    b.copy(text.get(run_start..).unwrap_or(""), run_source);
 }
 
 /// Whether a RUN's inline text is nothing but heredoc markers (`RUN <<EOF`):
@@ -259,7 +259,7 @@ fn run_scripts(
             b.add("\n"); // keep the body's line numbers
         }
         let from = from.min(body.len());
-        b.copy(&body[from..], h.content_span.start + from);
+        b.copy(body.get(from..).unwrap_or(""), h.content_span.start + from);
         if !body.ends_with('\n') {
             b.add("\n");
         }
