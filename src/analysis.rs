@@ -48,6 +48,7 @@ pub fn analyze(
     let mut diags = checker.into_diagnostics();
     for d in diags.iter_mut() {
         d.severity = settings.severity_of(d.rule);
+        sanitize(d);
     }
     let sup = suppress::collect(&model);
     let before = diags.len();
@@ -62,6 +63,23 @@ pub fn analyze(
         model,
         diagnostics: diags,
         suppressed,
+    }
+}
+
+/// Messages quote Dockerfile text: no control character (a CRLF file's
+/// `\r`, an ESC sequence) reaches a terminal or an editor raw.
+fn sanitize(d: &mut Diagnostic) {
+    let clean = |s: &mut String| {
+        if let std::borrow::Cow::Owned(e) = crate::text::escape(s) {
+            *s = e;
+        }
+    };
+    clean(&mut d.message);
+    for r in d.related.iter_mut() {
+        clean(&mut r.message);
+    }
+    if let Some(f) = d.fix.as_mut() {
+        clean(&mut f.title);
     }
 }
 

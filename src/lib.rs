@@ -22,3 +22,4 @@ pub mod server;
 pub mod settings;
 pub mod suppress;
 pub mod syntax;
+pub mod text;

@@ -743,6 +743,13 @@ impl Model {
     pub fn text(&self, span: Span) -> &str {
         self.source.get(span.start..span.end).unwrap_or("")
     }
+
+    /// The source of `span` for quoting in a message: one line
+    /// (continuations joined), control characters escaped, at most `max`
+    /// characters.
+    pub fn quote(&self, span: Span, max: usize) -> String {
+        crate::text::one_line(self.text(span), self.escape, max)
+    }
 }
 
 /// BuildKit's automatic platform ARGs, valued for the default platform

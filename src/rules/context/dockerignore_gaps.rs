@@ -73,7 +73,7 @@ pub fn check(cx: &mut Checker) {
     }
     let msg = format!(
         "`{}` copies {} that `{}` does not exclude: {}",
-        m.text(inst.span).lines().next().unwrap_or(""),
+        m.quote(inst.span, 80),
         if sent.len() == 1 {
             "an entry"
         } else {
