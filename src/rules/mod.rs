@@ -119,6 +119,7 @@ macro_rules! rule {
 pub static REGISTRY: &[RuleEntry] = &[
     rule!(syntax::invalid_syntax, "invalid-syntax"),
     rule!(syntax::invalid_suppression, "invalid-suppression"),
+    rule!(syntax::expansion_limit, "expansion-limit"),
     rule!(image::untagged_image, "untagged-image"),
     rule!(image::latest_tag, "latest-tag"),
     rule!(image::untrusted_registry, "untrusted-registry"),
@@ -150,9 +151,7 @@ pub fn find(name: &str) -> Option<&'static RuleEntry> {
 /// directives).
 pub fn is_shellcheck_code(name: &str) -> bool {
     name.len() == 6
-        && name
-            .get(..2)
-            .is_some_and(|p| p.eq_ignore_ascii_case("SC"))
+        && name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("SC"))
         && name[2..].chars().all(|c| c.is_ascii_digit())
 }
 
