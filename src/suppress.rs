@@ -57,6 +57,43 @@ pub struct UnknownName {
 pub struct Suppressions {
     pub items: Vec<Suppression>,
     pub unknown: Vec<UnknownName>,
+    /// `items` by scope, built on first use: a file with 100,000 comments
+    /// and as many findings stays linear.
+    index: std::sync::OnceLock<Index>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Index {
+    file_all: bool,
+    file_rules: std::collections::HashSet<&'static str>,
+    /// Instruction → (all rules, these rules).
+    by_instruction: std::collections::HashMap<usize, (bool, Vec<&'static str>)>,
+}
+
+impl Index {
+    fn of(items: &[Suppression]) -> Index {
+        let mut ix = Index::default();
+        for s in items {
+            match (&s.scope, &s.names) {
+                (Scope::File, Names::All) => ix.file_all = true,
+                (Scope::File, Names::Rules(r)) => ix.file_rules.extend(r.iter().copied()),
+                (Scope::Instruction(i), names) => {
+                    let e = ix.by_instruction.entry(*i).or_default();
+                    match names {
+                        Names::All => e.0 = true,
+                        Names::Rules(r) => {
+                            for n in r {
+                                if !e.1.contains(n) {
+                                    e.1.push(n);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        ix
+    }
 }
 
 enum Tool {
@@ -175,8 +212,7 @@ pub fn collect(model: &Model) -> Suppressions {
 
 fn strip_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
     let t = text.trim_start();
-    if t
-        .get(..word.len())
+    if t.get(..word.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(word))
     {
         let rest = &t[word.len()..]; // `word` is ASCII and matched: a char boundary
@@ -210,14 +246,13 @@ pub fn instruction_at(model: &Model, offset: usize) -> Option<usize> {
 impl Suppressions {
     /// Whether a finding of `rule_name` at `span` is suppressed.
     pub fn suppresses(&self, model: &Model, rule_name: &str, span: Span) -> bool {
-        let inst = instruction_at(model, span.start);
-        self.items.iter().any(|s| {
-            s.names.covers(rule_name)
-                && match s.scope {
-                    Scope::File => true,
-                    Scope::Instruction(i) => Some(i) == inst,
-                }
-        })
+        let ix = self.index.get_or_init(|| Index::of(&self.items));
+        if ix.file_all || ix.file_rules.contains(rule_name) {
+            return true;
+        }
+        instruction_at(model, span.start)
+            .and_then(|i| ix.by_instruction.get(&i))
+            .is_some_and(|(all, rules)| *all || rules.contains(&rule_name))
     }
 }
 

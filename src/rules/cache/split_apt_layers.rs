@@ -185,10 +185,11 @@ fn merge_fix(
             });
         }
     }
-    let between = m
-        .stage_instructions(update_run.stage?)
-        .filter(|i| i.index > update_run.index && i.index < install_run.index)
-        .count();
+    // The stage's instruction indices are sorted.
+    let of_stage = &m.stages[update_run.stage?].instructions;
+    let between = of_stage
+        .partition_point(|&i| i < install_run.index)
+        .saturating_sub(of_stage.partition_point(|&i| i <= update_run.index));
     let title = format!(
         "Move `{update_text}` into the install RUN (line {})",
         install_run.start_line
