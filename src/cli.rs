@@ -971,7 +971,8 @@ fn file_change_diff(fc: &crate::diagnostic::FileChange) -> String {
             crate::fix::unified_diff("", content, "/dev/null", &format!("b/{}", path.display()))
         }
         crate::diagnostic::FileChange::Append { path, content } => {
-            let old = std::fs::read_to_string(path).unwrap_or_default();
+            let old =
+                crate::files::read_text_lossy(path, crate::files::MAX_FILE).unwrap_or_default();
             let new = format!("{old}{content}");
             crate::fix::unified_diff(
                 &old,

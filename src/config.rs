@@ -105,7 +105,9 @@ fn parse_fail_level(s: &str) -> Option<Option<Severity>> {
 
 /// Reads a `dlint.toml`.
 pub fn load_toml(path: &Path) -> Result<Settings, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    // A regular file of bounded size: a FIFO or a device in a repository
+    // must not hang the run.
+    let text = crate::files::read_text(path, crate::files::MAX_FILE).map_err(|e| ConfigError {
         path: path.to_path_buf(),
         line: None,
         message: format!("cannot read: {e}"),
@@ -239,7 +241,9 @@ enum OneOrMany {
 /// `failure-threshold` (and `no-fail`). Rule codes dlint does not implement
 /// are skipped; they are valid hadolint codes.
 pub fn load_hadolint(path: &Path) -> Result<Settings, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    // A regular file of bounded size: a FIFO or a device in a repository
+    // must not hang the run.
+    let text = crate::files::read_text(path, crate::files::MAX_FILE).map_err(|e| ConfigError {
         path: path.to_path_buf(),
         line: None,
         message: format!("cannot read: {e}"),

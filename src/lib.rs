@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod context;
 pub mod diagnostic;
+pub mod files;
 pub mod fix;
 pub mod inspect;
 pub mod layers;
