@@ -148,6 +148,11 @@ pub struct LintArgs {
     /// tag and pin `image:tag` as `image:tag@sha256:…` (uses the network).
     #[arg(long)]
     pub pin_digests: bool,
+    /// With --pin-digests: seconds the whole run may wait for registries
+    /// (images are asked in parallel; what has not answered by then is
+    /// reported and its file left unchanged).
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    pub pin_timeout: f64,
 }
 
 /// Runs the CLI with the process arguments; returns the exit code.
@@ -588,6 +593,13 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
         let _ = writeln!(err, "dlint: --pin-digests needs --fix or --diff");
         return EXIT_ERROR;
     }
+    if !(args.pin_timeout.is_finite() && (0.0..=86_400.0).contains(&args.pin_timeout)) {
+        let _ = writeln!(
+            err,
+            "dlint: --pin-timeout must be a number of seconds from 0 to 86400"
+        );
+        return EXIT_ERROR;
+    }
     if args.unsafe_fixes && !(args.fix || args.diff) {
         let _ = writeln!(err, "dlint: --unsafe-fixes needs --fix or --diff");
         return EXIT_ERROR;
@@ -654,6 +666,10 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
     let fix_opts = crate::fix::FixOptions {
         unsafe_fixes: args.unsafe_fixes,
     };
+    // One deadline and one answer per image for the whole run.
+    let pinner = args
+        .pin_digests
+        .then(|| crate::pin::Pinner::new(std::time::Duration::from_secs_f64(args.pin_timeout)));
     let lint_one =
         |src: &str,
          path: Option<&Path>,
@@ -662,8 +678,8 @@ fn cmd_lint(args: LintArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut
          -> Result<(crate::analysis::Report, Option<crate::fix::FixOutcome>), String> {
             if fixing {
                 let mut o = crate::fix::fix_source(src, path, settings, ctx, fix_opts);
-                if args.pin_digests {
-                    match crate::pin::pin_source(&o.fixed) {
+                if let Some(pinner) = &pinner {
+                    match pinner.pin(&o.fixed) {
                         Ok(pinned) => {
                             let mut again =
                                 crate::fix::fix_source(&pinned, path, settings, ctx, fix_opts);

@@ -643,3 +643,66 @@ fn server_survives_hostile_documents_and_ignore_files() {
     let code = handle.join().unwrap();
     assert_eq!(code, 0);
 }
+
+// ---------------------------------------------------------------------------
+// --pin-digests against a registry that accepts connections and never
+// answers (issue 9 §2: 8 s per image, one after another). No
+// docker-registry needed: a local TCP listener.
+
+#[test]
+fn pin_digests_has_one_deadline_for_the_whole_run() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in l.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for f in 0..3 {
+        let mut src = String::new();
+        for i in 0..6 {
+            src.push_str(&format!("FROM 127.0.0.1:{port}/f{f}i{i}:1 AS s{i}\n"));
+        }
+        src.push_str("USER 1000\n");
+        let name = format!("f{f}.Dockerfile");
+        std::fs::write(dir.path().join(&name), &src).unwrap();
+        files.push((name, src));
+    }
+    let mut args = vec!["--fix", "--pin-digests", "--pin-timeout", "2"];
+    args.extend(files.iter().map(|(n, _)| n.as_str()));
+    let start = Instant::now();
+    // 18 images: 144 s one after another with 8 s each.
+    let o = dlint_within(dir.path(), &args, Duration::from_secs(30), None);
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no answer within the --pin-digests deadline of 2s"),
+        "{err}"
+    );
+    for (name, src) in &files {
+        assert_eq!(
+            &std::fs::read_to_string(dir.path().join(name)).unwrap(),
+            src
+        );
+    }
+    // A bad value is a usage error.
+    let o = dlint_within(
+        dir.path(),
+        &[
+            "--fix",
+            "--pin-digests",
+            "--pin-timeout",
+            "NaN",
+            "f0.Dockerfile",
+        ],
+        Duration::from_secs(30),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--pin-timeout"));
+}
