@@ -706,3 +706,75 @@ fn pin_digests_has_one_deadline_for_the_whole_run() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--pin-timeout"));
 }
+
+// ---------------------------------------------------------------------------
+// The text renderer: excerpts of long lines are windows, and source text
+// is escaped there too.
+
+fn render_text(path: &str, src: &str) -> String {
+    use dlint::render::{self, FileResult, Format, Outcome, RenderOptions};
+    let r = analyze(src, None, &all_rules(), None);
+    let results = vec![FileResult {
+        path: path.into(),
+        outcome: Outcome::Report(Box::new(r)),
+    }];
+    let mut out = Vec::new();
+    render::render(Format::Text, &results, &RenderOptions::default(), &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn long_lines_are_shown_as_windows() {
+    // 3,000 findings on one 60 KB line: printing the line for each was
+    // 180 MB of output (a 200 KB line with 10,000 findings: 3 GB, 4 min).
+    let n = 3000;
+    let src = format!(
+        "FROM alpine:3\nRUN {}\nUSER 1000\n",
+        vec!["apt-get install 한글"; n].join(" && ")
+    );
+    let t = Instant::now();
+    let out = render_text("Dockerfile", &src);
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    assert!(out.len() < n * 1500, "{} bytes for {n} findings", out.len());
+    // The real line and column of the 1000th command, and its text.
+    let col = 5 + 999 * "apt-get install 한글 && ".chars().count();
+    assert!(
+        out.contains(&format!("┌─ Dockerfile:2:{col}\n")),
+        "no 2:{col}"
+    );
+    // Windows start and end with an ellipsis, inside the line.
+    let window = out
+        .lines()
+        .find(|l| l.starts_with("2 │ …"))
+        .expect("a window");
+    assert!(window.ends_with(" …"), "{window}");
+    assert!(window.contains("한글 && apt-get install 한글"), "{window}");
+    assert!(window.chars().count() < 200, "{window}");
+}
+
+#[test]
+fn control_characters_in_excerpts_are_escaped() {
+    let src = "FROM node:20\nCOPY . /app/\u{1b}]0;pwned\u{7}\u{202e}x\nRUN npm ci\n";
+    let out = render_text("bad\u{1b}[2Jname", src);
+    assert!(
+        !out.chars().any(|c| c != '\n' && dlint::text::is_unsafe(c)),
+        "{out:?}"
+    );
+    assert!(
+        out.contains("2 │ COPY . /app/\\u{1b}]0;pwned\\u{7}\\u{202e}x\n"),
+        "{out}"
+    );
+    assert!(out.contains("bad\\u{1b}[2Jname:2:1"), "{out}");
+    // The underline still spans the whole (escaped) COPY.
+    assert!(out.contains(&format!("  │ {}\n", "^".repeat(40))), "{out}");
+}
+
+#[test]
+fn config_errors_quoting_the_file_are_escaped() {
+    // A TOML escape: the parsed name holds a real ESC.
+    let e = dlint::config::parse_toml(Path::new("dlint.toml"), "select = [\"x\\u001b[2J\"]\n")
+        .unwrap_err();
+    let shown = e.to_string();
+    assert!(!shown.chars().any(dlint::text::is_unsafe), "{shown:?}");
+    assert!(shown.contains("\\u{1b}[2J"), "{shown}");
+}
