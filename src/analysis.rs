@@ -64,6 +64,7 @@ pub fn analyze(
         if configured != d.rule.severity {
             d.severity = configured;
         }
+        sanitize(d);
     }
     let sup = suppress::collect(&model);
     let before = diags.len();
@@ -79,6 +80,23 @@ pub fn analyze(
         model,
         diagnostics: diags,
         suppressed,
+    }
+}
+
+/// Messages quote Dockerfile text: no control character (a CRLF file's
+/// `\r`, an ESC sequence) reaches a terminal or an editor raw.
+fn sanitize(d: &mut Diagnostic) {
+    let clean = |s: &mut String| {
+        if let std::borrow::Cow::Owned(e) = crate::text::escape(s) {
+            *s = e;
+        }
+    };
+    clean(&mut d.message);
+    for r in d.related.iter_mut() {
+        clean(&mut r.message);
+    }
+    if let Some(f) = d.fix.as_mut() {
+        clean(&mut f.title);
     }
 }
 

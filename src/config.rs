@@ -26,9 +26,15 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Parser messages quote the file's text: escaped.
+        let path = self.path.display().to_string();
+        let (path, message) = (
+            crate::text::escape(&path),
+            crate::text::escape(&self.message),
+        );
         match self.line {
-            Some(l) => write!(f, "{}:{}: {}", self.path.display(), l, self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
+            Some(l) => write!(f, "{path}:{l}: {message}"),
+            None => write!(f, "{path}: {message}"),
         }
     }
 }

@@ -598,7 +598,7 @@ fn step(m: &Model, ctx: &ContextFiles, si: usize, inst: &Instruction) -> StepInf
                     None => {
                         for w in &c.sources {
                             let e = m.expand_in_stage_full(si, &w.value);
-                            if !e.unresolved.is_empty() {
+                            if !e.unresolved.is_empty() || e.limited.is_some() {
                                 layer.depends_on.push(Dependency::Unresolved {
                                     text: w.value.clone(),
                                 });

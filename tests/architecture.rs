@@ -12,6 +12,8 @@ use std::path::Path;
 const LAYERS: &[(&str, u32)] = &[
     ("source", 0),
     ("panic", 0),
+    ("text", 0),
+    ("files", 0),
     ("syntax", 1),
     ("context", 1),
     ("model", 2),

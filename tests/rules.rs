@@ -366,3 +366,20 @@ fn maintainer_deprecated() {
         &[],
     );
 }
+
+#[test]
+fn expansion_limit() {
+    // issue 9: 34 doubling ARGs made a 16 GiB value (24 GB RSS, then killed).
+    let mut bad = String::from("ARG A0=x\n");
+    for i in 1..34 {
+        bad.push_str(&format!("ARG A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+    }
+    bad.push_str("FROM alpine:3\n");
+    snapshot(
+        "expansion-limit",
+        &bad,
+        "ARG VERSION=3.20\nARG IMAGE=alpine:${VERSION}\nFROM ${IMAGE}\nENV A=${IMAGE}${IMAGE}\n",
+        &[],
+        &[],
+    );
+}

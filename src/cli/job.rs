@@ -50,7 +50,6 @@ pub struct FixMode {
     pub opts: FixOptions,
     /// Write the fixed files (`--fix`); false for `--diff`.
     pub write: bool,
-    pub pin_digests: bool,
 }
 
 /// Shared by every job of a run.
@@ -61,6 +60,8 @@ pub struct Jobs<'a> {
     pub contexts: ContextCache,
     pub overrides: &'a Overrides,
     pub fix: Option<FixMode>,
+    /// `--pin-digests`: one deadline and one answer per image for the run.
+    pub pinner: Option<&'a crate::pin::Pinner<'static>>,
     pub stdin_filename: Option<&'a Path>,
     pub stdin_text: Option<Result<String, String>>,
 }
@@ -220,8 +221,8 @@ impl Jobs<'_> {
             None => (analyze(src, path, settings, ctx), None),
             Some(mode) => {
                 let mut o = fix_source(src, path, settings, ctx, mode.opts);
-                if mode.pin_digests {
-                    match crate::pin::pin_source(&o.fixed) {
+                if let Some(pinner) = self.pinner {
+                    match pinner.pin(&o.fixed) {
                         Ok(pinned) => {
                             let mut again = fix_source(&pinned, path, settings, ctx, mode.opts);
                             again.original = src.to_string();

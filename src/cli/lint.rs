@@ -107,6 +107,9 @@ fn check_args(args: &LintArgs) -> Result<(), String> {
     if args.pin_digests && !(args.fix || args.diff) {
         return Err("--pin-digests needs --fix or --diff".into());
     }
+    if !(args.pin_timeout.is_finite() && (0.0..=86_400.0).contains(&args.pin_timeout)) {
+        return Err("--pin-timeout must be a number of seconds from 0 to 86400".into());
+    }
     if args.unsafe_fixes && !(args.fix || args.diff) {
         return Err("--unsafe-fixes needs --fix or --diff".into());
     }
@@ -171,14 +174,18 @@ pub fn cmd_lint(
             unsafe_fixes: args.unsafe_fixes,
         },
         write: args.fix,
-        pin_digests: args.pin_digests,
     });
+    // One deadline and one answer per image for the whole run.
+    let pinner = args
+        .pin_digests
+        .then(|| crate::pin::Pinner::new(std::time::Duration::from_secs_f64(args.pin_timeout)));
     let jobs = Jobs {
         fixed,
         configs: Default::default(),
         contexts: Default::default(),
         overrides: &overrides,
         fix,
+        pinner: pinner.as_ref(),
         stdin_filename: args.stdin_filename.as_deref(),
         stdin_text: reads_stdin.then(|| crate::source::read_stdin(stdin)),
     };

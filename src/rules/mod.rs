@@ -58,6 +58,7 @@ macro_rules! rule {
 pub static REGISTRY: &[RuleEntry] = &[
     rule!(syntax::invalid_syntax, "invalid-syntax"),
     rule!(syntax::invalid_suppression, "invalid-suppression"),
+    rule!(syntax::expansion_limit, "expansion-limit"),
     rule!(image::untagged_image, "untagged-image"),
     rule!(image::latest_tag, "latest-tag"),
     rule!(image::untrusted_registry, "untrusted-registry"),

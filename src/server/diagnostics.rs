@@ -128,12 +128,14 @@ pub fn file_ops(files: &[FileChange], enc: Encoding) -> Option<Vec<FileOp>> {
     files
         .iter()
         .map(|f| match f {
+            // Never through a symbolic link (see `fix::apply_file_change`).
+            _ if crate::files::is_symlink(f.path()) => None,
             FileChange::Create { path, content } => Some(FileOp::Create {
                 uri: convert::path_to_uri(path)?,
                 content: content.clone(),
             }),
             FileChange::Append { path, content } => {
-                let old = std::fs::read_to_string(path).ok()?;
+                let old = crate::files::read_text(path, crate::files::MAX_FILE).ok()?;
                 Some(FileOp::Append {
                     uri: convert::path_to_uri(path)?,
                     at: convert::end_position(&old, enc),

@@ -607,6 +607,22 @@ fn keyword_lower(s: &str) -> String {
 }
 
 /// `splitCommand` + the dispatch table.
+/// How many `ONBUILD` triggers deep the reader goes.
+const MAX_ONBUILD_DEPTH: usize = 4;
+
+thread_local! {
+    static ONBUILD_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs a closure when dropped.
+struct OnExit<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for OnExit<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
+}
+
 fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction {
     let lead = line.len() - trim_leading_ws(line).len();
     let trimmed = line.trim_matches(is_space);
@@ -802,7 +818,14 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
             }
         }
         "onbuild" => {
-            if !rest.is_empty() {
+            // Triggers of triggers are read a few levels deep only: BuildKit
+            // refuses `ONBUILD ONBUILD` anyway, and each level copies the
+            // rest of the line (a line of 1,000,000 `ONBUILD` would take
+            // quadratic memory and overflow the stack).
+            let depth = ONBUILD_DEPTH.with(|d| d.get());
+            if !rest.is_empty() && depth < MAX_ONBUILD_DEPTH {
+                ONBUILD_DEPTH.with(|d| d.set(depth + 1));
+                let _restore = OnExit(|| ONBUILD_DEPTH.with(|d| d.set(depth)));
                 let sub_line = rest.to_string();
                 // The trigger's own map: offsets shifted by `base`.
                 let mut sub_map = LineMap::default();

@@ -158,55 +158,60 @@ const NESTING: &[&str] = &[
     "case_statement",
 ];
 
+/// The simple commands under `node`. An explicit stack, not recursion: a
+/// chain of 100,000 `&&` is a tree that deep.
 fn collect(node: tree_sitter::Node, src: &str, nested: bool, out: &mut Vec<Command>) {
-    if node.kind() == "command" {
-        let mut words = Vec::new();
-        let mut assignments = Vec::new();
-        let mut cursor = node.walk();
-        for (i, child) in node.children(&mut cursor).enumerate() {
-            let field = node.field_name_for_child(i as u32);
-            match (field, child.kind()) {
-                (Some("name"), _) => {
-                    let inner = child.named_child(0).unwrap_or(child);
-                    words.push(word(inner, src));
-                }
-                (Some("argument"), _) => words.push(word(child, src)),
-                (_, "variable_assignment") => assignments.push(word(child, src)),
-                _ => {}
+    // (node, nested, only commands nested in substitutions and subshells)
+    let mut stack = vec![(node, nested, false)];
+    while let Some((node, nested, nested_only)) = stack.pop() {
+        let first = stack.len();
+        if nested_only {
+            if matches!(
+                node.kind(),
+                "command_substitution" | "process_substitution" | "subshell"
+            ) {
+                stack.push((node, true, false));
+                continue;
             }
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor).map(|c| (c, nested, true)));
+        } else if node.kind() == "command" {
+            out.push(command(node, src, nested));
+            // Commands inside arguments ($(...)) are nested.
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor).map(|c| (c, true, true)));
+        } else {
+            let nest = nested || NESTING.contains(&node.kind());
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor).map(|c| (c, nest, false)));
         }
-        out.push(Command {
-            span: Span::new(node.start_byte(), node.end_byte()),
-            assignments,
-            words,
-            joined_by: None,
-            nested,
-        });
-        // Commands inside arguments ($(...)) are nested.
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            collect_nested_only(child, src, out);
-        }
-        return;
-    }
-    let nest = nested || NESTING.contains(&node.kind());
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        collect(child, src, nest, out);
+        // Children in source order when popped.
+        stack[first..].reverse();
     }
 }
 
-fn collect_nested_only(node: tree_sitter::Node, src: &str, out: &mut Vec<Command>) {
-    if matches!(
-        node.kind(),
-        "command_substitution" | "process_substitution" | "subshell"
-    ) {
-        collect(node, src, true, out);
-        return;
-    }
+fn command(node: tree_sitter::Node, src: &str, nested: bool) -> Command {
+    let mut words = Vec::new();
+    let mut assignments = Vec::new();
     let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        collect_nested_only(child, src, out);
+    for (i, child) in node.children(&mut cursor).enumerate() {
+        let field = node.field_name_for_child(i as u32);
+        match (field, child.kind()) {
+            (Some("name"), _) => {
+                let inner = child.named_child(0).unwrap_or(child);
+                words.push(word(inner, src));
+            }
+            (Some("argument"), _) => words.push(word(child, src)),
+            (_, "variable_assignment") => assignments.push(word(child, src)),
+            _ => {}
+        }
+    }
+    Command {
+        span: Span::new(node.start_byte(), node.end_byte()),
+        assignments,
+        words,
+        joined_by: None,
+        nested,
     }
 }
 

@@ -42,7 +42,7 @@ pub fn check(cx: &mut Checker) {
         }
         let raw = flag.value.as_deref().unwrap_or("");
         let e = m.expand_in_stage_full(stage, raw);
-        if !e.unresolved.is_empty() || e.value.is_empty() {
+        if !e.unresolved.is_empty() || e.limited.is_some() || e.value.is_empty() {
             continue;
         }
         let name = e.value.as_str();
