@@ -175,8 +175,7 @@ pub fn collect(model: &Model) -> Suppressions {
 
 fn strip_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
     let t = text.trim_start();
-    if t
-        .get(..word.len())
+    if t.get(..word.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(word))
     {
         let rest = &t[word.len()..]; // `word` is ASCII and matched: a char boundary

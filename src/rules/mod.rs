@@ -150,9 +150,7 @@ pub fn find(name: &str) -> Option<&'static RuleEntry> {
 /// directives).
 pub fn is_shellcheck_code(name: &str) -> bool {
     name.len() == 6
-        && name
-            .get(..2)
-            .is_some_and(|p| p.eq_ignore_ascii_case("SC"))
+        && name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("SC"))
         && name[2..].chars().all(|c| c.is_ascii_digit())
 }
 
