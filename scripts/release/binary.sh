@@ -14,8 +14,7 @@ out="${2:-dist}"
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../.."
 host="$(rustc -vV | sed -n 's/^host: //p')"
-target_dir="$(cargo metadata --no-deps --format-version 1 --locked \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+target_dir="${CARGO_TARGET_DIR:-target}"
 exe=""
 case "$target" in *windows*) exe=".exe" ;; esac
 
