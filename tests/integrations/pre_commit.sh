@@ -131,13 +131,10 @@ if [ -n "$wheels" ]; then
   done
   (
     export PATH="$bare" PIP_NO_INDEX=1 PIP_FIND_LINKS="$links" PIP_DISABLE_PIP_VERSION_CHECK=1
-    export PRE_COMMIT_HOME="$tmp/pre-commit-home-python"   # a first run: no hook environment yet
+    # try-repo uses a throw-away store: each run below creates the hook environment (a first run).
+    # The only dlint pip can install there is the wheel in $links.
     hooks "$tmp/dlint-pre-commit" python
   )
-  grep -q "dlint-cli==$version" "$tmp/dlint-pre-commit/pyproject.toml"
-  envs=("$tmp"/pre-commit-home-python/repo*/py_env-*/bin/dlint)
-  test -x "${envs[0]}" || { echo "pre-commit: no dlint in the python hook environment" >&2; exit 1; }
-  "${envs[0]}" --version
 elif [ "${CI:-}" = true ]; then
   echo "pre-commit: CI=true but no wheel directory given: the python hooks would go untested" >&2
   exit 1
