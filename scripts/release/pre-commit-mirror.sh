@@ -14,7 +14,8 @@ for f in pyproject.toml .pre-commit-hooks.yaml README.md; do
   sed "s/@VERSION@/$version/g" "$root/pre-commit/$f" > "$dir/$f"
 done
 cp "$root/LICENSE" "$dir/LICENSE"
-git -C "$dir" add pyproject.toml .pre-commit-hooks.yaml README.md LICENSE
+cp "$root/pre-commit/dlint_pre_commit.py" "$dir/"
+git -C "$dir" add pyproject.toml .pre-commit-hooks.yaml README.md LICENSE dlint_pre_commit.py
 if git -C "$dir" diff --cached --quiet 2>/dev/null && git -C "$dir" rev-parse -q --verify HEAD >/dev/null; then
   echo "pre-commit-mirror.sh: nothing changed"
 else

@@ -10,7 +10,7 @@
 #    it: pre-commit `pip install`s it, which installs the dlint-cli wheel.
 #    With a wheel directory (the first argument; tests/integrations/wheel.sh
 #    writes one) pip is pointed at it alone (PIP_NO_INDEX, PIP_FIND_LINKS,
-#    plus the setuptools wheel the shim package builds with), as if the wheel
+#    plus the flit-core wheel the shim package builds with), as if the wheel
 #    were published, and pre-commit runs with no cargo on PATH. The time of the
 #    first run (hook environment created and installed) is printed. (The
 #    python hooks cannot live in this repository's .pre-commit-hooks.yaml:
@@ -33,7 +33,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cache="${DLINT_CI_CACHE:-$HOME/.cache/dlint-ci}"
 venv="$cache/precommit-venv"
 pc_version="4.7.0"
-setuptools_version="84.2.1"
+flit_core_version="4.2.0"
 wheels="${1:-}"
 if [ -n "$wheels" ]; then wheels="$(cd "$wheels" && pwd)"; fi
 mkdir -p "$cache"
@@ -122,7 +122,7 @@ if [ -n "$wheels" ]; then
   mkdir -p "$links"
   cp "$wheels"/dlint_cli-"$version"-*.whl "$links/"
   "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-    -d "$links" "setuptools==$setuptools_version"
+    -d "$links" "flit-core==$flit_core_version"
   bash "$root/scripts/release/pre-commit-mirror.sh" "$version" "$tmp/dlint-pre-commit"
   "$venv/bin/pre-commit" validate-manifest "$tmp/dlint-pre-commit/.pre-commit-hooks.yaml"
   bare="$venv/bin:/usr/local/bin:/usr/bin:/bin"
