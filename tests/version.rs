@@ -93,3 +93,53 @@ fn pyproject_takes_name_and_version_from_cargo() {
     assert_eq!(maturin["bindings"].as_str(), Some("bin"));
     assert_eq!(maturin["profile"].as_str(), Some("dist"));
 }
+
+/// build.rs compiled on its own and run as cargo would, outside a git work
+/// tree, with no `git` on PATH, and inside a work tree it is not the top of
+/// (a vendored copy): the version alone, or `DLINT_COMMIT` when set.
+#[test]
+fn build_script_falls_back_without_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exe = tmp.path().join("build-script");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let st = Command::new(rustc)
+        .args(["--edition", "2021", "-o"])
+        .arg(&exe)
+        .arg(manifest_dir().join("build.rs"))
+        .status()
+        .expect("run rustc");
+    assert!(st.success());
+    let run = |dir: &Path, path: &str, commit: Option<&str>| {
+        let mut cmd = Command::new(&exe);
+        cmd.env("CARGO_PKG_VERSION", "9.8.7")
+            .env("CARGO_MANIFEST_DIR", dir)
+            .env("PATH", path)
+            .env_remove("DLINT_COMMIT");
+        if let Some(c) = commit {
+            cmd.env("DLINT_COMMIT", c);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("cargo:rustc-env=DLINT_VERSION="))
+            .expect("DLINT_VERSION set")
+            .to_string()
+    };
+    let plain = tmp.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    let path = std::env::var("PATH").unwrap_or_default();
+    // No git on PATH.
+    assert_eq!(run(&plain, "", None), "9.8.7");
+    assert_eq!(
+        run(&plain, "", Some("abc1234 2026-01-02")),
+        "9.8.7 (abc1234 2026-01-02)"
+    );
+    // A directory that is no work tree, with git on PATH (when the machine has git).
+    assert_eq!(run(&plain, &path, None), "9.8.7");
+    // A subdirectory of dlint's own checkout (as a vendored copy would be): not its commit.
+    if expected_commit().is_some() && option_env!("DLINT_COMMIT").is_none() {
+        assert_eq!(run(&manifest_dir().join("src"), &path, None), "9.8.7");
+        assert!(run(manifest_dir(), &path, None).starts_with("9.8.7 ("));
+    }
+}
