@@ -30,7 +30,7 @@ pub const EXIT_ERROR: i32 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "dlint",
-    version,
+    version = env!("DLINT_VERSION"),
     about = "A Dockerfile linter and optimizer: BuildKit-faithful parsing, findings that explain themselves, fixes that are right.",
     args_conflicts_with_subcommands = true
 )]
