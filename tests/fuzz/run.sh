@@ -55,7 +55,10 @@ cargo_fuzz() {
 if [ "$toolchain" = nightly ]; then tdir=fuzz/target; else tdir=fuzz/target-stable; fi
 
 bash fuzz/seed.sh
-cargo_fuzz build --sanitizer "$sanitizer" --target-dir "$tdir" $targets
+# cargo-fuzz builds one target per call (or all of them with none named).
+for t in $targets; do
+  cargo_fuzz build --sanitizer "$sanitizer" --target-dir "$tdir" "$t"
+done
 
 # Known bugs are not skipped here: DLINT_FUZZ_SKIP_KNOWN is for local runs.
 unset DLINT_FUZZ_SKIP_KNOWN
