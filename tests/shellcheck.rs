@@ -61,7 +61,7 @@ fn positions_are_exact_through_continuations_heredocs_crlf_and_onbuild() {
     let p = d.path();
     fs::write(
         p.join("Dockerfile"),
-        "FROM debian:12\nARG KNOWN=1\nRUN echo $KNOWN && \\\n    echo 공 $a\nRUN <<EOF\n  echo $b\nEOF\nONBUILD RUN echo $c\nRUN [\"sh\", \"-c\", \"echo $d\"]\nSHELL [\"pwsh\", \"-c\"]\nRUN echo $e\n",
+        "FROM debian:12\nARG KNOWN=1\nRUN echo $KNOWN && \\\n    echo 공 $a\nRUN <<EOF\n  echo $b\nEOF\nONBUILD RUN echo $c\nRUN [\"sh\", \"-c\", \"echo $d\"]\nFROM debian:12\nSHELL [\"pwsh\", \"-c\"]\nRUN echo $e\n",
     )
     .unwrap();
     let f = run(p, &["Dockerfile"]);
@@ -71,7 +71,8 @@ fn positions_are_exact_through_continuations_heredocs_crlf_and_onbuild() {
         .map(|x| (x.1, x.2))
         .collect();
     // $a on line 4 after `    echo 공 `, $b in the heredoc, $c in ONBUILD;
-    // not $KNOWN (an ARG), not the exec form, not after SHELL pwsh.
+    // not $KNOWN (an ARG), not the exec form, not after SHELL pwsh (in a
+    // stage of its own: an ONBUILD trigger runs with its stage's last shell).
     assert_eq!(sc2154, vec![(4, 12), (6, 8), (8, 18)], "{f:?}");
     // CRLF and a backtick escape.
     fs::write(
