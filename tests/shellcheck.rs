@@ -16,11 +16,14 @@ fn have_shellcheck(test: &str) -> bool {
     false
 }
 
+/// dlint without the persistent ShellCheck cache, so that every test runs
+/// ShellCheck itself.
 fn dlint(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dlint"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("DLINT_NO_CACHE", "1")
         .output()
         .expect("run dlint")
 }
@@ -61,7 +64,7 @@ fn positions_are_exact_through_continuations_heredocs_crlf_and_onbuild() {
     let p = d.path();
     fs::write(
         p.join("Dockerfile"),
-        "FROM debian:12\nARG KNOWN=1\nRUN echo $KNOWN && \\\n    echo 공 $a\nRUN <<EOF\n  echo $b\nEOF\nONBUILD RUN echo $c\nRUN [\"sh\", \"-c\", \"echo $d\"]\nSHELL [\"pwsh\", \"-c\"]\nRUN echo $e\n",
+        "FROM debian:12\nARG KNOWN=1\nRUN echo $KNOWN && \\\n    echo 공 $a\nRUN <<EOF\n  echo $b\nEOF\nONBUILD RUN echo $c\nRUN [\"sh\", \"-c\", \"echo $d\"]\nFROM debian:12\nSHELL [\"pwsh\", \"-c\"]\nRUN echo $e\n",
     )
     .unwrap();
     let f = run(p, &["Dockerfile"]);
@@ -71,7 +74,8 @@ fn positions_are_exact_through_continuations_heredocs_crlf_and_onbuild() {
         .map(|x| (x.1, x.2))
         .collect();
     // $a on line 4 after `    echo 공 `, $b in the heredoc, $c in ONBUILD;
-    // not $KNOWN (an ARG), not the exec form, not after SHELL pwsh.
+    // not $KNOWN (an ARG), not the exec form, not after SHELL pwsh (in a
+    // stage of its own: an ONBUILD trigger runs with its stage's last shell).
     assert_eq!(sc2154, vec![(4, 12), (6, 8), (8, 18)], "{f:?}");
     // CRLF and a backtick escape.
     fs::write(
@@ -207,4 +211,62 @@ fn shellchecks_fix_is_unsafe_and_applies() {
         "{:?}",
         o
     );
+}
+
+#[test]
+fn results_are_kept_on_disk_and_used_again() {
+    if !have_shellcheck("results_are_kept_on_disk_and_used_again") {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let cache = p.join("cache");
+    fs::write(
+        p.join("Dockerfile"),
+        "FROM debian:12\nRUN echo $a \\\n  && echo 공 $b\nRUN <<EOF\necho $c\nEOF\n",
+    )
+    .unwrap();
+    let lint = |extra: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dlint"));
+        c.args(ARGS)
+            .arg("Dockerfile")
+            .current_dir(p)
+            .env_remove("DLINT_NO_CACHE")
+            .env("DLINT_CACHE_DIR", &cache);
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c.output().expect("run dlint")
+    };
+    let entries = || {
+        fs::read_dir(cache.join("shellcheck"))
+            .map(|r| {
+                r.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+                    .map(|e| e.path())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    // Off: nothing written.
+    let off = lint(&[("DLINT_NO_CACHE", "1")]);
+    assert!(entries().is_empty());
+    let cold = lint(&[]);
+    assert_eq!(entries().len(), 2, "one entry per script");
+    let warm = lint(&[]);
+    assert_eq!(cold.stdout, off.stdout);
+    assert_eq!(warm.stdout, cold.stdout);
+    let found = String::from_utf8_lossy(&warm.stdout);
+    assert!(
+        found.contains("SC2154") && found.contains("\"line\": 3"),
+        "{found}"
+    );
+    // An entry is used only for its exact text: a damaged one is checked
+    // again (and rewritten), not believed.
+    for e in entries() {
+        fs::write(&e, b"{\"key\": \"x\", \"text\": \"y\", \"comments\": []}").unwrap();
+    }
+    let again = lint(&[]);
+    assert_eq!(again.stdout, cold.stdout);
+    assert_eq!(lint(&[]).stdout, cold.stdout);
 }

@@ -9,17 +9,18 @@
 //! In the language server the runner does not block: a cache miss is queued
 //! ([`ShellCheck::take_pending`]) and checked off the typing path.
 
+pub mod cache;
 pub mod script;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use script::{scripts, ShellScript};
 
@@ -36,6 +37,15 @@ const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
 /// Scripts per process, at most.
 const CHUNK: usize = 400;
 
+/// The options every ShellCheck run gets (with `--exclude=`[`EXCLUDED`]).
+const OPTIONS: &[&str] = &["--format=json1", "--norc", "--severity=style"];
+
+/// The options, as the persistent cache's key names them.
+fn options_key() -> String {
+    format!("{} --exclude={EXCLUDED}", OPTIONS.join(" "))
+}
+
+
 /// The largest script checked (a longer one is skipped, said in a finding):
 /// ShellCheck slows down sharply on very long command lists (a 60 KB line
 /// of 3,000 `&&`-joined commands takes it over a minute), and the largest
@@ -43,7 +53,7 @@ const CHUNK: usize = 400;
 pub const MAX_SCRIPT_BYTES: usize = 32 * 1024;
 
 /// A ShellCheck finding, in the script's coordinates.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comment {
     pub line: usize,
     #[serde(rename = "endLine")]
@@ -58,12 +68,12 @@ pub struct Comment {
     pub fix: Option<CommentFix>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommentFix {
     pub replacements: Vec<Replacement>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Replacement {
     pub line: usize,
     #[serde(rename = "endLine")]
@@ -143,6 +153,8 @@ pub struct ShellCheck {
     /// Block on a cache miss (CLI, fixer) or queue it (language server).
     blocking: bool,
     pending: Mutex<HashSet<String>>,
+    /// Results kept between runs (None: off).
+    disk: Option<cache::DiskCache>,
 }
 
 impl std::fmt::Debug for ShellCheck {
@@ -198,12 +210,15 @@ impl ShellCheck {
         if (major, minor) < MIN_VERSION {
             return Err(Unavailable::TooOld(version));
         }
+        let disk =
+            cache::DiskCache::open(cache::root_from_env(), &program, &version, &options_key());
         Ok(ShellCheck {
             program,
             version,
             cache: Mutex::new(HashMap::new()),
             blocking: true,
             pending: Mutex::new(HashSet::new()),
+            disk,
         })
     }
 
@@ -216,6 +231,7 @@ impl ShellCheck {
             cache: Mutex::new(HashMap::new()),
             blocking: false,
             pending: Mutex::new(HashSet::new()),
+            disk: self.disk.clone(),
         }
     }
 
@@ -309,30 +325,69 @@ impl ShellCheck {
                 true
             }
         });
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let per = todo.len().div_ceil(cores).clamp(1, CHUNK);
-        let chunks: Vec<&[&str]> = todo.chunks(per).collect();
-        // At most one ShellCheck process per core; each worker takes the
-        // next chunk, and stops when cancelled.
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        std::thread::scope(|s| {
-            for _ in 0..cores.min(chunks.len()) {
-                s.spawn(|| loop {
-                    if cancel.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(chunk) = chunks.get(i) else {
-                        return;
-                    };
-                    let results = self.run_chunk(chunk, cancel);
-                    let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-                    for (t, o) in results {
-                        c.insert(t, o);
-                    }
-                });
+        // Checked in an earlier run.
+        if let Some(disk) = &self.disk {
+            todo.retain(|t| match disk.get(t) {
+                Some(comments) => {
+                    self.store(t, Outcome::Comments(Arc::new(comments)));
+                    false
+                }
+                None => true,
+            });
+            if todo.is_empty() {
+                return;
             }
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Enough chunks to keep every core busy to the end, few enough that
+        // ShellCheck's start-up stays small.
+        let per = todo
+            .len()
+            .div_ceil(cores * 4)
+            .max(todo.len().div_ceil(cores).min(16))
+            .clamp(1, CHUNK);
+        let chunks: Vec<&[&str]> = todo.chunks(per).collect();
+        let next = AtomicUsize::new(0);
+        let results: Vec<Vec<(String, Outcome)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..cores.min(chunks.len()))
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut got = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(chunk) = chunks.get(i) else {
+                                break;
+                            };
+                            if cancel.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            got.extend(self.run_chunk(chunk, cancel));
+                        }
+                        got
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
         });
+        if let Some(disk) = &self.disk {
+            let mut stored = false;
+            for (t, o) in results.iter().flatten() {
+                if let Outcome::Comments(c) = o {
+                    disk.put(t, c);
+                    stored = true;
+                }
+            }
+            if stored {
+                disk.prune();
+            }
+        }
+        let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        for (t, o) in results.into_iter().flatten() {
+            c.insert(t, o);
+        }
     }
 
     fn store(&self, text: &str, o: Outcome) {
@@ -386,7 +441,7 @@ impl ShellCheck {
         cancel: &AtomicBool,
     ) -> Result<HashMap<String, Vec<Comment>>, String> {
         let mut child = Command::new(&self.program)
-            .args(["--format=json1", "--norc", "--severity=style"])
+            .args(OPTIONS)
             .arg(format!("--exclude={EXCLUDED}"))
             .args(names)
             .current_dir(dir)

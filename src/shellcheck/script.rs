@@ -10,7 +10,7 @@
 //! `RUN`, and the `*_PROXY` variables, are exported in a header so that
 //! ShellCheck does not call them unassigned.
 
-use crate::model::{Instruction, Kind, Model};
+use crate::model::{Base, Instruction, Kind, Model};
 
 /// Variables every build has (BuildKit passes them through).
 const PROXIES: &[&str] = &[
@@ -276,57 +276,186 @@ fn pragma_shell(text: &str) -> Option<String> {
     Some(shell_name(first, &[]))
 }
 
-/// Every script of the file ShellCheck should check, in file order.
-pub fn scripts(m: &Model) -> Vec<ShellScript> {
-    let mut out = Vec::new();
-    let mut shell = "sh".to_string();
-    let mut checked = true;
-    let mut vars: Vec<String> = PROXIES.iter().map(|s| s.to_string()).collect();
-    let mut comments = m.comments.iter().peekable();
-    for (idx, inst) in m.instructions.iter().enumerate() {
-        while let Some(c) = comments.next_if(|c| c.span.start < inst.span.start) {
-            if let Some(s) = pragma_shell(&c.text) {
-                checked = supported(&s).is_some();
-                if let Some(sh) = supported(&s) {
-                    shell = sh.to_string();
-                }
-            }
+/// What a `RUN` is checked with: the shell (None: not checked) and the
+/// variables known to be set.
+#[derive(Debug, Clone)]
+struct Context {
+    shell: Option<String>,
+    vars: Vec<String>,
+}
+
+impl Context {
+    fn new(shell: Option<String>) -> Context {
+        Context {
+            shell,
+            vars: PROXIES.iter().map(|s| s.to_string()).collect(),
         }
+    }
+
+    /// What an `ARG`, `ENV` or `SHELL` (also as an `ONBUILD` trigger) does
+    /// to the context.
+    fn apply(&mut self, inst: &Instruction) {
         match inst.kind {
-            Kind::From => {
-                shell = "sh".into();
-                vars = PROXIES.iter().map(|s| s.to_string()).collect();
-            }
             Kind::Arg => {
                 for a in &inst.args {
-                    let name = a.value.split('=').next().unwrap_or("");
-                    add_var(&mut vars, name);
+                    add_var(&mut self.vars, a.value.split('=').next().unwrap_or(""));
                 }
             }
             Kind::Env => {
                 for pair in inst.args.chunks(2) {
-                    add_var(&mut vars, &pair[0].value);
+                    add_var(&mut self.vars, &pair[0].value);
                 }
             }
             Kind::Shell if inst.json => {
                 let words: Vec<&str> = inst.args.iter().map(|a| a.value.as_str()).collect();
                 if let Some((head, rest)) = words.split_first() {
-                    let name = shell_name(head, rest);
-                    checked = supported(&name).is_some();
-                    if let Some(sh) = supported(&name) {
-                        shell = sh.to_string();
-                    }
-                }
-            }
-            Kind::Run if checked => run_scripts(&mut out, idx, inst, &shell, &vars),
-            Kind::Onbuild if checked => {
-                if let Some(t) = inst.trigger.as_deref().filter(|t| t.kind == Kind::Run) {
-                    run_scripts(&mut out, idx, t, &shell, &vars);
+                    self.shell = supported(&shell_name(head, rest)).map(str::to_string);
                 }
             }
             _ => {}
         }
     }
+}
+
+/// A stage's state at its end: what a stage built `FROM` it starts with.
+#[derive(Debug, Clone)]
+struct StageEnd {
+    context: Context,
+    /// The `ENV` names alone (with the parent stages'): what an image built
+    /// from this one has set when its `ONBUILD` triggers run.
+    env: Vec<String>,
+}
+
+/// Whether a stage's base image is a Windows image, whose default shell is
+/// `cmd /S /C` (ShellCheck cannot check it).
+fn windows_base(m: &Model, stage: usize) -> bool {
+    let st = &m.stages[stage];
+    if st
+        .platform
+        .as_deref()
+        .is_some_and(|p| p.to_ascii_lowercase().starts_with("windows"))
+    {
+        return true;
+    }
+    let text = match &st.base {
+        Base::Image(r) => format!("{}:{}", r.full_path(), r.tag.as_deref().unwrap_or("")),
+        Base::Unresolved { text, .. } => text.clone(),
+        _ => return false,
+    }
+    .to_ascii_lowercase();
+    [
+        "windowsservercore",
+        "nanoserver",
+        "servercore",
+        "windows/",
+        "ltsc20",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
+}
+
+/// Every script of the file ShellCheck should check, in file order.
+///
+/// The context of a `RUN` is its stage's, as BuildKit runs it: a stage
+/// built `FROM` an earlier stage starts with that stage's shell, `ARG`s and
+/// `ENV`s; any other stage with `/bin/sh` (`cmd` for a Windows image) and
+/// the proxy variables. A `# hadolint shell=…` comment sets the shell from
+/// there on, or, before the first `FROM`, every stage's default.
+/// An `ONBUILD RUN` runs in the build of an image made from this one: with
+/// the stage's last shell and its `ENV`s (not its `ARG`s), after the
+/// `ONBUILD` triggers before it.
+pub fn scripts(m: &Model) -> Vec<ShellScript> {
+    let mut out = Vec::new();
+    let mut default_shell: Option<Option<String>> = None;
+    let mut ends: Vec<StageEnd> = Vec::with_capacity(m.stages.len());
+    let mut comments = m.comments.iter().peekable();
+    let mut current: Option<usize> = None;
+    // Instructions before the first FROM (not a build, but checked as one).
+    let mut cur = StageEnd {
+        context: Context::new(Some("sh".into())),
+        env: Vec::new(),
+    };
+    let mut triggers: Vec<usize> = Vec::new();
+    let flush = |out: &mut Vec<ShellScript>, end: &StageEnd, triggers: &[usize]| {
+        let mut cx = Context::new(end.context.shell.clone());
+        for v in &end.env {
+            add_var(&mut cx.vars, v);
+        }
+        for &i in triggers {
+            let Some(t) = m.instructions[i].trigger.as_deref() else {
+                continue;
+            };
+            if t.kind == Kind::Run {
+                if let Some(sh) = &cx.shell {
+                    run_scripts(out, i, t, sh, &cx.vars);
+                }
+            } else {
+                cx.apply(t);
+            }
+        }
+    };
+    for (idx, inst) in m.instructions.iter().enumerate() {
+        while let Some(c) = comments.next_if(|c| c.span.start < inst.span.start) {
+            if let Some(s) = pragma_shell(&c.text) {
+                let sh = supported(&s).map(str::to_string);
+                if current.is_none() {
+                    default_shell = Some(sh.clone());
+                }
+                cur.context.shell = sh;
+            }
+        }
+        if inst.kind == Kind::From {
+            let Some(si) = m.stages.iter().position(|s| s.from == idx) else {
+                continue;
+            };
+            flush(&mut out, &cur, &triggers);
+            if current.is_some() {
+                ends.push(cur.clone());
+            }
+            triggers.clear();
+            while ends.len() < si {
+                // A stage the walk did not see (cannot happen): empty.
+                ends.push(StageEnd {
+                    context: Context::new(None),
+                    env: Vec::new(),
+                });
+            }
+            current = Some(si);
+            cur = match m.stages[si].base {
+                Base::Stage(p) if p < ends.len() => ends[p].clone(),
+                _ => {
+                    let shell = match &default_shell {
+                        Some(sh) => sh.clone(),
+                        None if windows_base(m, si) => None,
+                        None => Some("sh".into()),
+                    };
+                    StageEnd {
+                        context: Context::new(shell),
+                        env: Vec::new(),
+                    }
+                }
+            };
+            continue;
+        }
+        match inst.kind {
+            Kind::Run => {
+                if let Some(sh) = &cur.context.shell {
+                    run_scripts(&mut out, idx, inst, sh, &cur.context.vars);
+                }
+            }
+            Kind::Onbuild => triggers.push(idx),
+            Kind::Env => {
+                cur.context.apply(inst);
+                for pair in inst.args.chunks(2) {
+                    add_var(&mut cur.env, &pair[0].value);
+                }
+            }
+            _ => cur.context.apply(inst),
+        }
+    }
+    flush(&mut out, &cur, &triggers);
+    // ONBUILD scripts were made at the end of their stage: file order.
+    out.sort_by_key(|s| s.instruction);
     out
 }
 
@@ -389,12 +518,85 @@ mod tests {
     #[test]
     fn onbuild_and_pragma() {
         let m = Model::build(
-            "FROM a:1\nONBUILD RUN echo $z\n# hadolint shell=powershell\nRUN Get-Item x\n",
+            "FROM a:1\nONBUILD RUN echo $z\nRUN echo $w\n# hadolint shell=powershell\nRUN Get-Item x\n",
         );
         let s = scripts(&m);
-        assert_eq!(s.len(), 1);
+        // The trigger runs with the image's last shell: PowerShell.
+        assert_eq!(s.len(), 1, "{s:#?}");
+        let w = s[0].text.find("$w").unwrap();
+        assert_eq!(&m.source[s[0].to_source(w)..s[0].to_source(w) + 2], "$w");
+        let m = Model::build("FROM a:1\nONBUILD RUN echo $z\n");
+        let s = scripts(&m);
         let z = s[0].text.find("$z").unwrap();
         assert_eq!(&m.source[s[0].to_source(z)..s[0].to_source(z) + 2], "$z");
+    }
+
+    fn header(s: &ShellScript) -> Vec<&str> {
+        s.text
+            .lines()
+            .take_while(|l| l.starts_with("#!") || l.starts_with("export "))
+            .collect()
+    }
+
+    #[test]
+    fn a_stage_from_a_stage_starts_with_its_shell_args_and_envs() {
+        let m = Model::build(
+            "FROM a:1 AS base\nARG A1\nSHELL [\"/bin/bash\", \"-c\"]\nENV E1=1\nFROM base AS next\nRUN echo 1\nFROM next\nARG A2\nRUN echo 2\nFROM a:1\nRUN echo 3\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 3, "{s:#?}");
+        let h: Vec<Vec<&str>> = s.iter().map(header).collect();
+        assert_eq!(h[0][0], "#!/bin/bash");
+        assert!(h[0].contains(&"export A1=1") && h[0].contains(&"export E1=1"));
+        assert_eq!(h[1][0], "#!/bin/bash");
+        assert!(h[1].contains(&"export A2=1") && h[1].contains(&"export E1=1"));
+        assert_eq!(h[2][0], "#!/bin/sh");
+        assert!(!h[2].iter().any(|l| l.contains("A1") || l.contains("E1")));
+    }
+
+    #[test]
+    fn an_onbuild_trigger_has_the_images_envs_and_last_shell_but_not_its_args() {
+        let m = Model::build(
+            "FROM a:1\nARG a1\nENV e1=1\nONBUILD ENV e2=2\nONBUILD RUN echo\nSHELL [\"/bin/bash\", \"-c\"]\nENV e3=3\nONBUILD RUN echo\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 2, "{s:#?}");
+        for sc in &s {
+            let h = header(sc);
+            assert_eq!(h[0], "#!/bin/bash");
+            assert!(
+                h.contains(&"export e1=1") && h.contains(&"export e3=1"),
+                "{h:?}"
+            );
+            assert!(h.contains(&"export e2=1"), "{h:?}");
+            assert!(!h.contains(&"export a1=1"), "{h:?}");
+        }
+    }
+
+    #[test]
+    fn windows_images_run_cmd_and_a_pragma_before_from_sets_every_stage() {
+        let m = Model::build(
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN echo %x%\nFROM golang:1.22-nanoserver\nRUN echo %x%\nFROM --platform=windows/amd64 a:1\nRUN dir\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"bash\", \"-c\"]\nRUN echo $x\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 1, "{s:#?}");
+        assert!(s[0].text.ends_with("echo $x\n"));
+        let m = Model::build(
+            "# hadolint shell=powershell\nFROM a:1\nRUN Get-Item x\nFROM b:1\nRUN Get-Item y\n# hadolint shell=bash\nRUN echo $RANDOM\nFROM c:1\nRUN Get-Item z\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 1, "{s:#?}");
+        assert!(s[0].text.starts_with("#!/bin/bash\n"));
+    }
+
+    #[test]
+    fn an_unsupported_shell_ends_at_the_next_stage() {
+        let m = Model::build(
+            "FROM a:1\nSHELL [\"pwsh\", \"-c\"]\nRUN Get-Item x\nFROM b:1\nRUN echo $x\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 1, "{s:#?}");
+        assert!(s[0].text.starts_with("#!/bin/sh\n"));
     }
 
     #[test]

@@ -13,7 +13,9 @@ pub const META: RuleMeta = RuleMeta {
     category: Category::Shell,
     severity: Severity::Warning,
     fix: FixAvailability::Sometimes,
-    aliases: &[],
+    // Every ShellCheck code (`SC2086`) names this rule's findings of that
+    // code (a sub-code); `SC*` names them all, as hadolint's tests do.
+    aliases: &["SC*"],
     summary: "ShellCheck's findings in the shell code of RUN (codes SC1000-SC9999)",
     default_enabled: true,
 };
