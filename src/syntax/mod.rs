@@ -191,6 +191,29 @@ impl LineIndex {
     }
 }
 
+/// Parses with tree-sitter within a time budget linear in the text's length
+/// (200 ms plus 1 µs a byte, far above what real files need): tree-sitter's
+/// error recovery is super-linear on some hostile inputs (200,000 heredoc
+/// markers on one RUN line took minutes). None when the budget ran out; the
+/// parser is then reset for its next use.
+pub fn parse_bounded(parser: &mut tree_sitter::Parser, text: &str) -> Option<tree_sitter::Tree> {
+    let budget =
+        std::time::Duration::from_millis(200) + std::time::Duration::from_micros(text.len() as u64);
+    let deadline = std::time::Instant::now() + budget;
+    let mut over = |_: &tree_sitter::ParseState| std::time::Instant::now() > deadline;
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut over);
+    let bytes = text.as_bytes();
+    let tree = parser.parse_with_options(
+        &mut |i, _| bytes.get(i..).unwrap_or_default(),
+        None,
+        Some(options),
+    );
+    if tree.is_none() {
+        parser.reset();
+    }
+    tree
+}
+
 pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
