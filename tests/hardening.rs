@@ -873,3 +873,36 @@ fn hostile_files_in_every_command() {
         }
     }
 }
+
+#[test]
+fn every_format_is_linear_on_a_long_line_with_many_findings() {
+    use dlint::render::{self, FileResult, Format, Outcome, RenderOptions};
+    // SARIF and GitLab hashed the whole line per finding (fingerprints),
+    // JSON and GitHub counted its characters per finding (columns).
+    let n = 20_000;
+    let src = format!(
+        "FROM alpine:3\nRUN {}\nUSER 1000\n",
+        vec!["apt-get install x"; n].join(" && ")
+    );
+    let r = analyze(&src, None, &all_rules(), None);
+    assert!(r.diagnostics.len() >= n);
+    let results = vec![FileResult {
+        path: "Dockerfile".into(),
+        outcome: Outcome::Report(Box::new(r)),
+    }];
+    for f in [
+        Format::Json,
+        Format::Github,
+        Format::Sarif,
+        Format::Gitlab,
+        Format::Checkstyle,
+        Format::Text,
+    ] {
+        let t = Instant::now();
+        let mut out = Vec::new();
+        render::render(f, &results, &RenderOptions::default(), &mut out).unwrap();
+        let took = t.elapsed();
+        assert!(took < Duration::from_secs(20), "{f:?}: {took:?}");
+        assert!(out.len() < n * 4000, "{f:?}: {} bytes", out.len());
+    }
+}
