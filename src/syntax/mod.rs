@@ -240,6 +240,12 @@ pub struct SyntaxDocument {
 /// Reads a Dockerfile: BuildKit's instruction structure, the tree-sitter
 /// tree, and where the two disagree.
 pub fn parse_document(src: &str) -> SyntaxDocument {
+    if src.len() > MAX_TREE_SOURCE {
+        // tree-sitter-containerfile's error recovery takes some 300 bytes
+        // of memory a byte on hostile files (3 GB for 10 MB of `\` lines):
+        // past this size, BuildKit's reading alone, as for linting.
+        return parse_document_lite(src);
+    }
     let parsed = buildkit::parse(src);
     let tree = tree::parse(src);
     let recovered = parsed
@@ -254,6 +260,10 @@ pub fn parse_document(src: &str) -> SyntaxDocument {
         lines: LineIndex::new(src),
     }
 }
+
+/// The largest file given to tree-sitter-containerfile (1 MiB: real
+/// Dockerfiles are a few KB).
+pub const MAX_TREE_SOURCE: usize = 1 << 20;
 
 /// Reads a Dockerfile without building the tree-sitter-containerfile tree:
 /// what linting needs (RUN bodies are still parsed with tree-sitter-bash).
@@ -271,6 +281,16 @@ pub fn parse_document_lite(src: &str) -> SyntaxDocument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_containerfile_tree_past_the_size_cap() {
+        let small = "FROM a\nRUN x\n";
+        assert!(parse_document(small).tree.is_some());
+        let big = format!("FROM a\n{}", "\\\n".repeat(MAX_TREE_SOURCE / 2 + 1));
+        let doc = parse_document(&big);
+        assert!(doc.tree.is_none());
+        assert_eq!(doc.recovered, vec![None; doc.parsed.instructions.len()]);
+    }
 
     #[test]
     fn columns_match_counting_at_every_offset() {
