@@ -204,6 +204,14 @@ fn hostile_sources() -> Vec<(&'static str, String)> {
         "deep ONBUILD",
         format!("FROM alpine:3\n{}RUN x\n", "ONBUILD ".repeat(100_000)),
     ));
+    // Each argument's field was looked up from the command's first child.
+    v.push((
+        "many arguments",
+        format!(
+            "FROM debian:12\nRUN apt-get install -y {}\n",
+            "a ".repeat(150_000)
+        ),
+    ));
     // Every finding was checked against every suppression comment.
     v.push((
         "suppressions",

@@ -205,10 +205,14 @@ fn collect(node: tree_sitter::Node, src: &str, nested: bool, out: &mut Vec<Comma
 fn command(node: tree_sitter::Node, src: &str, nested: bool) -> Command {
     let mut words = Vec::new();
     let mut assignments = Vec::new();
+    // The cursor knows each child's field in constant time;
+    // `field_name_for_child(i)` walks from the first child (a command with
+    // 1,000,000 arguments was quadratic).
     let mut cursor = node.walk();
-    for (i, child) in node.children(&mut cursor).enumerate() {
-        let field = node.field_name_for_child(i as u32);
-        match (field, child.kind()) {
+    let mut more = cursor.goto_first_child();
+    while more {
+        let child = cursor.node();
+        match (cursor.field_name(), child.kind()) {
             (Some("name"), _) => {
                 let inner = child.named_child(0).unwrap_or(child);
                 words.push(word(inner, src));
@@ -217,6 +221,7 @@ fn command(node: tree_sitter::Node, src: &str, nested: bool) -> Command {
             (_, "variable_assignment") => assignments.push(word(child, src)),
             _ => {}
         }
+        more = cursor.goto_next_sibling();
     }
     Command {
         span: Span::new(node.start_byte(), node.end_byte()),
