@@ -208,6 +208,14 @@ fn hostile_sources() -> Vec<(&'static str, String)> {
         "deep ONBUILD",
         format!("FROM alpine:3\n{}RUN x\n", "ONBUILD ".repeat(100_000)),
     ));
+    // Each argument's field was looked up from the command's first child.
+    v.push((
+        "many arguments",
+        format!(
+            "FROM debian:12\nRUN apt-get install -y {}\n",
+            "a ".repeat(150_000)
+        ),
+    ));
     // Every finding was checked against every suppression comment.
     v.push((
         "suppressions",
@@ -215,6 +223,14 @@ fn hostile_sources() -> Vec<(&'static str, String)> {
             "FROM alpine:3\n{}",
             "# dlint ignore=sudo-in-run\nRUN sudo x\n".repeat(n)
         ),
+    ));
+    // copy-from-unknown-stage scanned every stage (and computed a
+    // did-you-mean against each) per finding.
+    v.push((
+        "unknown --from",
+        (0..n / 2)
+            .map(|i| format!("FROM alpine:3 AS s{i}\nCOPY --from=nosuch{i} /a /b\n"))
+            .collect(),
     ));
     // split-apt-layers counted the stage's instructions per finding.
     v.push((
@@ -282,20 +298,35 @@ fn dlint_within(dir: &Path, args: &[&str], limit: Duration, mem_kib: Option<u64>
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn dlint");
+    // Drained while it runs: a full pipe would block it.
+    let drain = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
     let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
         }
         if start.elapsed() > limit {
             let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
+            let _ = child.wait();
             panic!(
                 "dlint {args:?} still running after {limit:?} (killed)\nstderr: {}",
-                String::from_utf8_lossy(&out.stderr)
+                String::from_utf8_lossy(&err.join().unwrap())
             );
         }
         std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
     }
 }
 
@@ -781,4 +812,109 @@ fn config_errors_quoting_the_file_are_escaped() {
     let shown = e.to_string();
     assert!(!shown.chars().any(dlint::text::is_unsafe), "{shown:?}");
     assert!(shown.contains("\\u{1b}[2J"), "{shown}");
+}
+
+/// Hostile files of about 0.5 MB for every command that reads a Dockerfile.
+fn hostile_files() -> Vec<(&'static str, String)> {
+    let mb = 1 << 19;
+    vec![
+        // Each `$(` level's words held the text of every level inside:
+        // 22 GB for 1 MB, 5 GB for this (`dlint layers`; lint too once the RUN mentions
+        // a package manager).
+        (
+            "nested substitutions",
+            format!(
+                "FROM alpine:3\nRUN apt-get install {}x{}\n",
+                "$(".repeat(mb / 4),
+                ")".repeat(mb / 4)
+            ),
+        ),
+        // tree-sitter-bash's recovery on 50,000 heredoc markers without
+        // bodies: about a minute (200,000: minutes).
+        (
+            "heredoc markers",
+            format!(
+                "FROM alpine:3\nRUN {}\n{}",
+                (0..50_000).map(|i| format!("<<E{i} ")).collect::<String>(),
+                (0..50_000)
+                    .map(|i| format!("x\nE{i}\n"))
+                    .collect::<String>()
+            ),
+        ),
+        // tree-sitter-containerfile (`inspect`, the editor) on unterminated
+        // `${`.
+        (
+            "unterminated braces",
+            format!("FROM alpine:3\nENV X={}\n", "${".repeat(mb / 2)),
+        ),
+        // `dlint layers` scanned every stage edge per step.
+        (
+            "COPY --from",
+            format!(
+                "FROM alpine:3 AS b\nFROM alpine:3\n{}",
+                "COPY --from=b /a /b\n".repeat(mb / 20)
+            ),
+        ),
+        (
+            "one long word",
+            format!("FROM alpine:3\nRUN echo {}\n", "a ".repeat(mb / 2)),
+        ),
+    ]
+}
+
+#[test]
+fn hostile_files_in_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, src) in hostile_files() {
+        std::fs::write(dir.path().join("Dockerfile"), &src).unwrap();
+        for args in [
+            &["--format", "json", "Dockerfile"][..],
+            &["layers", "Dockerfile"][..],
+            &["inspect", "Dockerfile"][..],
+        ] {
+            let t = Instant::now();
+            // 3 GiB of address space, 60 s: far above what these need now.
+            let o = dlint_within(dir.path(), args, Duration::from_secs(60), Some(3 << 20));
+            eprintln!("{name} {args:?}: {:?}", t.elapsed());
+            assert!(
+                matches!(o.status.code(), Some(0 | 1)),
+                "{name} {args:?}: {:?}\n{}",
+                o.status,
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}
+
+#[test]
+fn every_format_is_linear_on_a_long_line_with_many_findings() {
+    use dlint::render::{self, FileResult, Format, Outcome, RenderOptions};
+    // SARIF and GitLab hashed the whole line per finding (fingerprints),
+    // JSON and GitHub counted its characters per finding (columns).
+    let n = 20_000;
+    let src = format!(
+        "FROM alpine:3\nRUN {}\nUSER 1000\n",
+        vec!["apt-get install x"; n].join(" && ")
+    );
+    let r = analyze(&src, None, &all_rules(), None);
+    assert!(r.diagnostics.len() >= n);
+    let results = vec![FileResult {
+        path: "Dockerfile".into(),
+        outcome: Outcome::Report(Box::new(r)),
+    }];
+    for f in [
+        Format::Json,
+        Format::Github,
+        Format::Sarif,
+        Format::Gitlab,
+        Format::Checkstyle,
+        Format::Text,
+    ] {
+        let t = Instant::now();
+        let mut out = Vec::new();
+        render::render(f, &results, &RenderOptions::default(), &mut out).unwrap();
+        let took = t.elapsed();
+        assert!(took < Duration::from_secs(20), "{f:?}: {took:?}");
+        assert!(out.len() < n * 4000, "{f:?}: {} bytes", out.len());
+    }
 }

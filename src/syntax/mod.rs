@@ -194,6 +194,31 @@ impl LineIndex {
     }
 }
 
+/// Parses with tree-sitter within a time budget linear in the text's length
+/// (250 ms plus 3 µs a byte): tree-sitter's error recovery is super-linear
+/// on some hostile inputs (200,000 heredoc markers on one RUN line took
+/// minutes). tree-sitter-bash reads ordinary scripts at 1.5 to 8 MB/s on a
+/// loaded machine (0.12 to 0.7 µs a byte), so real scripts stay far below
+/// the budget. None when the budget ran out; the parser is then reset for
+/// its next use.
+pub fn parse_bounded(parser: &mut tree_sitter::Parser, text: &str) -> Option<tree_sitter::Tree> {
+    let budget = std::time::Duration::from_millis(250)
+        + std::time::Duration::from_micros(3 * text.len() as u64);
+    let deadline = std::time::Instant::now() + budget;
+    let mut over = |_: &tree_sitter::ParseState| std::time::Instant::now() > deadline;
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut over);
+    let bytes = text.as_bytes();
+    let tree = parser.parse_with_options(
+        &mut |i, _| bytes.get(i..).unwrap_or_default(),
+        None,
+        Some(options),
+    );
+    if tree.is_none() {
+        parser.reset();
+    }
+    tree
+}
+
 pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -226,6 +251,12 @@ pub fn parse_instructions(src: &str) -> buildkit::Parsed {
 /// Reads a Dockerfile: BuildKit's instruction structure, the tree-sitter
 /// tree, and where the two disagree.
 pub fn parse_document(src: &str) -> SyntaxDocument {
+    if src.len() > MAX_TREE_SOURCE {
+        // tree-sitter-containerfile's error recovery takes some 300 bytes
+        // of memory a byte on hostile files (3 GB for 10 MB of `\` lines):
+        // past this size, BuildKit's reading alone, as for linting.
+        return parse_document_lite(src);
+    }
     let parsed = parse_instructions(src);
     let tree = tree::parse(src);
     let recovered = parsed
@@ -240,6 +271,10 @@ pub fn parse_document(src: &str) -> SyntaxDocument {
         lines: LineIndex::new(src),
     }
 }
+
+/// The largest file given to tree-sitter-containerfile (1 MiB: real
+/// Dockerfiles are a few KB).
+pub const MAX_TREE_SOURCE: usize = 1 << 20;
 
 /// Reads a Dockerfile without building the tree-sitter-containerfile tree:
 /// what linting needs (RUN bodies are still parsed with tree-sitter-bash).
@@ -257,6 +292,16 @@ pub fn parse_document_lite(src: &str) -> SyntaxDocument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_containerfile_tree_past_the_size_cap() {
+        let small = "FROM a\nRUN x\n";
+        assert!(parse_document(small).tree.is_some());
+        let big = format!("FROM a\n{}", "\\\n".repeat(MAX_TREE_SOURCE / 2 + 1));
+        let doc = parse_document(&big);
+        assert!(doc.tree.is_none());
+        assert_eq!(doc.recovered, vec![None; doc.parsed.instructions.len()]);
+    }
 
     #[test]
     fn columns_match_counting_at_every_offset() {

@@ -92,8 +92,12 @@ pub fn parse(script: &str) -> Script {
         let Some(parser) = slot.as_mut() else {
             return Script::default();
         };
-        let Some(tree) = parser.parse(script, None) else {
-            return Script::default();
+        let Some(tree) = super::parse_bounded(parser, script) else {
+            // Out of time (hostile input): no commands, and an error.
+            return Script {
+                commands: Vec::new(),
+                has_error: true,
+            };
         };
         let root = tree.root_node();
         let mut out = Script {
@@ -158,32 +162,40 @@ const NESTING: &[&str] = &[
     "case_statement",
 ];
 
+/// How deep commands inside `$(…)` arguments are collected: each level's
+/// words hold the text of the levels inside it, so `$($($(…)))` 100,000
+/// deep would take quadratic memory (22 GB for 1 MB).
+const MAX_SUBSTITUTION_DEPTH: usize = 16;
+
 /// The simple commands under `node`. An explicit stack, not recursion: a
 /// chain of 100,000 `&&` is a tree that deep.
 fn collect(node: tree_sitter::Node, src: &str, nested: bool, out: &mut Vec<Command>) {
-    // (node, nested, only commands nested in substitutions and subshells)
-    let mut stack = vec![(node, nested, false)];
-    while let Some((node, nested, nested_only)) = stack.pop() {
+    // (node, nested, only commands nested in substitutions and subshells,
+    // substitutions around it)
+    let mut stack = vec![(node, nested, false, 0usize)];
+    while let Some((node, nested, nested_only, depth)) = stack.pop() {
         let first = stack.len();
         if nested_only {
             if matches!(
                 node.kind(),
                 "command_substitution" | "process_substitution" | "subshell"
             ) {
-                stack.push((node, true, false));
+                if depth < MAX_SUBSTITUTION_DEPTH {
+                    stack.push((node, true, false, depth + 1));
+                }
                 continue;
             }
             let mut cursor = node.walk();
-            stack.extend(node.children(&mut cursor).map(|c| (c, nested, true)));
+            stack.extend(node.children(&mut cursor).map(|c| (c, nested, true, depth)));
         } else if node.kind() == "command" {
             out.push(command(node, src, nested));
             // Commands inside arguments ($(...)) are nested.
             let mut cursor = node.walk();
-            stack.extend(node.children(&mut cursor).map(|c| (c, true, true)));
+            stack.extend(node.children(&mut cursor).map(|c| (c, true, true, depth)));
         } else {
             let nest = nested || NESTING.contains(&node.kind());
             let mut cursor = node.walk();
-            stack.extend(node.children(&mut cursor).map(|c| (c, nest, false)));
+            stack.extend(node.children(&mut cursor).map(|c| (c, nest, false, depth)));
         }
         // Children in source order when popped.
         stack[first..].reverse();
@@ -193,10 +205,14 @@ fn collect(node: tree_sitter::Node, src: &str, nested: bool, out: &mut Vec<Comma
 fn command(node: tree_sitter::Node, src: &str, nested: bool) -> Command {
     let mut words = Vec::new();
     let mut assignments = Vec::new();
+    // The cursor knows each child's field in constant time;
+    // `field_name_for_child(i)` walks from the first child (a command with
+    // 1,000,000 arguments was quadratic).
     let mut cursor = node.walk();
-    for (i, child) in node.children(&mut cursor).enumerate() {
-        let field = node.field_name_for_child(i as u32);
-        match (field, child.kind()) {
+    let mut more = cursor.goto_first_child();
+    while more {
+        let child = cursor.node();
+        match (cursor.field_name(), child.kind()) {
             (Some("name"), _) => {
                 let inner = child.named_child(0).unwrap_or(child);
                 words.push(word(inner, src));
@@ -205,6 +221,7 @@ fn command(node: tree_sitter::Node, src: &str, nested: bool) -> Command {
             (_, "variable_assignment") => assignments.push(word(child, src)),
             _ => {}
         }
+        more = cursor.goto_next_sibling();
     }
     Command {
         span: Span::new(node.start_byte(), node.end_byte()),
