@@ -35,6 +35,12 @@ pub fn analyze(
     settings: &Settings,
     context: Option<&BuildContext>,
 ) -> Report {
+    // Debug builds only: lets the tests prove that a panic while linting one
+    // file is that file's internal error (CLI and server) and nothing else.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("DLINT_TEST_PANIC").is_some() && source.contains("dlint-test-panic") {
+        panic!("test panic requested by the file");
+    }
     let model = Model::build(source);
     let rules = settings.active_rules(path);
     // BuildKit's `# check=` options: the file's directive, and comments
@@ -71,6 +77,11 @@ pub fn analyze(
         checker.run(entry);
     }
     let mut diags = checker.into_diagnostics();
+    diags.retain(|d| {
+        d.sub_code
+            .as_deref()
+            .is_none_or(|c| settings.codes.allows(c))
+    });
     let is_by_directive =
         |d: &Diagnostic| by_directive.iter().any(|e| std::ptr::eq(e.meta, d.rule));
     // A directive-enabled check reports where the file's directive, or the
@@ -92,17 +103,29 @@ pub fn analyze(
             })
     });
     for d in diags.iter_mut() {
-        d.severity = settings.severity_of(d.rule);
+        // A configured severity wins; otherwise a rule may report another
+        // severity than its default (ShellCheck's levels).
+        let configured = settings.severity_of(d.rule);
+        if configured != d.rule.severity {
+            d.severity = configured;
+        }
         // `# check=error=true`: BuildKit fails the build on its checks.
         if file_check.error && buildkit::is_check(d.rule) {
             d.severity = Severity::Error;
         }
+        sanitize(d);
     }
     let sup = suppress::collect(&model);
     let before = diags.len();
     diags.retain(|d| {
         d.rule.name == "invalid-syntax"
-            || !sup.suppresses(&model, d.rule, d.span, is_by_directive(d))
+            || !sup.suppresses(
+                &model,
+                d.rule,
+                d.sub_code.as_deref(),
+                d.span,
+                is_by_directive(d),
+            )
     });
     let suppressed = before - diags.len();
     diags.sort_by(|a, b| {
@@ -112,6 +135,23 @@ pub fn analyze(
         model,
         diagnostics: diags,
         suppressed,
+    }
+}
+
+/// Messages quote Dockerfile text: no control character (a CRLF file's
+/// `\r`, an ESC sequence) reaches a terminal or an editor raw.
+fn sanitize(d: &mut Diagnostic) {
+    let clean = |s: &mut String| {
+        if let std::borrow::Cow::Owned(e) = crate::text::escape(s) {
+            *s = e;
+        }
+    };
+    clean(&mut d.message);
+    for r in d.related.iter_mut() {
+        clean(&mut r.message);
+    }
+    if let Some(f) = d.fix.as_mut() {
+        clean(&mut f.title);
     }
 }
 

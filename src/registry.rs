@@ -6,7 +6,13 @@
 //! network; they read the answers from `RuleOptions::base_platforms`.
 
 use crate::model::{Base, ImageRef, Model};
-use crate::pin::{anonymous_token, endpoint, Method, Transport, ACCEPT};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::pin::{
+    anonymous_token, endpoint, secs, Deadlined, Method, Transport, ACCEPT, PARALLEL, TIMEOUT,
+};
 pub use crate::rules::buildkit::{BasePlatforms, Platform, Platforms};
 
 /// The external base images of a file, as their FROM names them after
@@ -23,20 +29,41 @@ pub fn base_images(m: &Model) -> Vec<String> {
     out
 }
 
-/// Asks the registry of every reference (each once).
-pub fn resolve(t: &dyn Transport, references: &[String]) -> BasePlatforms {
-    let mut out = BasePlatforms::default();
-    for r in references {
-        if out.images.contains_key(r) {
-            continue;
+/// Asks the registry of every reference (each once), [`PARALLEL`] at a
+/// time; the whole run ends by `deadline` (`--pin-timeout`), so a registry
+/// that never answers costs the deadline once, not 8 s per request.
+pub fn resolve(t: &dyn Transport, references: &[String], deadline: Duration) -> BasePlatforms {
+    let mut unique: Vec<&String> = references.iter().collect();
+    unique.sort();
+    unique.dedup();
+    let t = Deadlined {
+        inner: t,
+        end: Instant::now() + deadline,
+        late: format!(
+            "no answer within the deadline of {} (set it with --pin-timeout)",
+            secs(deadline)
+        ),
+    };
+    let next = AtomicUsize::new(0);
+    let answers = Mutex::new(BasePlatforms::default());
+    std::thread::scope(|s| {
+        for _ in 0..unique.len().clamp(1, PARALLEL) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(r) = unique.get(i) else { break };
+                let answer = match ImageRef::parse(r) {
+                    Some(img) => platforms_of(&t, &img),
+                    None => Err(format!("`{r}` is no image reference")),
+                };
+                answers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .images
+                    .insert((*r).clone(), answer);
+            });
         }
-        let answer = match ImageRef::parse(r) {
-            Some(img) => platforms_of(t, &img),
-            None => Err(format!("`{r}` is no image reference")),
-        };
-        out.images.insert(r.clone(), answer);
-    }
-    out
+    });
+    answers.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
 /// GET `url` with `accept`, with the anonymous token flow on a 401.
@@ -55,7 +82,7 @@ fn get(
             headers.push(("Authorization", b.as_str()));
         }
         let resp = t
-            .send(Method::Get, url, &headers)
+            .send(Method::Get, url, &headers, TIMEOUT)
             .map_err(|e| format!("registry {host} unreachable ({url}): {e}"))?;
         match resp.status {
             200 => return Ok(resp.body),
@@ -134,7 +161,13 @@ mod tests {
     struct Fake(Vec<(&'static str, u16, &'static str)>);
 
     impl Transport for Fake {
-        fn send(&self, _m: Method, url: &str, _h: &[(&str, &str)]) -> Result<Response, String> {
+        fn send(
+            &self,
+            _m: Method,
+            url: &str,
+            _h: &[(&str, &str)],
+            _timeout: Duration,
+        ) -> Result<Response, String> {
             for (suffix, status, body) in &self.0 {
                 if url.ends_with(suffix) {
                     return Ok(Response {
@@ -174,6 +207,7 @@ mod tests {
                 "ghcr.io/team/tool:1".into(),
                 "localhost:1/x:2".into(),
             ],
+            Duration::from_secs(20),
         );
         assert_eq!(
             got.get("alpine:3.20"),
@@ -187,5 +221,38 @@ mod tests {
             Some(&Platforms::Single(("linux".into(), "arm64".into())))
         );
         assert!(got.images["localhost:1/x:2"].is_err());
+    }
+
+    /// A registry that never answers: each request waits out its timeout.
+    struct Silent;
+
+    impl Transport for Silent {
+        fn send(
+            &self,
+            _m: Method,
+            _url: &str,
+            _h: &[(&str, &str)],
+            timeout: Duration,
+        ) -> Result<Response, String> {
+            std::thread::sleep(timeout);
+            Err(format!("timed out after {timeout:?}"))
+        }
+    }
+
+    #[test]
+    fn a_silent_registry_costs_the_deadline_once() {
+        // 12 images: 96 s one after another at 8 s a request.
+        let refs: Vec<String> = (0..12)
+            .map(|i| format!("silent.example/img{i}:1"))
+            .collect();
+        let started = Instant::now();
+        let got = resolve(&Silent, &refs, Duration::from_millis(700));
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+        assert_eq!(got.images.len(), 12);
+        assert!(got
+            .images
+            .values()
+            .all(|a| a.as_ref().is_err_and(|e| e.contains("deadline of 0.7s"))));
     }
 }

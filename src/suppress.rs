@@ -16,6 +16,8 @@
 //! Names that are no rule are reported in dlint comments (hadolint and
 //! BuildKit names dlint does not implement are accepted silently).
 
+use std::collections::{HashMap, HashSet};
+
 use crate::model::pragma::{self, Tool};
 pub use crate::model::pragma::{instruction_at, Scope};
 use crate::model::{Kind, Model};
@@ -29,15 +31,22 @@ pub enum Names {
     All,
     /// `# check=skip=all`: every BuildKit check.
     BuildKitChecks,
-    Rules(Vec<&'static str>),
+    /// Rule names; a rule with a sub-code (`shellcheck` with `SC2086`)
+    /// covers only that code.
+    Rules(Vec<Named>),
 }
 
 impl Names {
-    pub fn covers(&self, rule: &RuleMeta) -> bool {
+    pub fn covers(&self, rule: &RuleMeta, sub_code: Option<&str>) -> bool {
         match self {
             Names::All => true,
             Names::BuildKitChecks => buildkit::is_check(rule),
-            Names::Rules(r) => r.contains(&rule.name),
+            Names::Rules(r) => r.iter().any(|(n, code)| {
+                *n == rule.name
+                    && code
+                        .as_deref()
+                        .is_none_or(|c| sub_code.is_some_and(|s| s.eq_ignore_ascii_case(c)))
+            }),
         }
     }
 }
@@ -63,6 +72,9 @@ pub struct UnknownName {
 pub struct Suppressions {
     pub items: Vec<Suppression>,
     pub unknown: Vec<UnknownName>,
+    /// `items` by scope, built on first use: a file with 100,000 comments
+    /// and as many findings stays linear.
+    index: std::sync::OnceLock<Index>,
 }
 
 /// Reads every suppression of a file and resolves its names.
@@ -77,7 +89,11 @@ pub fn collect(model: &Model) -> Suppressions {
                 find(&n.text)
             };
             match hit {
-                Some(e) => names.push(e.meta.name),
+                Some(e) => names.push((
+                    e.meta.name,
+                    (p.tool != Tool::BuildKit && is_shellcheck_code(&n.text))
+                        .then(|| n.text.to_ascii_uppercase()),
+                )),
                 None => {
                     if p.tool == Tool::Dlint && !is_shellcheck_code(&n.text) {
                         out.unknown.push(UnknownName {
@@ -114,34 +130,125 @@ fn find_check(name: &str) -> Option<&'static RuleEntry> {
 }
 
 impl Suppressions {
-    /// Whether a finding of `rule` at `span` is suppressed. `enabled_by_directive`:
-    /// the rule runs only because `# check=experimental=` turned it on, so
-    /// BuildKit's skip lists do not apply to it.
+    /// Whether a finding of `rule` (with its sub-code, if any) at `span` is
+    /// suppressed. `enabled_by_directive`: the rule runs only because
+    /// `# check=experimental=` turned it on, so BuildKit's skip lists do not
+    /// apply to it. Looked up in an index built on first use, so a file with
+    /// many suppressions and many findings stays linear.
     pub fn suppresses(
         &self,
         model: &Model,
         rule: &RuleMeta,
+        sub_code: Option<&str>,
         span: Span,
         enabled_by_directive: bool,
     ) -> bool {
+        let ix = self.index.get_or_init(|| Index::of(&self.items));
         let inst = instruction_at(model, span.start);
+        if ix.comments.file.covers(rule, sub_code)
+            || inst
+                .and_then(|i| ix.comments.by_instruction.get(&i))
+                .is_some_and(|c| c.covers(rule, sub_code))
+        {
+            return true;
+        }
+        if enabled_by_directive {
+            return false;
+        }
+        if ix.checks.file.covers(rule, sub_code) {
+            return true;
+        }
+        // A `# check=` comment above an instruction: not for the checks
+        // BuildKit runs with the file's directive alone, and consulted on
+        // the instruction BuildKit handles when it reports.
         let check = buildkit::check_name(rule);
-        self.items.iter().any(|s| {
-            if !s.names.covers(rule) {
-                return false;
-            }
-            if s.tool == Tool::BuildKit && enabled_by_directive {
-                return false;
-            }
-            match s.scope {
-                Scope::File => true,
-                Scope::Instruction(i) if s.tool == Tool::BuildKit => {
-                    check.is_none_or(|c| !FILE_CONFIG_ONLY.contains(&c))
-                        && inst.is_some_and(|at| check_anchor(model, rule, at) == i)
+        if check.is_some_and(|c| FILE_CONFIG_ONLY.contains(&c))
+            || ix.checks.by_instruction.is_empty()
+        {
+            return false;
+        }
+        inst.map(|at| check_anchor(model, rule, at))
+            .and_then(|i| ix.checks.by_instruction.get(&i))
+            .is_some_and(|c| c.covers(rule, sub_code))
+    }
+}
+
+/// A rule name with the sub-code it is limited to.
+type Named = (&'static str, Option<String>);
+
+/// What the suppressions of one scope cover.
+#[derive(Debug, Default, Clone)]
+struct Cover {
+    all: bool,
+    /// Every BuildKit check (`# check=skip=all`).
+    checks: bool,
+    /// Rule name → the sub-codes it is limited to (upper case; `None`: the
+    /// whole rule).
+    rules: HashMap<&'static str, HashSet<Option<String>>>,
+}
+
+impl Cover {
+    fn add(&mut self, names: &Names) {
+        match names {
+            Names::All => self.all = true,
+            Names::BuildKitChecks => self.checks = true,
+            Names::Rules(r) => {
+                for (n, code) in r {
+                    self.rules
+                        .entry(n)
+                        .or_default()
+                        .insert(code.as_ref().map(|c| c.to_ascii_uppercase()));
                 }
-                Scope::Instruction(i) => Some(i) == inst,
             }
+        }
+    }
+
+    fn covers(&self, rule: &RuleMeta, sub_code: Option<&str>) -> bool {
+        if self.all || (self.checks && buildkit::is_check(rule)) {
+            return true;
+        }
+        self.rules.get(rule.name).is_some_and(|codes| {
+            codes.contains(&None)
+                || sub_code.is_some_and(|s| codes.contains(&Some(s.to_ascii_uppercase())))
         })
+    }
+}
+
+/// The suppressions of one kind, by scope.
+#[derive(Debug, Default, Clone)]
+struct Scoped {
+    file: Cover,
+    by_instruction: HashMap<usize, Cover>,
+}
+
+impl Scoped {
+    fn add(&mut self, s: &Suppression) {
+        match s.scope {
+            Scope::File => self.file.add(&s.names),
+            Scope::Instruction(i) => self.by_instruction.entry(i).or_default().add(&s.names),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct Index {
+    /// dlint and hadolint comments.
+    comments: Scoped,
+    /// BuildKit's `# check=skip=` (directive and comments).
+    checks: Scoped,
+}
+
+impl Index {
+    fn of(items: &[Suppression]) -> Index {
+        let mut ix = Index::default();
+        for s in items {
+            if s.tool == Tool::BuildKit {
+                ix.checks.add(s);
+            } else {
+                ix.comments.add(s);
+            }
+        }
+        ix
     }
 }
 
@@ -189,8 +296,17 @@ mod tests {
         let reason = s.items.iter().find_map(|i| i.reason.clone());
         assert_eq!(reason.as_deref(), Some("pinned upstream"));
         let rule = |n: &str| find(n).unwrap().meta;
-        assert!(s.suppresses(&m, rule("latest-tag"), m.instructions[2].span, false));
-        assert!(!s.suppresses(&m, rule("latest-tag"), m.instructions[0].span, false));
-        assert!(s.suppresses(&m, rule("root-user"), m.instructions[0].span, false));
+        assert!(s.suppresses(&m, rule("latest-tag"), None, m.instructions[2].span, false));
+        assert!(!s.suppresses(&m, rule("latest-tag"), None, m.instructions[0].span, false));
+        assert!(s.suppresses(&m, rule("root-user"), None, m.instructions[0].span, false));
+        // `# hadolint ignore=DL3007,SC2086`: only SC2086 of the shellcheck rule.
+        let sc = rule("shellcheck");
+        assert!(s.suppresses(&m, sc, Some("SC2086"), m.instructions[1].span, false));
+        assert!(!s.suppresses(&m, sc, Some("SC2046"), m.instructions[1].span, false));
+        // `# check=skip=StageNameCasing`: BuildKit's check, file-wide, not
+        // when the directive itself switched the rule on.
+        let casing = rule("StageNameCasing");
+        assert!(s.suppresses(&m, casing, None, m.instructions[2].span, false));
+        assert!(!s.suppresses(&m, casing, None, m.instructions[2].span, true));
     }
 }

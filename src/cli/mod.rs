@@ -30,7 +30,7 @@ pub const EXIT_ERROR: i32 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "dlint",
-    version,
+    version = env!("DLINT_VERSION"),
     about = "A Dockerfile linter and optimizer: BuildKit-faithful parsing, findings that explain themselves, fixes that are right.",
     args_conflicts_with_subcommands = true
 )]
@@ -161,6 +161,12 @@ pub struct LintArgs {
     /// `base-image-platform-mismatch` (uses the network).
     #[arg(long)]
     pub check_base_platforms: bool,
+    /// With --pin-digests or --check-base-platforms: seconds the whole run
+    /// may wait for registries (images are asked in parallel; what has not
+    /// answered by then is reported: its file is left unchanged, its
+    /// platforms are not checked).
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    pub pin_timeout: f64,
 }
 
 /// Runs the CLI with the process arguments; returns the exit code.

@@ -250,9 +250,9 @@ fn directive_line(text: &str) -> Option<(&str, &str)> {
     if name_len == 0 {
         return None;
     }
-    // ASCII: the count is a byte length.
-    let name = &rest[..name_len];
-    let value = rest[name_len..].trim_start_matches(sp).strip_prefix('=')?;
+    // ASCII: the count is a byte length, a char boundary.
+    let (name, value) = (rest.get(..name_len)?, rest.get(name_len..)?);
+    let value = value.trim_start_matches(sp).strip_prefix('=')?;
     let value = value.trim_matches(sp);
     (!value.is_empty()).then_some((name, value))
 }
@@ -289,7 +289,7 @@ fn strip_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
         return None;
     }
     // `word` is ASCII and matched, so its length is a char boundary.
-    let rest = &t[word.len()..];
+    let rest = t.get(word.len()..)?;
     (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(rest)
 }
 

@@ -11,6 +11,7 @@ pub mod context;
 pub mod image;
 pub mod instruction;
 pub mod security;
+pub mod shell;
 pub mod syntax;
 
 use crate::context::BuildContext;
@@ -31,6 +32,11 @@ pub struct RuleOptions {
     /// `base-image-platform-mismatch`: what the registries said about the
     /// base images (`--check-base-platforms`); None: not asked.
     pub base_platforms: Option<std::sync::Arc<buildkit::BasePlatforms>>,
+    /// `shellcheck`: where to find ShellCheck (dlint.toml's `shellcheck`).
+    pub shellcheck: crate::shellcheck::Setting,
+    /// A runner to use instead of the setting's (the language server's,
+    /// which does not block on a cache miss).
+    pub shellcheck_runner: Option<std::sync::Arc<crate::shellcheck::ShellCheck>>,
 }
 
 /// A registry row.
@@ -56,6 +62,7 @@ macro_rules! rule {
 pub static REGISTRY: &[RuleEntry] = &[
     rule!(syntax::invalid_syntax, "invalid-syntax"),
     rule!(syntax::invalid_suppression, "invalid-suppression"),
+    rule!(syntax::expansion_limit, "expansion-limit"),
     rule!(image::untagged_image, "untagged-image"),
     rule!(image::latest_tag, "latest-tag"),
     rule!(image::untrusted_registry, "untrusted-registry"),
@@ -118,10 +125,15 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(security::secret_in_arg_or_env, "secret-in-arg-or-env"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
+    rule!(shell::shellcheck, "shellcheck"),
 ];
 
-/// Finds a rule by code, name or alias.
+/// Finds a rule by code, name or alias; a ShellCheck code (`SC2086`) finds
+/// the `shellcheck` rule.
 pub fn find(name: &str) -> Option<&'static RuleEntry> {
+    if is_shellcheck_code(name) {
+        return REGISTRY.iter().find(|e| e.meta.name == "shellcheck");
+    }
     REGISTRY.iter().find(|e| e.meta.is_named(name))
 }
 
@@ -150,7 +162,9 @@ pub fn did_you_mean(name: &str) -> Option<&'static str> {
 pub fn is_shellcheck_code(name: &str) -> bool {
     name.len() == 6
         && name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("SC"))
-        && name[2..].chars().all(|c| c.is_ascii_digit())
+        && name
+            .get(2..)
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// What rules see while they run.
@@ -197,6 +211,7 @@ impl<'a> Checker<'a> {
             span,
             related: Vec::new(),
             fix: None,
+            sub_code: None,
         });
         self.diagnostics.last_mut().expect("just pushed")
     }
