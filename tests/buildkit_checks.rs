@@ -224,3 +224,41 @@ fn non_ascii_text_is_safe() {
     );
     assert!(fixed.fixed.contains("名前=\"値 です\""), "{}", fixed.fixed);
 }
+
+#[test]
+fn stages_see_the_variables_of_the_stages_they_are_built_on_only() {
+    // `one` and `two` are both built on `base`: `two` sees `A` from `base`
+    // but not `B`, which its sibling set; `three`, built on `one`, sees both.
+    let src = "FROM alpine:3 AS base\nENV A=1\nFROM base AS one\nENV B=2\nFROM base AS two\nCOPY $A$B /x\nFROM one AS three\nCOPY $A$B /y\nFROM alpine:3\nCOPY $A /z\n";
+    let r = analyze(src, None, &Settings::default(), None);
+    let undefined: Vec<(usize, &str)> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.name == "undefined-variable")
+        .map(|d| (r.model.line_of(d.span.start), d.message.as_str()))
+        .collect();
+    assert_eq!(undefined.len(), 2, "{undefined:?}");
+    assert!(
+        undefined[0].0 == 6 && undefined[0].1.starts_with("`$B`"),
+        "{undefined:?}"
+    );
+    assert!(
+        undefined[1].0 == 10 && undefined[1].1.starts_with("`$A`"),
+        "{undefined:?}"
+    );
+}
+
+#[test]
+fn undefined_variables_are_reported_on_the_word_that_uses_them() {
+    // Non-ASCII text before the word; `${X}` is preferred to an earlier
+    // `$X`, as before; a name used twice is reported once.
+    let src = "FROM alpine:3\nLABEL 설명=\"값 $X\" b=${X} c=$Y$Y\n";
+    let r = analyze(src, None, &Settings::default(), None);
+    let spans: Vec<&str> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.name == "undefined-variable")
+        .map(|d| r.model.text(d.span))
+        .collect();
+    assert_eq!(spans, vec!["b=${X}", "c=$Y$Y"]);
+}

@@ -8,13 +8,14 @@
 //! `shell.ProcessWordWithMatches` records them.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use crate::diagnostic::RuleMeta;
-use crate::model::expand::{self, Expanded};
+use crate::model::expand::Expanded;
+use crate::model::Model;
 
 /// Every check of BuildKit's linter (`linter/ruleset.go`).
 pub const CHECKS: &[&str] = &[
@@ -130,22 +131,118 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The Levenshtein distance of `a` and `b` (chars) when it is at most `k`:
+/// only the cells within `k` of the diagonal are computed, so two long
+/// names cost O(length), not O(length²).
+pub fn levenshtein_within(a: &[char], b: &[char], k: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > k {
+        return None;
+    }
+    let inf = k + 1;
+    let n = b.len();
+    // Row 0; cells never written stay `inf` (outside the band).
+    let mut prev: Vec<usize> = (0..=n).map(|j| j.min(inf)).collect();
+    let mut cur: Vec<usize> = vec![inf; n + 1];
+    for (i, ca) in a.iter().enumerate() {
+        let i = i + 1;
+        let lo = i.saturating_sub(k).max(1);
+        let hi = (i + k).min(n);
+        cur[lo - 1] = if lo == 1 { i.min(inf) } else { inf };
+        let mut row_min = cur[lo - 1];
+        for j in lo..=hi {
+            let cost = usize::from(*ca != b[j - 1]);
+            let v = (prev[j - 1] + cost)
+                .min(prev[j] + 1)
+                .min(cur[j - 1] + 1)
+                .min(inf);
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if hi < n {
+            // The cell right of the band, read by the next row.
+            cur[hi + 1] = inf;
+        }
+        if row_min > k {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    Some(prev[n]).filter(|d| *d <= k)
+}
+
 /// `suggest.Search` (case-sensitive): the option closest to `val` within
 /// an edit distance of 2, the first one on a tie; None for an exact match.
 pub fn suggest<'a>(val: &str, options: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let v: Vec<char> = val.chars().collect();
+    let mut o: Vec<char> = Vec::new();
     let mut best: Option<&str> = None;
     let mut min = 3;
     for opt in options {
         if opt == val {
             return None;
         }
-        let d = levenshtein(val, opt);
-        if d < min {
-            min = d;
-            best = Some(opt);
+        // Options whose length alone puts them out of reach cost no more
+        // than counting their chars.
+        if opt.chars().count().abs_diff(v.len()) >= min {
+            continue;
+        }
+        o.clear();
+        o.extend(opt.chars());
+        if let Some(d) = levenshtein_within(&v, &o, min - 1) {
+            if d < min {
+                min = d;
+                best = Some(opt);
+            }
         }
     }
     best
+}
+
+/// How many bytes of options [`suggest`] may look at in one file (each
+/// option costs its length plus one): a file with thousands of variables
+/// and thousands of misspelt uses stays linear; once spent, no more
+/// suggestions are made.
+pub const SUGGEST_BUDGET: usize = 32 << 20;
+
+/// [`suggest`] within a per-file budget ([`SUGGEST_BUDGET`]): None, as for
+/// no close option, once the budget is spent.
+pub struct Suggester {
+    left: usize,
+}
+
+impl Default for Suggester {
+    fn default() -> Self {
+        Suggester {
+            left: SUGGEST_BUDGET,
+        }
+    }
+}
+
+impl Suggester {
+    pub fn suggest<'a>(
+        &mut self,
+        val: &str,
+        options: impl IntoIterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        let mut spent = false;
+        let left = &mut self.left;
+        let charged = options.into_iter().take_while(|o| {
+            match left.checked_sub(o.len() + 1) {
+                Some(l) => *left = l,
+                None => {
+                    *left = 0;
+                    spent = true;
+                }
+            }
+            !spent
+        });
+        let found = suggest(val, charged);
+        if spent {
+            None
+        } else {
+            found
+        }
+    }
 }
 
 /// A word expanded with every variable look-up recorded, as
@@ -157,27 +254,34 @@ pub struct Tracked {
     pub unmatched: Vec<String>,
 }
 
-pub fn expand_tracked(
-    text: &str,
-    escape: char,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Tracked {
-    let seen: RefCell<(Vec<String>, Vec<String>)> = RefCell::new((Vec::new(), Vec::new()));
+/// Expands `text` within the file's expansion budget ([`Model::expand_with`]),
+/// recording the look-ups.
+pub fn expand_tracked(text: &str, m: &Model, lookup: &dyn Fn(&str) -> Option<String>) -> Tracked {
+    #[derive(Default)]
+    struct Seen {
+        matched: Vec<String>,
+        unmatched: Vec<String>,
+        names: HashSet<(bool, String)>,
+    }
+    let seen: RefCell<Seen> = RefCell::new(Seen::default());
     let rec = |name: &str| -> Option<String> {
         let v = lookup(name);
         let mut s = seen.borrow_mut();
-        let list = if v.is_some() { &mut s.0 } else { &mut s.1 };
-        if !list.iter().any(|n| n == name) {
-            list.push(name.to_string());
+        if s.names.insert((v.is_some(), name.to_string())) {
+            if v.is_some() {
+                s.matched.push(name.to_string());
+            } else {
+                s.unmatched.push(name.to_string());
+            }
         }
         v
     };
-    let expanded = expand::expand(text, escape, &rec);
-    let (matched, unmatched) = seen.into_inner();
+    let expanded = m.expand_with(text, &rec);
+    let s = seen.into_inner();
     Tracked {
         expanded,
-        matched,
-        unmatched,
+        matched: s.matched,
+        unmatched: s.unmatched,
     }
 }
 
@@ -439,9 +543,56 @@ mod tests {
     }
 
     #[test]
+    fn banded_distance_is_the_distance() {
+        // Every pair of short strings over a small alphabet, multi-byte
+        // chars included: the band agrees with the full table.
+        let alphabet = ['a', 'b', '日'];
+        let mut words = vec![String::new()];
+        for len in 1..=4 {
+            let mut n = 1;
+            for _ in 0..len {
+                n *= alphabet.len();
+            }
+            for mut x in 0..n {
+                let mut w = String::new();
+                for _ in 0..len {
+                    w.push(alphabet[x % alphabet.len()]);
+                    x /= alphabet.len();
+                }
+                words.push(w);
+            }
+        }
+        for a in &words {
+            let ac: Vec<char> = a.chars().collect();
+            for b in &words {
+                let bc: Vec<char> = b.chars().collect();
+                let full = levenshtein(a, b);
+                for k in 0..3 {
+                    let want = (full <= k).then_some(full);
+                    assert_eq!(levenshtein_within(&ac, &bc, k), want, "{a:?} {b:?} {k}");
+                }
+            }
+        }
+        let long: String = "x".repeat(100_000);
+        let other = format!("{long}y");
+        let (l, o): (Vec<char>, Vec<char>) = (long.chars().collect(), other.chars().collect());
+        assert_eq!(levenshtein_within(&l, &o, 2), Some(1));
+    }
+
+    #[test]
+    fn suggestions_stop_when_the_budget_is_spent() {
+        let mut s = Suggester { left: 12 };
+        assert_eq!(s.suggest("PAHT", ["PATH", "HOME"]), Some("PATH"));
+        // 2 bytes left: not enough to look at all of them.
+        assert_eq!(s.suggest("PAHT", ["PATH"]), None);
+        assert_eq!(s.left, 0);
+    }
+
+    #[test]
     fn tracked_lookups() {
-        let t = expand_tracked("${A:-x}$B", '\\', &|n| (n == "B").then(|| "b".into()));
-        assert_eq!(t.expanded.value, "xb");
+        let m = Model::build("FROM a\n");
+        let t = expand_tracked("${A:-x}$B$A${B}", &m, &|n| (n == "B").then(|| "b".into()));
+        assert_eq!(t.expanded.value, "xbb");
         assert_eq!(t.matched, vec!["B"]);
         assert_eq!(t.unmatched, vec!["A"]);
     }

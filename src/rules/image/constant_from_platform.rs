@@ -27,7 +27,11 @@ pub fn check(cx: &mut Checker) {
         };
         let value = f.value.as_deref().unwrap_or("");
         let t = scope.expand(value);
-        if !t.matched.is_empty() || !t.unmatched.is_empty() || t.expanded.invalid {
+        if !t.matched.is_empty()
+            || !t.unmatched.is_empty()
+            || t.expanded.invalid
+            || t.expanded.limited.is_some()
+        {
             continue;
         }
         let Some((os, arch)) = parse_platform(&t.expanded.value) else {

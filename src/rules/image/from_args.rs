@@ -2,33 +2,38 @@
 //! platform arguments, then each ARG before the first FROM in order, its
 //! default expanded with what came before (`buildMetaArgs` with no
 //! `--build-arg`). Shared by the checks on FROM.
+use std::collections::{HashMap, HashSet};
+
 use crate::model::{Kind, Model};
 use crate::rules::buildkit::{expand_tracked, Tracked, AUTOMATIC_ARGS};
 
-pub struct GlobalScope {
+pub struct GlobalScope<'m> {
     /// Arguments with a value, in order (automatic ones first).
     pub values: Vec<(String, String)>,
     /// Every ARG declared before the first FROM, with or without a value.
     pub declared: Vec<String>,
     /// A default BuildKit could not expand (the build stops there).
     pub broken: bool,
-    escape: char,
+    model: &'m Model,
+    /// Name → its slot in `values`.
+    value_index: HashMap<String, usize>,
+    /// The names in `declared`.
+    declared_set: HashSet<String>,
 }
 
-impl GlobalScope {
-    pub fn of(m: &Model) -> GlobalScope {
+impl<'m> GlobalScope<'m> {
+    pub fn of(m: &'m Model) -> GlobalScope<'m> {
         let mut s = GlobalScope {
-            values: AUTOMATIC_ARGS
-                .iter()
-                .map(|n| {
-                    let v = crate::model::automatic_arg(n).unwrap_or("");
-                    (n.to_string(), v.to_string())
-                })
-                .collect(),
+            values: Vec::new(),
             declared: Vec::new(),
             broken: false,
-            escape: m.escape,
+            model: m,
+            value_index: HashMap::new(),
+            declared_set: HashSet::new(),
         };
+        for n in AUTOMATIC_ARGS {
+            s.set(n, crate::model::automatic_arg(n).unwrap_or("").to_string());
+        }
         for inst in m.instructions.iter().take_while(|i| i.kind != Kind::From) {
             if inst.kind != Kind::Arg {
                 continue;
@@ -38,7 +43,7 @@ impl GlobalScope {
                     Some((k, v)) => (k.to_string(), Some(v.to_string())),
                     None => (w.value.clone(), None),
                 };
-                if !s.declared.contains(&name) {
+                if s.declared_set.insert(name.clone()) {
                     s.declared.push(name.clone());
                 }
                 let Some(d) = default else { continue };
@@ -47,6 +52,8 @@ impl GlobalScope {
                     s.broken = true;
                     continue;
                 }
+                // Past an expansion bound the value is the default as
+                // written (as in the model; expansion-limit reports it).
                 s.set(&name, t.expanded.value);
             }
         }
@@ -54,22 +61,29 @@ impl GlobalScope {
     }
 
     fn set(&mut self, name: &str, value: String) {
-        match self.values.iter_mut().find(|(k, _)| k == name) {
-            Some(slot) => slot.1 = value,
-            None => self.values.push((name.to_string(), value)),
+        match self.value_index.get(name) {
+            Some(&i) => self.values[i].1 = value,
+            None => {
+                self.value_index.insert(name.to_string(), self.values.len());
+                self.values.push((name.to_string(), value));
+            }
         }
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.value_index
+            .get(name)
+            .map(|&i| self.values[i].1.as_str())
+    }
+
+    /// Whether an ARG before the first FROM declares `name`.
+    pub fn is_declared(&self, name: &str) -> bool {
+        self.declared_set.contains(name)
     }
 
     /// Expands a FROM word (`ProcessWordWithMatches`).
     pub fn expand(&self, text: &str) -> Tracked {
-        expand_tracked(text, self.escape, &|n| self.get(n).map(str::to_string))
+        expand_tracked(text, self.model, &|n| self.get(n).map(str::to_string))
     }
 
     /// The names FROM may use: declared ARGs and the automatic ones
@@ -77,7 +91,7 @@ impl GlobalScope {
     pub fn known(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self.declared.iter().map(String::as_str).collect();
         for (k, _) in &self.values {
-            if !out.contains(&k.as_str()) {
+            if !self.declared_set.contains(k) {
                 out.push(k);
             }
         }
@@ -99,6 +113,10 @@ pub fn invalid_default_bases(m: &Model) -> Vec<bool> {
         let t = scope.expand(&w.value);
         if t.expanded.invalid {
             break;
+        }
+        if t.expanded.limited.is_some() {
+            // Past an expansion bound the reference is not known.
+            continue;
         }
         out[st.index] = !crate::rules::buildkit::valid_reference(&t.expanded.value);
     }

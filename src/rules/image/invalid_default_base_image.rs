@@ -32,7 +32,7 @@ pub fn check(cx: &mut Checker) {
         let without: Vec<String> = t
             .unmatched
             .iter()
-            .filter(|v| scope.declared.contains(v))
+            .filter(|v| scope.is_declared(v))
             .map(|v| format!("`{v}`"))
             .collect();
         let why = if value.is_empty() {

@@ -3,7 +3,7 @@
 use super::from_args::GlobalScope;
 use crate::diagnostic::Severity;
 use crate::model::Kind;
-use crate::rules::buildkit::suggest;
+use crate::rules::buildkit::Suggester;
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -21,6 +21,8 @@ pub fn check(cx: &mut Checker) {
     let m = cx.model;
     let scope = GlobalScope::of(m);
     let known = scope.known();
+    let known_set: std::collections::HashSet<&str> = known.iter().copied().collect();
+    let mut suggester = Suggester::default();
     for inst in m.instructions.iter().filter(|i| i.kind == Kind::From) {
         let image = inst.args.first();
         let platform = inst.flag("platform");
@@ -31,10 +33,10 @@ pub fn check(cx: &mut Checker) {
         for (text, span) in words {
             let t = scope.expand(&text);
             for var in &t.unmatched {
-                if known.contains(&var.as_str()) {
+                if known_set.contains(var.as_str()) {
                     continue;
                 }
-                let hint = match suggest(var, known.iter().copied()) {
+                let hint = match suggester.suggest(var, known.iter().copied()) {
                     Some(s) => format!(" Did you mean `{s}`?"),
                     None => format!(
                         " Declare it before the first FROM (`ARG {var}=<default>`); an ARG inside a stage is not visible to FROM."
