@@ -19,12 +19,14 @@ pub fn check(cx: &mut Checker) {
     // without a default, `FROM REPLACE-ME`) is invalid-default-base-image's
     // finding, not reported twice.
     let invalid = super::from_args::invalid_default_bases(cx.model);
-    let owned = |span: crate::syntax::Span| {
-        cx.model
-            .stages
-            .iter()
-            .any(|st| invalid[st.index] && st.image.as_ref().is_some_and(|w| w.span == span))
-    };
+    let owned: std::collections::HashSet<crate::syntax::Span> = cx
+        .model
+        .stages
+        .iter()
+        .filter(|st| invalid[st.index])
+        .filter_map(|st| st.image.as_ref().map(|w| w.span))
+        .collect();
+    let owned = |span: crate::syntax::Span| owned.contains(&span);
     for u in image_uses(cx.model) {
         if u.how == super::Use::From && owned(u.span) {
             continue;

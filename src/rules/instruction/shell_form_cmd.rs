@@ -20,18 +20,38 @@ pub const META: RuleMeta = RuleMeta {
     default_enabled: true,
 };
 
+/// Per stage, its first SHELL instruction (an index into the file's
+/// instructions), computed once per file.
+fn first_shells(m: &Model) -> Vec<Option<usize>> {
+    m.stages
+        .iter()
+        .map(|st| {
+            m.stage_instructions(st.index)
+                .find(|i| i.kind == Kind::Shell)
+                .map(|i| i.index)
+        })
+        .collect()
+}
+
 /// Whether a SHELL instruction sets the shell before instruction `before`
 /// in the stage, or in a stage it is built FROM.
-fn custom_shell(m: &Model, stage: usize, before: usize, depth: usize) -> bool {
-    if m.stage_instructions(stage)
-        .any(|i| i.kind == Kind::Shell && i.index < before)
-    {
+fn custom_shell(m: &Model, first_shell: &[Option<usize>], stage: usize, before: usize) -> bool {
+    if first_shell[stage].is_some_and(|i| i < before) {
         return true;
     }
-    match m.stages[stage].base {
-        Base::Stage(p) if p < stage && depth < 64 => custom_shell(m, p, usize::MAX, depth + 1),
-        _ => false,
+    let mut at = stage;
+    for _ in 0..64 {
+        match m.stages[at].base {
+            Base::Stage(p) if p < at => {
+                if first_shell[p].is_some() {
+                    return true;
+                }
+                at = p;
+            }
+            _ => return false,
+        }
     }
+    false
 }
 
 /// A word exec form can take as it is: no quoting, expansion, globbing,
@@ -90,6 +110,7 @@ fn fix(m: &Model, inst: &Instruction, cmd_span: Span, cmd: &str, kind: Kind) -> 
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
+    let mut first_shell: Option<Vec<Option<usize>>> = None;
     for inst in &m.instructions {
         let (what, cmd_words) = match inst.kind {
             Kind::Cmd | Kind::Entrypoint if !inst.json && !inst.args.is_empty() => {
@@ -106,9 +127,10 @@ pub fn check(cx: &mut Checker) {
             _ => continue,
         };
         // With a SHELL of its own the stage means shell form (BuildKit).
+        let first_shell = first_shell.get_or_insert_with(|| first_shells(m));
         if inst
             .stage
-            .is_some_and(|s| custom_shell(m, s, inst.index, 0))
+            .is_some_and(|s| custom_shell(m, first_shell, s, inst.index))
         {
             continue;
         }
