@@ -45,7 +45,6 @@ fn options_key() -> String {
     format!("{} --exclude={EXCLUDED}", OPTIONS.join(" "))
 }
 
-
 /// The largest script checked (a longer one is skipped, said in a finding):
 /// ShellCheck slows down sharply on very long command lists (a 60 KB line
 /// of 3,000 `&&`-joined commands takes it over a minute), and the largest
