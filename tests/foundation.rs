@@ -684,7 +684,13 @@ fn file_names_with_control_characters_are_escaped_on_stderr_and_in_text() {
     let o = dlint(dir.path(), &["--isolated", bad, missing]);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     let (e, t) = (err(&o), out(&o));
-    assert!(!e.contains('\u{1b}') && !t.contains('\u{1b}'), "raw ESC:\n{e}\n{t}");
+    assert!(
+        !e.contains('\u{1b}') && !t.contains('\u{1b}'),
+        "raw ESC:\n{e}\n{t}"
+    );
     assert!(e.contains(r"gone\u{1b}[2J: no such file"), "{e}");
-    assert!(t.contains(r"x\u{1b}]0;owned\u{7}\u{1b}[31m.Dockerfile"), "{t}");
+    assert!(
+        t.contains(r"x\u{1b}]0;owned\u{7}\u{1b}[31m.Dockerfile"),
+        "{t}"
+    );
 }
