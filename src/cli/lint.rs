@@ -5,6 +5,7 @@
 //! the changes to other files, print diffs, errors and findings, and choose
 //! the exit code.
 
+use super::say;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -182,11 +183,8 @@ fn fixed_settings(args: &LintArgs) -> Result<Option<Settings>, ConfigError> {
     }
     match &args.config {
         None => Ok(None),
-        Some(p) if !p.is_file() => Err(ConfigError {
-            path: p.clone(),
-            line: None,
-            message: "no such config file".into(),
-        }),
+        // config::load reads regular files only and says why it cannot
+        // (no such file, a FIFO, a directory, too large).
         Some(p) => config::load(p).map(Some),
     }
 }
@@ -201,14 +199,14 @@ pub fn cmd_lint(
     {
         Ok(o) => o,
         Err(e) => {
-            let _ = writeln!(err, "dlint: {e}");
+            say(err, &e.to_string());
             return EXIT_ERROR;
         }
     };
     let fixed = match fixed_settings(&args) {
         Ok(f) => f,
         Err(e) => {
-            let _ = writeln!(err, "dlint: bad config: {e}");
+            say(err, &format!("bad config: {e}"));
             return EXIT_ERROR;
         }
     };
@@ -252,7 +250,7 @@ pub fn cmd_lint(
     let mut changed_files: BTreeSet<PathBuf> = BTreeSet::new();
     for r in results.iter_mut() {
         for m in r.messages.drain(..) {
-            let _ = writeln!(err, "dlint: {m}");
+            say(err, &m.to_string());
         }
         let Some(o) = r.fix.take() else { continue };
         if args.diff {
@@ -288,10 +286,12 @@ pub fn cmd_lint(
                     continue;
                 }
                 if let Err(e) = crate::fix::apply_file_change(fc) {
-                    let _ = writeln!(
+                    say(
                         err,
-                        "dlint: {}: cannot write ({e}); left unchanged",
-                        fc.path().display()
+                        &format!(
+                            "{}: cannot write ({e}); left unchanged",
+                            fc.path().display()
+                        ),
                     );
                     r.error = true;
                 }
@@ -313,12 +313,12 @@ pub fn cmd_lint(
                 if let Some(cfg) = e.strip_prefix("bad config: ") {
                     // One line per bad config, not per file under it.
                     if config_errors.insert(cfg.to_string()) {
-                        let _ = writeln!(err, "dlint: bad config: {cfg}");
+                        say(err, &format!("bad config: {cfg}"));
                     }
                 } else if let Some(rest) = e.strip_prefix("internal error: ") {
-                    let _ = writeln!(err, "dlint: internal error in {}: {rest}", r.file.path);
+                    say(err, &format!("internal error in {}: {rest}", r.file.path));
                 } else {
-                    let _ = writeln!(err, "dlint: {}: {e}", r.file.path);
+                    say(err, &format!("{}: {e}", r.file.path));
                 }
             }
             Outcome::Report(rep) => {
@@ -362,7 +362,7 @@ pub fn cmd_lint(
     };
     if let Err(e) = rendered {
         if e.kind() != io::ErrorKind::BrokenPipe {
-            let _ = writeln!(err, "dlint: cannot write output: {e}");
+            say(err, &format!("cannot write output: {e}"));
             return EXIT_ERROR;
         }
     }
@@ -404,7 +404,7 @@ fn prefetch_shell_scripts(jobs: &Jobs, inputs: &[Input], err: &mut dyn Write) {
             Ok(runner) => runner.prefetch(&texts),
             Err(crate::shellcheck::Unavailable::Off) => {}
             Err(why) => {
-                let _ = writeln!(err, "dlint: note: {}", why.describe());
+                say(err, &format!("note: {}", why.describe()));
             }
         }
     }
