@@ -164,13 +164,8 @@ fn base_platforms(
     let found = crate::registry::resolve(&t, &refs, deadline);
     for (r, a) in &found.images {
         if let Err(e) = a {
-            // Registry text may be in `e`: no control characters.
-            let _ = writeln!(
-                err,
-                "dlint: --check-base-platforms: {}: {}",
-                crate::text::escape(r),
-                crate::text::escape(e)
-            );
+            // Registry text may be in `e`: `say` escapes control characters.
+            say(err, &format!("--check-base-platforms: {r}: {e}"));
         }
     }
     found
