@@ -5,11 +5,11 @@
 //! image it pulled). Only called with that flag: rules never touch the
 //! network; they read the answers from `RuleOptions::base_platforms`.
 
-use crate::model::{Base, ImageRef, Model};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::model::{Base, ImageRef, Model};
 use crate::pin::{
     anonymous_token, endpoint, secs, Deadlined, Method, Transport, ACCEPT, PARALLEL, TIMEOUT,
 };
