@@ -27,6 +27,10 @@ pub struct RuleOptions {
     /// `root-user`: more images known to start as a non-root user
     /// (`repo` or `repo:tag`, `*` allowed).
     pub nonroot_images: Vec<String>,
+    /// `root-user`: also report images that run nothing themselves (no
+    /// CMD or ENTRYPOINT, a base image that starts no service): base and
+    /// tool images that other images build FROM.
+    pub root_user_strict: bool,
 }
 
 /// A registry row.
