@@ -53,6 +53,9 @@ pub enum Category {
     Security,
     /// The build context.
     Context,
+    /// What makes the shipped image big: toolchains, sources, development
+    /// dependencies and full base images in the final stage.
+    Size,
 }
 
 impl Category {
@@ -64,6 +67,7 @@ impl Category {
             Category::Cache => "cache",
             Category::Security => "security",
             Category::Context => "context",
+            Category::Size => "size",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod context;
 pub mod image;
 pub mod instruction;
 pub mod security;
+pub mod size;
 pub mod syntax;
 
 use crate::context::BuildContext;
@@ -77,6 +78,9 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(security::sudo_in_run, "sudo-in-run"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
+    rule!(size::build_in_final_stage, "build-in-final-stage"),
+    rule!(size::heavy_base_image, "heavy-base-image"),
+    rule!(size::dev_dependencies_in_image, "dev-dependencies-in-image"),
 ];
 
 /// Finds a rule by code, name or alias.
