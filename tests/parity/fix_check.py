@@ -23,7 +23,8 @@ import dockerfile
 
 FIXABLE = ["add-instead-of-copy", "split-apt-layers", "cache-busting-copy", "missing-assume-yes",
            "apt-lists-not-removed", "maintainer-deprecated",
-           "root-user", "missing-dockerignore", "dockerignore-gaps"]
+           "root-user", "missing-dockerignore", "dockerignore-gaps",
+           "inline-comment", "dev-dependencies-in-image"]
 
 
 def stages(path):

@@ -120,6 +120,7 @@ const REPLS: &[&str] = &[
     "R",
     "julia",
     "pwsh",
+    "pwsh-preview",
     "powershell",
     "groovysh",
     "scala",
@@ -188,8 +189,10 @@ fn effective_command(m: &Model, stage: usize) -> (Option<Vec<String>>, Option<Ve
         for i in m.stage_instructions(s) {
             match i.kind {
                 Kind::Entrypoint => {
-                    ep = Some(command_words(i));
-                    // A new ENTRYPOINT resets the CMD it inherits.
+                    // `ENTRYPOINT []` clears it; a new ENTRYPOINT resets
+                    // the CMD it inherits.
+                    let w = command_words(i);
+                    ep = (!w.is_empty()).then_some(w);
                     cmd = None;
                 }
                 Kind::Cmd => cmd = Some(command_words(i)),

@@ -349,7 +349,9 @@ pub fn check(cx: &mut Checker) {
     // (instruction position, command) of every RUN command, in order.
     let mut cmds: Vec<(usize, &crate::model::Instruction, &ShellCommand)> = Vec::new();
     for (pos, inst) in insts.iter().enumerate() {
-        if inst.kind != Kind::Run {
+        // A cheap look before parsing the shell: the installers and the
+        // commands that prune or need development dependencies.
+        if inst.kind != Kind::Run || !inst.mentions(MENTIONS) {
             continue;
         }
         if let Some(run) = inst.run() {
@@ -439,6 +441,14 @@ pub fn check(cx: &mut Checker) {
         cx.report(Span::new(span.start, span.end), msg).fix = fix;
     }
 }
+
+/// Words one of the commands this rule reads contains.
+const MENTIONS: &[&str] = &[
+    "npm", "yarn", "pnpm", "pip", "poetry", "bundle", "composer", "uv", "pipenv", "python",
+    "pytest", "tox", "jest", "mocha", "rspec", "phpunit", "rake", "rails", "tsc", "webpack", "go",
+    "cargo", "mvn", "gradle", "dotnet", "make", "gcc", "g++", "cc", "clang", "cmake", "ng", "next",
+    "vite", "nuxt",
+];
 
 /// Where to insert an option: after the subcommand word (`npm ci`,
 /// `composer install`, `uv sync`, `pnpm install`).

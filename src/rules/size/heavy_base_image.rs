@@ -164,7 +164,14 @@ pub fn check(cx: &mut Checker) {
     // An image that takes no application from the build context is a base
     // or tool image (the official images' own definitions, dev containers):
     // the full variant is what it is for.
-    if application_arrives(m, &insts, cx.context).is_none() {
+    // Build output copied from a stage of the file counts too (`COPY
+    // --from=build /app/target/app.jar .` into the runtime image).
+    let copies_from_stage = insts.iter().any(|i| {
+        i.copy
+            .as_ref()
+            .is_some_and(|c| matches!(c.from, Some((crate::model::FromRef::Stage(_), _))))
+    });
+    if application_arrives(m, &insts, cx.context).is_none() && !copies_from_stage {
         return;
     }
     let builds = insts.iter().any(|i| {
@@ -202,6 +209,8 @@ pub fn check(cx: &mut Checker) {
     };
     let kind = if variants().any(|v| v.repository == repo && v.toolchain) {
         "a build image (toolchain or SDK) that the application does not need to run"
+    } else if matches!(repo.as_str(), "openjdk" | "eclipse-temurin") {
+        "a JDK, with the compiler and development tools the application does not need to run"
     } else {
         "the full variant, with compilers, headers and tools the application does not need to run"
     };
