@@ -423,7 +423,11 @@ mod tests {
         use crate::settings::{resolve_selector, Settings};
         let mut s = Settings::default();
         s.select(&resolve_selector("root-user").unwrap());
-        let fires = |src: &str| !analyze(src, None, &s, None).diagnostics.is_empty();
+        // With a CMD: an image without one is a base image, not reported.
+        let fires = |src: &str| {
+            let src = format!("{src}CMD [\"/app\"]\n");
+            !analyze(&src, None, &s, None).diagnostics.is_empty()
+        };
         assert!(fires("FROM debian:12\nRUN echo \"no gosu here\"\n"));
         assert!(fires("FROM debian:12\nRUN apt-get purge -y gosu\n"));
         assert!(!fires(
