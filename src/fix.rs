@@ -432,8 +432,21 @@ fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) -> io::Result<()> {
     Ok(())
 }
 
-/// Applies a change to another file. Never overwrites on create.
+/// Applies a change to another file. Never overwrites on create, and never
+/// writes through a symbolic link: appending to a link would replace it
+/// with a regular file holding its target's content (a link to a secret
+/// would put the secret in the repository), creating through a dangling
+/// one would write wherever it points.
 pub fn apply_file_change(fc: &FileChange) -> io::Result<()> {
+    let path = match fc {
+        FileChange::Create { path, .. } | FileChange::Append { path, .. } => path,
+    };
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(io::Error::other(format!(
+            "{} is a symbolic link: dlint does not write through links",
+            path.display()
+        )));
+    }
     match fc {
         FileChange::Create { path, content } => {
             let mut f = std::fs::OpenOptions::new()
@@ -443,8 +456,10 @@ pub fn apply_file_change(fc: &FileChange) -> io::Result<()> {
             f.write_all(content.as_bytes())
         }
         FileChange::Append { path, content } => {
-            let old = std::fs::read_to_string(path)?;
-            let mut new = old.clone();
+            // A regular file of bounded size only (not a FIFO or a device).
+            let old = crate::files::read_text(path, crate::files::MAX_FILE)
+                .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+            let mut new = old;
             new.push_str(content);
             write_atomic(path, &new)
         }

@@ -12,10 +12,13 @@ use std::path::Path;
 const LAYERS: &[(&str, u32)] = &[
     ("source", 0),
     ("panic", 0),
+    ("text", 0),
+    ("files", 0),
     ("syntax", 1),
     ("context", 1),
     ("model", 2),
     ("edit", 3),
+    ("shellcheck", 3),
     ("diagnostic", 4),
     ("rules", 5),
     ("settings", 6),

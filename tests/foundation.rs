@@ -162,10 +162,13 @@ fn special_files_are_refused_and_the_others_linted() {
         "{e}"
     );
     assert!(
-        e.contains("zero.Dockerfile: a device, not a regular file"),
+        e.contains("zero.Dockerfile: a character device, not a regular file"),
         "{e}"
     );
-    assert!(e.contains("/dev/zero: a device, not a regular file"), "{e}");
+    assert!(
+        e.contains("/dev/zero: a character device, not a regular file"),
+        "{e}"
+    );
     assert!(out(&o).contains("Dockerfile:2:1"), "{}", out(&o));
 }
 
@@ -176,11 +179,15 @@ fn oversized_and_endless_input_is_refused() {
     fs::write(d.path().join("Dockerfile"), &big).unwrap();
     let o = dlint(d.path(), &["--isolated", "Dockerfile"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("Dockerfile: too large"), "{}", err(&o));
+    assert!(
+        err(&o).contains("Dockerfile: larger than 10 MiB"),
+        "{}",
+        err(&o)
+    );
     // Standard input is capped too (it is read up to the cap, then refused).
     let o = dlint_stdin(d.path(), &["--isolated", "-"], big.as_bytes());
     assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("-: too large"), "{}", err(&o));
+    assert!(err(&o).contains("-: larger than 10 MiB"), "{}", err(&o));
 }
 
 #[test]
@@ -638,4 +645,31 @@ fn unknown_names_in_ignore_comments_get_a_did_you_mean() {
         .collect();
     assert_eq!(m.len(), 1);
     assert!(m[0].contains("did you mean `untagged-image`?"), "{m:?}");
+}
+
+#[test]
+fn sudo_in_run_says_who_the_run_runs_as() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(
+        d.path().join("Dockerfile"),
+        "FROM debian:12\nRUN sudo ls\nUSER jenkins\nRUN sudo make install\n",
+    )
+    .unwrap();
+    let o = dlint(
+        d.path(),
+        &[
+            "--isolated",
+            "--select",
+            "sudo-in-run",
+            "--format",
+            "json",
+            "Dockerfile",
+        ],
+    );
+    let m: Vec<String> = json(&o)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().into())
+        .collect();
+    assert!(m[0].contains("runs as the base image's user"), "{m:?}");
+    assert!(m[1].contains("already runs as `jenkins`"), "{m:?}");
 }

@@ -7,6 +7,8 @@
 //! section's `context:<relative path>` blocks (an empty block makes an empty
 //! file), and linted with only the documented rule selected.
 
+mod common;
+
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
@@ -346,6 +348,14 @@ fn doc_examples_behave_as_documented() {
     let mut failures = Vec::new();
     for entry in REGISTRY {
         let name = entry.meta.name;
+        if name == "shellcheck" && dlint::shellcheck::ShellCheck::get(&Default::default()).is_err()
+        {
+            common::missing(
+                "doc_examples_behave_as_documented (shellcheck)",
+                "shellcheck is not on PATH",
+            );
+            continue;
+        }
         let secs = sections(entry.doc);
         for (title, should_fire) in [("Example", true), ("Use instead", false)] {
             let Some(section) = secs.iter().find(|s| s.title == title) else {

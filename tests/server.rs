@@ -1,6 +1,8 @@
 //! In-process tests of the language server over lsp_server's in-memory
 //! connection (plus two over the real binary's stdio for framing errors).
 
+mod common;
+
 use std::collections::VecDeque;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -1413,5 +1415,65 @@ fn a_panic_while_linting_replaces_stale_diagnostics_with_an_internal_error() {
     // The server goes on: a fixed text lints again.
     c.change(&uri, 3, json!([{"text": SAMPLE}]));
     assert_eq!(codes(&c.diagnostics(&uri, 3)), vec!["add-instead-of-copy"]);
+    c.shutdown_and_exit();
+}
+
+#[test]
+fn shellcheck_findings_follow_dlints_own() {
+    if dlint::shellcheck::ShellCheck::get(&Default::default()).is_err() {
+        common::missing(
+            "shellcheck_findings_follow_dlints_own",
+            "shellcheck is not on PATH",
+        );
+        return;
+    }
+    // A script no other test uses, so the process-wide cache is cold.
+    let text = "FROM debian:12\nADD a /a\nRUN echo $only_in_this_test_1 \\\n  && echo 공 $only_in_this_test_2\n";
+    let (_d, uri) = project(text);
+    let mut c = Client::init(json!({}), Value::Null);
+    c.open(&uri, text);
+    let sc = |p: &Value| {
+        p["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "SC2154")
+    };
+    let first = c
+        .wait_for("textDocument/publishDiagnostics", TIMEOUT, |p| {
+            p["uri"] == uri
+        })
+        .expect("diagnostics");
+    let firsts = first["diagnostics"].as_array().unwrap().clone();
+    assert!(codes(&firsts).contains(&"add-instead-of-copy".to_string()));
+    let with_sc = if sc(&first) {
+        first
+    } else {
+        c.wait_for(
+            "textDocument/publishDiagnostics",
+            Duration::from_secs(60),
+            |p| p["uri"] == uri && sc(p),
+        )
+        .expect("ShellCheck's findings follow")
+    };
+    let d = with_sc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| {
+            d["code"] == "SC2154"
+                && d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("only_in_this_test_2")
+        })
+        .cloned()
+        .expect("SC2154 for the second variable");
+    // Line 3 (0-based), after `  && echo 공 ` (UTF-16 columns).
+    assert_eq!(d["range"]["start"], json!({"line": 3, "character": 12}));
+    assert!(d["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("/SC2154"));
     c.shutdown_and_exit();
 }

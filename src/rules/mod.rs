@@ -10,6 +10,7 @@ pub mod context;
 pub mod image;
 pub mod instruction;
 pub mod security;
+pub mod shell;
 pub mod size;
 pub mod syntax;
 
@@ -32,6 +33,11 @@ pub struct RuleOptions {
     /// CMD or ENTRYPOINT, a base image that starts no service): base and
     /// tool images that other images build FROM.
     pub root_user_strict: bool,
+    /// `shellcheck`: where to find ShellCheck (dlint.toml's `shellcheck`).
+    pub shellcheck: crate::shellcheck::Setting,
+    /// A runner to use instead of the setting's (the language server's,
+    /// which does not block on a cache miss).
+    pub shellcheck_runner: Option<std::sync::Arc<crate::shellcheck::ShellCheck>>,
 }
 
 /// A registry row.
@@ -57,6 +63,7 @@ macro_rules! rule {
 pub static REGISTRY: &[RuleEntry] = &[
     rule!(syntax::invalid_syntax, "invalid-syntax"),
     rule!(syntax::invalid_suppression, "invalid-suppression"),
+    rule!(syntax::expansion_limit, "expansion-limit"),
     rule!(image::untagged_image, "untagged-image"),
     rule!(image::latest_tag, "latest-tag"),
     rule!(image::untrusted_registry, "untrusted-registry"),
@@ -81,10 +88,15 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(size::build_in_final_stage, "build-in-final-stage"),
     rule!(size::heavy_base_image, "heavy-base-image"),
     rule!(size::dev_dependencies_in_image, "dev-dependencies-in-image"),
+    rule!(shell::shellcheck, "shellcheck"),
 ];
 
-/// Finds a rule by code, name or alias.
+/// Finds a rule by code, name or alias; a ShellCheck code (`SC2086`) finds
+/// the `shellcheck` rule.
 pub fn find(name: &str) -> Option<&'static RuleEntry> {
+    if is_shellcheck_code(name) {
+        return REGISTRY.iter().find(|e| e.meta.name == "shellcheck");
+    }
     REGISTRY.iter().find(|e| e.meta.is_named(name))
 }
 
@@ -113,7 +125,9 @@ pub fn did_you_mean(name: &str) -> Option<&'static str> {
 pub fn is_shellcheck_code(name: &str) -> bool {
     name.len() == 6
         && name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("SC"))
-        && name[2..].chars().all(|c| c.is_ascii_digit())
+        && name
+            .get(2..)
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// What rules see while they run.
@@ -160,6 +174,7 @@ impl<'a> Checker<'a> {
             span,
             related: Vec::new(),
             fix: None,
+            sub_code: None,
         });
         self.diagnostics.last_mut().expect("just pushed")
     }

@@ -29,7 +29,8 @@ pub fn shipped_stages(m: &Model, target: Option<&str>) -> Vec<usize> {
     loop {
         out.push(st);
         match m.stages[st].base {
-            Base::Stage(p) if p < st && !out.contains(&p) => st = p,
+            // Bases come before their stage: the walk ends.
+            Base::Stage(p) if p < st => st = p,
             _ => break,
         }
     }

@@ -559,23 +559,16 @@ fn go_has_nothing_to_download(ctx: Option<&crate::context::BuildContext>) -> boo
     ctx.is_some_and(|ctx| ctx.has("go.mod") && (!ctx.has("go.sum") || ctx.has("vendor/")))
 }
 
-/// A command on one line, without continuations, at most 60 characters.
+/// A command on one line, without continuations, at most 60 characters,
+/// escaped.
 fn short(m: &Model, c: &ShellCommand) -> String {
-    let words: Vec<&str> = m
-        .text(c.span)
-        .split_whitespace()
-        .filter(|w| *w != m.escape.to_string())
-        .collect();
-    let one = words.join(" ");
-    if one.chars().count() > 60 {
-        format!("{}…", one.chars().take(60).collect::<String>())
-    } else {
-        one
-    }
+    m.quote(c.span, 60)
 }
 
+/// An instruction on one line (continuations joined), at most 80
+/// characters, escaped.
 fn first_line(m: &Model, inst: &Instruction) -> String {
-    m.text(inst.span).lines().next().unwrap_or("").to_string()
+    m.quote(inst.span, 80)
 }
 
 fn report_install(
@@ -781,7 +774,7 @@ fn reorder_fix(
         format!(
             "Copy {} and install before `{}`",
             manifests.join(", "),
-            first_line(m, copy)
+            m.quote(copy.span, 80)
         ),
         edits,
     ))

@@ -4,7 +4,7 @@ pub mod runtime;
 pub mod untagged_image;
 pub mod untrusted_registry;
 
-use crate::model::{expand, Base, FromRef, ImageRef, Kind, Model};
+use crate::model::{Base, FromRef, ImageRef, Kind, Model};
 use crate::syntax::Span;
 
 /// Where an image is used.
@@ -97,8 +97,8 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
                     .filter(|v| m.is_global_arg(v))
                     .cloned()
                     .collect();
-                let e = expand::expand(text, m.escape, &lookup);
-                if e.invalid {
+                let e = m.expand_with(text, &lookup);
+                if e.invalid || e.limited.is_some() {
                     // A template placeholder, not a Dockerfile BuildKit builds.
                     continue;
                 }
