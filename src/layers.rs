@@ -17,6 +17,13 @@ use crate::rules::cache::cache_busting_copy::dependency_install;
 /// At most this many context files are listed.
 const MAX_FILES: usize = 200_000;
 
+/// At most this many steps that ONBUILD triggers add to the stages built
+/// FROM their stage, in the whole report. Every child stage runs all of its
+/// base stage's triggers, so a file of K triggers and K `FROM base` lines
+/// has K² of them (5,000 each: 25 million steps, 7 GB); real files have a
+/// handful.
+const MAX_ONBUILD_STEPS: usize = 10_000;
+
 /// The whole report (`--format json` prints it as is).
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -53,6 +60,10 @@ pub struct StageReport {
     pub built: bool,
     /// Filesystem layers the stage adds on top of its base.
     pub layers_added: usize,
+    /// Steps the base stage's ONBUILD triggers add here that are not listed
+    /// (past dlint's limit on trigger steps in one report): their layers are
+    /// neither counted nor part of the invalidation.
+    pub onbuild_omitted: usize,
     /// The line from which the cache is invalidated by the changes.
     pub invalidated_from: Option<usize>,
     pub layers: Vec<Layer>,
@@ -327,15 +338,20 @@ struct StepInfo {
 /// reads, transitively.
 fn built_stages(m: &Model, target: usize) -> Vec<bool> {
     let mut built = vec![false; m.stages.len()];
+    // The edges by stage (scanning them all per stage was quadratic).
+    let mut reads: Vec<Vec<usize>> = vec![Vec::new(); m.stages.len()];
+    for d in &m.deps {
+        if let Some(v) = reads.get_mut(d.from_stage) {
+            v.push(d.to_stage);
+        }
+    }
     let mut todo = vec![target];
     while let Some(s) = todo.pop() {
         if s >= built.len() || built[s] {
             continue;
         }
         built[s] = true;
-        for d in m.deps.iter().filter(|d| d.from_stage == s) {
-            todo.push(d.to_stage);
-        }
+        todo.extend(reads[s].iter().copied());
         // ONBUILD triggers of a base stage can read stages too.
         if let Base::Stage(p) = m.stages[s].base {
             todo.push(p);
@@ -376,6 +392,17 @@ pub fn analyze(
     for d in &m.deps {
         deps_of.entry(d.instruction).or_default().push(d);
     }
+    // Each stage's ONBUILD instructions with their triggers, found once.
+    let mut triggers: Vec<Vec<(&Instruction, &Instruction)>> = vec![Vec::new(); m.stages.len()];
+    for ob in m.instructions.iter().filter(|i| i.kind == Kind::Onbuild) {
+        if let (Some(si), Some(t)) = (ob.stage, ob.trigger.as_deref()) {
+            if let Some(v) = triggers.get_mut(si) {
+                v.push((ob, t));
+            }
+        }
+    }
+    let mut onbuild_budget = MAX_ONBUILD_STEPS;
+    let mut onbuild_omitted = vec![0usize; m.stages.len()];
     let mut steps: Vec<Vec<StepInfo>> = Vec::new();
     for st in &m.stages {
         let mut v = Vec::new();
@@ -386,14 +413,16 @@ pub fn analyze(
             // triggers right after its FROM.
             if inst.kind == Kind::From {
                 if let Base::Stage(p) = st.base {
-                    for ob in m.stage_instructions(p).filter(|i| i.kind == Kind::Onbuild) {
-                        if let Some(t) = &ob.trigger {
-                            let deps = deps_of.get(&t.index).map_or(&[][..], Vec::as_slice);
-                            let mut s = step(&m, &ctx, st.index, t, deps);
-                            s.layer.onbuild_from = Some(ob.start_line);
-                            s.layer.instruction = format!("(ONBUILD) {}", s.layer.instruction);
-                            v.push(s);
-                        }
+                    let all = triggers.get(p).map_or(&[][..], Vec::as_slice);
+                    let listed = all.len().min(onbuild_budget);
+                    onbuild_budget -= listed;
+                    onbuild_omitted[st.index] = all.len() - listed;
+                    for (ob, t) in &all[..listed] {
+                        let deps = deps_of.get(&t.index).map_or(&[][..], Vec::as_slice);
+                        let mut s = step(&m, &ctx, st.index, t, deps);
+                        s.layer.onbuild_from = Some(ob.start_line);
+                        s.layer.instruction = format!("(ONBUILD) {}", s.layer.instruction);
+                        v.push(s);
                     }
                 }
             }
@@ -499,6 +528,7 @@ pub fn analyze(
             base_stage,
             built: built.get(st.index).copied().unwrap_or(true),
             layers_added: layers.iter().filter(|l| l.role == "layer").count(),
+            onbuild_omitted: onbuild_omitted[st.index],
             invalidated_from: inv.map(|p| layers[p].line),
             layers,
         });
@@ -1095,6 +1125,13 @@ pub fn render_text(r: &Report) -> String {
         ));
         let rows: Vec<&Layer> = s.layers.iter().collect();
         render_rows(&mut o, &rows, r.context_files, marks, width);
+        if s.onbuild_omitted > 0 {
+            o.push_str(&format!(
+                "  … and {} more step{} from the base stage's ONBUILD triggers, not listed (at most {MAX_ONBUILD_STEPS} in one report)\n",
+                s.onbuild_omitted,
+                plural(s.onbuild_omitted)
+            ));
+        }
     }
     if marks {
         o.push_str(if r.changes.len() == 1 {

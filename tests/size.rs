@@ -722,6 +722,40 @@ fn layers_target_exclude_parents_and_onbuild() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--target nope names no stage"));
 }
 
+#[test]
+fn layers_onbuild_fan_out_is_bounded_and_said() {
+    // Every stage FROM base runs all of base's triggers: 101 triggers and
+    // 100 child stages are 10,100 trigger steps, 100 past the limit of
+    // 10,000 (K triggers and K children of a hostile file are K² steps).
+    let src = format!(
+        "FROM alpine:3 AS base\n{}{}",
+        "ONBUILD RUN x\n".repeat(101),
+        "FROM base\n".repeat(100)
+    );
+    let d = context(&[("Dockerfile", &src)]);
+    let v = layers_json(d.path(), &[]);
+    let stages = v["stages"].as_array().unwrap();
+    let listed: usize = stages
+        .iter()
+        .flat_map(|s| s["layers"].as_array().unwrap())
+        .filter(|l| !l["onbuild_from"].is_null())
+        .count();
+    assert_eq!(listed, 10_000);
+    assert_eq!(stages[99]["onbuild_omitted"], 0);
+    assert_eq!(stages[99]["layers_added"], 101);
+    assert_eq!(stages[100]["onbuild_omitted"], 100);
+    assert_eq!(stages[100]["layers_added"], 1);
+    let text = run(d.path(), &["layers", "Dockerfile"]);
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert_eq!(
+        text.matches("… and 100 more steps from the base stage's ONBUILD triggers, not listed")
+            .count(),
+        1,
+        "{text}"
+    );
+}
+
 // ------------------------------------- the course notes' Node examples
 
 /// `dlint` (all default rules, no config) on a copy of the fixture, before

@@ -156,7 +156,10 @@ fn docs_state_the_minimum_rust_of_cargo_toml() {
     let re = regex::Regex::new(r"Rust (1\.[0-9]+)").unwrap();
     let mut docs = vec![manifest_dir().join("README.md")];
     for dir in ["docs", "editors/nvim", "editors/vscode"] {
-        for e in std::fs::read_dir(manifest_dir().join(dir)).unwrap().flatten() {
+        for e in std::fs::read_dir(manifest_dir().join(dir))
+            .unwrap()
+            .flatten()
+        {
             if e.path().extension().is_some_and(|x| x == "md") {
                 docs.push(e.path());
             }
@@ -170,5 +173,8 @@ fn docs_state_the_minimum_rust_of_cargo_toml() {
             assert_eq!(&c[1], msrv, "{} says Rust {}", d.display(), &c[1]);
         }
     }
-    assert!(seen >= 3, "the README and guides state the minimum Rust ({seen} found)");
+    assert!(
+        seen >= 3,
+        "the README and guides state the minimum Rust ({seen} found)"
+    );
 }
