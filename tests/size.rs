@@ -585,7 +585,8 @@ fn cache_busting_copy_fixes() {
     }
     snap("fix-cache-busting-copy-builds", out);
     // Not offered: a multi-module Maven build, a Go module with a local
-    // replace, a build after `cd`.
+    // replace, a build after `cd`, Composer with its scripts, and the cases
+    // below.
     for (src, files) in [
         (
             "FROM maven:3.9\nCOPY . .\nRUN mvn -B package\n",
@@ -605,6 +606,36 @@ fn cache_busting_copy_fixes() {
         (
             "FROM php:8.3\nCOPY . .\nRUN composer install\n",
             &[("composer.json", "{}")][..],
+        ),
+        // A RUN between the COPY and the install may set up what the
+        // install needs (corpus, opentelemetry-demo: npm 10 fails this
+        // `npm ci`, hence the upgrade); one before the build too.
+        (
+            "FROM node:22\nCOPY . .\nRUN npm install -g npm@11\nRUN npm ci\n",
+            &[("package.json", "{}"), ("package-lock.json", "{}")][..],
+        ),
+        (
+            "FROM alpine:3.20\nCOPY . .\nRUN apk add go\nRUN go build .\n",
+            &[("go.mod", "module x\n"), ("go.sum", "\n")][..],
+        ),
+        // The install names a file the fix would not copy: another project,
+        // a solution (it names project directories), a manifest in a
+        // directory, a manifest read from elsewhere.
+        (
+            "FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nRUN dotnet restore cartservice.csproj\n",
+            &[("app.csproj", "<Project/>")][..],
+        ),
+        (
+            "FROM mcr.microsoft.com/dotnet/framework/sdk:4.8\nCOPY . ./\nRUN nuget restore App.sln\n",
+            &[("packages.config", ""), ("App.sln", "")][..],
+        ),
+        (
+            "FROM python:3.12\nCOPY . .\nRUN pip install -r requirements/prod.txt\n",
+            &[("requirements.txt", ""), ("requirements/prod.txt", "")][..],
+        ),
+        (
+            "FROM node:22\nCOPY . .\nRUN npm ci --prefix web\n",
+            &[("package.json", "{}"), ("package-lock.json", "{}")][..],
         ),
     ] {
         let (text, m) = lint("cache-busting-copy", src, files);

@@ -663,7 +663,10 @@ fn report_build(
 
 /// The broad COPY copies exactly `.` (or `./`), in shell form, and only
 /// instructions that cannot change what a moved or added step sees sit
-/// between it and `later`.
+/// between it and `later`: EXPOSE and LABEL. A RUN or COPY there may install
+/// the tool the step needs or change its configuration (`RUN npm install -g
+/// npm@11` before an `npm ci` that npm 10 fails, `RUN apk add go`, a copied
+/// `.npmrc`), and the moved or added step would run without it.
 fn whole_context_copy(m: &Model, stage: usize, copy: &Instruction, later: &Instruction) -> bool {
     let Some(c) = copy.copy.as_ref() else {
         return false;
@@ -678,12 +681,83 @@ fn whole_context_copy(m: &Model, stage: usize, copy: &Instruction, later: &Instr
         && !later.json
         && m.stage_instructions(stage)
             .filter(|i| i.index > copy.index && i.index < later.index)
-            .all(|i| {
-                matches!(
-                    i.kind,
-                    Kind::Run | Kind::Copy | Kind::Add | Kind::Expose | Kind::Label
-                )
-            })
+            .all(|i| matches!(i.kind, Kind::Expose | Kind::Label))
+}
+
+/// Options that make an install read its manifests from somewhere else than
+/// the directory the fix copies them to.
+const ELSEWHERE_OPTIONS: &[&str] = &[
+    "-C",
+    "-d",
+    "-f",
+    "-p",
+    "-b",
+    "-s",
+    "-w",
+    "--prefix",
+    "--cwd",
+    "--dir",
+    "--directory",
+    "--working-dir",
+    "--chdir",
+    "--manifest-path",
+    "--file",
+    "--project",
+    "--project-dir",
+    "--project-directory",
+    "--build-file",
+    "--gemfile",
+    "--settings",
+    "--global-settings",
+    "--workspace",
+    "--workspaces",
+    "--filter",
+    "-SolutionDirectory",
+    "-PackagesDirectory",
+    "-ConfigFile",
+];
+
+/// Whether every file the install names is one of the copied manifests and
+/// no option points it elsewhere: `dotnet restore cartservice.csproj` with
+/// only `app.csproj` copied, `nuget restore App.sln` (a solution names
+/// project directories the fix does not copy), `npm ci --prefix web`,
+/// `pip install -r requirements/prod.txt` (copied to `./prod.txt`) would
+/// fail above the broad COPY.
+fn install_reads_only(cmd: &ShellCommand, manifests: &[String], dest: &str) -> bool {
+    const FILE_EXTENSIONS: &[&str] = &[
+        "sln", "csproj", "fsproj", "vbproj", "proj", "json", "toml", "lock", "xml", "gradle",
+        "kts", "txt", "config", "yaml", "yml", "cfg", "in", "gemspec",
+    ];
+    let file_like = |t: &str| {
+        t.rsplit_once('.')
+            .is_some_and(|(_, ext)| FILE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(ext)))
+    };
+    let copied = |t: &str| manifests.iter().any(|m| m == t) && !t.ends_with(".sln");
+    cmd.args().iter().all(|w| {
+        let t = w.text();
+        if t.starts_with('-') {
+            let name = t.split('=').next().unwrap_or(t);
+            return !ELSEWHERE_OPTIONS
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(name));
+        }
+        if t.contains("://") || t.contains('$') {
+            // A URL reads nothing from the context; a variable may be anything.
+            return !t.contains('$');
+        }
+        if t.starts_with('/') {
+            // A path in the image: a directory (`-t /deps`), or a manifest
+            // where the fix copies it (`/app/requirements.txt`).
+            return !file_like(t)
+                || t.rsplit_once('/')
+                    .is_some_and(|(dir, name)| format!("{dir}/") == dest && copied(name));
+        }
+        let t = t.strip_prefix("./").unwrap_or(t);
+        if t.contains('/') {
+            return false;
+        }
+        !file_like(t) || copied(t)
+    })
 }
 
 /// `COPY <flags> <files> <dest>` with the broad COPY's keyword case, flags
@@ -753,10 +827,19 @@ fn reorder_fix(
         .into_iter()
         .filter(|f| ctx.has(f))
         .collect();
-    if manifests.is_empty() {
+    // A solution names project directories the COPY of the manifests does
+    // not bring.
+    if manifests.is_empty() || manifests.iter().any(|f| f.ends_with(".sln")) {
         return None;
     }
-    let line = copy_line(m, copy, &manifests, &dest_dir(copy)?);
+    let dest = dest_dir(copy)?;
+    if run
+        .commands()
+        .any(|cmd| !install_reads_only(cmd, &manifests, &dest))
+    {
+        return None;
+    }
+    let line = copy_line(m, copy, &manifests, &dest);
     let run_lines = {
         let start = crate::edit::line_start(m, install_run.span.start);
         let end = crate::edit::line_end_after_newline(m, install_run.span.end);
