@@ -1,5 +1,6 @@
 //! Base images and image references.
 pub mod latest_tag;
+pub mod runtime;
 pub mod untagged_image;
 pub mod untrusted_registry;
 
