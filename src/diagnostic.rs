@@ -53,6 +53,9 @@ pub enum Category {
     Security,
     /// The build context.
     Context,
+    /// What makes the shipped image big: toolchains, sources, development
+    /// dependencies and full base images in the final stage.
+    Size,
     /// The shell code inside RUN.
     Shell,
 }
@@ -66,6 +69,7 @@ impl Category {
             Category::Cache => "cache",
             Category::Security => "security",
             Category::Context => "context",
+            Category::Size => "size",
             Category::Shell => "shell",
         }
     }

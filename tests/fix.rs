@@ -130,13 +130,15 @@ fn root_user_adds_user() {
     );
     before_after(
         "root-user-debian",
-        "FROM python:3.12-slim\nRUN pip install flask\n",
+        "FROM python:3.12-slim\nRUN pip install flask\nEXPOSE 5000\nCMD [\"flask\", \"run\"]\n",
         &[],
         true,
     );
+    // A CMD before the last RUN: the user goes after the RUN, at the end
+    // of a file without a final newline.
     before_after(
         "root-user-alpine",
-        "FROM alpine:3.20\nRUN apk add --no-cache curl",
+        "FROM alpine:3.20\nCMD [\"/app\"]\nRUN apk add --no-cache curl",
         &[],
         true,
     );
@@ -301,7 +303,7 @@ fn generated_dockerignore_is_created_never_overwritten() {
     fs::write(d.path().join(".env"), "SECRET=1").unwrap();
     fs::write(
         d.path().join("Dockerfile"),
-        "FROM node:20\nCOPY package.json ./\nUSER node\n",
+        "FROM node:20\nCOPY package.json ./\nRUN npm ci\nUSER node\n",
     )
     .unwrap();
     let o = run(d.path(), &["--isolated", "--fix", "Dockerfile"]);

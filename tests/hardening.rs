@@ -102,8 +102,12 @@ fn exponential_expansion_is_capped_and_reported() {
     // issue 9: 34 lines, 687 bytes, 2^33-byte values: 24 GB RSS, then killed.
     let src = doubling_args(34);
     assert_eq!(src.len(), 687);
+    // Strict root-user: the file runs nothing (a base image), and the
+    // finding below shows the base image was read past the expansion.
+    let mut settings = all_rules();
+    settings.options.root_user_strict = true;
     let t = Instant::now();
-    let r = analyze(&src, None, &all_rules(), None);
+    let r = analyze(&src, None, &settings, None);
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     for a in &r.model.global_args {
         let len = a.default.as_ref().map_or(0, String::len);
@@ -897,6 +901,16 @@ fn hostile_files() -> Vec<(&'static str, String)> {
             format!(
                 "FROM alpine:3 AS b\nFROM alpine:3\n{}",
                 "COPY --from=b /a /b\n".repeat(mb / 20)
+            ),
+        ),
+        // `dlint layers` listed every base-stage ONBUILD trigger in every
+        // stage built FROM it: K² steps (5,000 each: 7 GB).
+        (
+            "ONBUILD fan-out",
+            format!(
+                "FROM alpine:3 AS b\n{}{}",
+                "ONBUILD RUN x\n".repeat(mb / 42),
+                "FROM b\n".repeat(mb / 42)
             ),
         ),
         (

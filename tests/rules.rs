@@ -173,8 +173,8 @@ fn root_user_implicit() {
     snapshot_named(
         "root-user-implicit",
         "root-user",
-        "FROM python:3.12-slim\nRUN pip install flask\n",
-        "FROM python:3.12-slim AS base\nRUN useradd -r app\nUSER app\nFROM base\nCMD [\"python\"]\n",
+        "FROM python:3.12-slim\nRUN pip install flask\nCMD [\"flask\", \"run\"]\n",
+        "FROM python:3.12-slim AS base\nRUN useradd -r app\nUSER app\nFROM base\nCMD [\"python\", \"app.py\"]\n",
         &[],
         &[],
     );
@@ -184,8 +184,8 @@ fn root_user_implicit() {
 fn missing_dockerignore() {
     snapshot(
         "missing-dockerignore",
-        "FROM node:20\nCOPY . /app\n",
-        "FROM node:20\nCOPY . /app\n",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
         &[
             ("package.json", "{}"),
             (".env", "TOKEN=x"),
@@ -202,8 +202,8 @@ fn missing_dockerignore() {
 fn dockerignore_gaps() {
     snapshot(
         "dockerignore-gaps",
-        "FROM node:20\nCOPY . /app\n",
-        "FROM node:20\nCOPY . /app\n",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
         &[
             (".dockerignore", "*.md\n"),
             ("package.json", "{}"),

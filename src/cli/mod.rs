@@ -62,6 +62,10 @@ pub enum Command {
         /// The build context (default: the Dockerfile's directory).
         #[arg(long, value_name = "DIR")]
         context: Option<PathBuf>,
+        /// The stage that is built (`docker build --target`); stages it
+        /// does not need are shown as not built.
+        #[arg(long, value_name = "STAGE")]
+        target: Option<String>,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
@@ -206,11 +210,13 @@ pub fn run(
             file,
             changed,
             context,
+            target,
             format,
         }) => layers::cmd(
             &file,
             &changed,
             context.as_deref(),
+            target.as_deref(),
             format == ListFormat::Json,
             stdout,
             stderr,

@@ -12,6 +12,7 @@ pub mod image;
 pub mod instruction;
 pub mod security;
 pub mod shell;
+pub mod size;
 pub mod syntax;
 
 use crate::context::BuildContext;
@@ -29,6 +30,10 @@ pub struct RuleOptions {
     /// `root-user`: more images known to start as a non-root user
     /// (`repo` or `repo:tag`, `*` allowed).
     pub nonroot_images: Vec<String>,
+    /// `root-user`: also report images that run nothing themselves (no
+    /// CMD or ENTRYPOINT, a base image that starts no service): base and
+    /// tool images that other images build FROM.
+    pub root_user_strict: bool,
     /// `base-image-platform-mismatch`: what the registries said about the
     /// base images (`--check-base-platforms`); None: not asked.
     pub base_platforms: Option<std::sync::Arc<buildkit::BasePlatforms>>,
@@ -120,11 +125,15 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(cache::cache_busting_copy, "cache-busting-copy"),
     rule!(cache::missing_assume_yes, "missing-assume-yes"),
     rule!(cache::apt_lists_not_removed, "apt-lists-not-removed"),
+    rule!(instruction::inline_comment, "inline-comment"),
     rule!(security::root_user, "root-user"),
     rule!(security::sudo_in_run, "sudo-in-run"),
     rule!(security::secret_in_arg_or_env, "secret-in-arg-or-env"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
+    rule!(size::build_in_final_stage, "build-in-final-stage"),
+    rule!(size::heavy_base_image, "heavy-base-image"),
+    rule!(size::dev_dependencies_in_image, "dev-dependencies-in-image"),
     rule!(shell::shellcheck, "shellcheck"),
 ];
 

@@ -129,6 +129,17 @@ impl LineMap {
         s + (logical - l)
     }
 
+    /// The logical offset where the piece (one physical line's part of the
+    /// logical line) holding `logical` ends.
+    pub fn piece_end(&self, logical: usize) -> usize {
+        let idx = match self.pieces.binary_search_by(|p| p.0.cmp(&logical)) {
+            Ok(i) => i,
+            Err(0) => 0,
+            Err(i) => i - 1,
+        };
+        self.pieces.get(idx + 1).map_or(self.len, |p| p.0)
+    }
+
     /// The source span of a logical span; the end maps to just after the last
     /// character, so a word split over two lines covers both.
     pub fn span(&self, start: usize, end: usize) -> Span {
@@ -949,6 +960,30 @@ fn parse_json(rest: &str) -> JsonResult {
             JsonResult::Ok(out)
         }
         _ => JsonResult::NotJson,
+    }
+}
+
+/// Where the text after the JSON array at the start of `rest` begins (an
+/// offset into `rest`), when `rest` starts (after whitespace) with a JSON
+/// array of strings. BuildKit before v0.15 (the Dockerfile frontend before
+/// 1.9) ignored that text; since moby/buildkit#5107 it makes the line
+/// shell form (`json.Unmarshal` rejects trailing data).
+pub fn json_array_end(rest: &str) -> Option<usize> {
+    let r = rest.trim_start_matches(is_space);
+    if !r.starts_with('[') {
+        return None;
+    }
+    let lead = rest.len() - r.len();
+    let mut stream = serde_json::Deserializer::from_str(r).into_iter::<serde_json::Value>();
+    match stream.next() {
+        Some(Ok(serde_json::Value::Array(items)))
+            if items
+                .iter()
+                .all(|v| matches!(v, serde_json::Value::String(_))) =>
+        {
+            Some(lead + stream.byte_offset())
+        }
+        _ => None,
     }
 }
 

@@ -8,6 +8,7 @@ pub mod expose_host_mapping;
 pub mod expose_protocol_casing;
 pub mod from_as_casing;
 pub mod inconsistent_instruction_casing;
+pub mod inline_comment;
 pub mod invalid_description_comment;
 pub mod legacy_key_value_format;
 pub mod maintainer_deprecated;
