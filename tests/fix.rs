@@ -413,3 +413,28 @@ fn maintainer_becomes_an_oci_label() {
         .unwrap();
     assert_eq!(label.args[1].value, "\"a \\\"b\\\" \\$c \\\\d\"");
 }
+
+#[test]
+fn buildkit_check_fixes() {
+    // Casing, legacy ENV/LABEL, EXPOSE and empty continuation lines: all
+    // safe, applied together, and BuildKit reads the same instructions.
+    before_after(
+        "buildkit-checks",
+        "FROM alpine:3.20 as Base\nEnv A 1\nLABEL description \"API server\"\nENV MSG hello  world\nEXPOSE 127.0.0.1:8080:80/TCP 53/UDP\nRUN echo a && \\\n\n    echo b\nFROM --platform=$TARGETPLATFORM Base\nCOPY --from=Base /etc/hosts /x\nRUN --mount=type=cache,from=Base,target=/c true\nUSER app\n",
+        &[(".dockerignore", ".git\n")],
+        false,
+    );
+}
+
+#[test]
+fn shell_form_cmd_to_exec_form_is_unsafe() {
+    let src = "FROM node:20-slim\nUSER node\nCMD node server.js --port=8080\nHEALTHCHECK CMD curl -f http://localhost/\n";
+    let files = [(".dockerignore", ".git\n")];
+    let (safe, _) = fix(src, &files, false);
+    assert_eq!(safe, src, "exec form applied without --unsafe-fixes");
+    before_after("shell-form-cmd", src, &files, true);
+    // Shell syntax is never converted.
+    let src = "FROM node:20-slim\nUSER node\nCMD node server.js > /log 2>&1\n";
+    let (fixed, _) = fix(src, &files, true);
+    assert_eq!(fixed, src);
+}

@@ -236,6 +236,45 @@ fn hostile_sources() -> Vec<(&'static str, String)> {
             .map(|i| format!("FROM alpine:3 AS s{i}\nCOPY --from=nosuch{i} /a /b\n"))
             .collect(),
     ));
+    // The global scope of FROM (undeclared-from-arg and the other BuildKit
+    // checks on FROM) looked every ARG up in a list.
+    let mut globals = String::from("ARG A0=x\n");
+    for i in 0..n {
+        globals.push_str(&format!("ARG A{}=$A{i}\n", i + 1));
+    }
+    globals.push_str("FROM alpine:3\n");
+    v.push(("global ARG chain", globals));
+    // undefined-variable: a did-you-mean against every ENV per unknown
+    // name, and the stage scanned per finding for a later definition.
+    let mut undefined = String::from("FROM debian:12\n");
+    for i in 0..n / 2 {
+        undefined.push_str(&format!("ENV V{i:05}=1\n"));
+    }
+    for i in 0..n / 2 {
+        undefined.push_str(&format!("ENV X{i}=$U{i:05}\n"));
+    }
+    v.push(("undefined variables", undefined));
+    // undefined-variable: the line searched once per unknown name.
+    v.push((
+        "variables on one line",
+        format!(
+            "FROM alpine:3\nENV X={}\n",
+            (0..n).map(|i| format!("$u{i}")).collect::<String>()
+        ),
+    ));
+    // stage-name-casing compared every stage with every other one, and
+    // renamed each through every instruction.
+    v.push((
+        "uppercase stages",
+        (0..n / 2)
+            .map(|i| format!("FROM alpine:3 AS S{i}\nCOPY --from=S{i} /a /b\n"))
+            .collect(),
+    ));
+    // shell-form-cmd looked for a SHELL through the stage per CMD.
+    v.push((
+        "shell-form CMDs",
+        format!("FROM alpine:3\n{}", "CMD run x\n".repeat(n)),
+    ));
     // split-apt-layers counted the stage's instructions per finding.
     v.push((
         "split updates",

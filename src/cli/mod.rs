@@ -161,9 +161,14 @@ pub struct LintArgs {
     /// tag and pin `image:tag` as `image:tag@sha256:…` (uses the network).
     #[arg(long)]
     pub pin_digests: bool,
-    /// With --pin-digests: seconds the whole run may wait for registries
-    /// (images are asked in parallel; what has not answered by then is
-    /// reported and its file left unchanged).
+    /// Ask each base image's registry which platforms the image has, for
+    /// `base-image-platform-mismatch` (uses the network).
+    #[arg(long)]
+    pub check_base_platforms: bool,
+    /// With --pin-digests or --check-base-platforms: seconds the whole run
+    /// may wait for registries (images are asked in parallel; what has not
+    /// answered by then is reported: its file is left unchanged, its
+    /// platforms are not checked).
     #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
     pub pin_timeout: f64,
 }

@@ -178,7 +178,10 @@ pub struct RawInstruction {
     pub heredocs: Vec<Heredoc>,
     /// ONBUILD's trigger instruction.
     pub sub: Option<Box<RawInstruction>>,
-    /// Comment lines directly above the instruction.
+    /// The comment lines above the instruction as BuildKit collects them
+    /// (`Node.PrevComment`): since the previous instruction, blank lines
+    /// included, an empty `#` line starting over; the text is the line without
+    /// its first character, trimmed.
     pub comments: Vec<Word>,
     /// An argument error BuildKit would refuse the file for.
     pub error: Option<String>,
@@ -411,6 +414,24 @@ pub fn parse(src: &str) -> Parsed {
         i += 1;
         let stripped = trim_leading_ws(raw);
         let stripped_start = pl.content_end - stripped.len();
+        let mut is_directive = false;
+        match d.possible(stripped) {
+            Ok(Some((name, value))) => {
+                is_directive = true;
+                out.directives.push(Directive {
+                    name,
+                    value,
+                    line: line_no,
+                    span: Span::new(stripped_start, pl.content_end),
+                })
+            }
+            Ok(None) => {}
+            Err(e) => out.errors.push(ParseError::parse(
+                e,
+                Span::new(stripped_start, pl.content_end),
+                line_no,
+            )),
+        }
         if is_comment(raw) {
             let text = stripped
                 .strip_prefix('#')
@@ -419,25 +440,26 @@ pub fn parse(src: &str) -> Parsed {
                 .to_string();
             let span = Span::new(stripped_start, pl.content_end);
             out.comments.push(Comment {
-                text: text.clone(),
+                text,
                 line: line_no,
                 span,
             });
-            comments.push(Word { value: text, span });
-        }
-        match d.possible(stripped) {
-            Ok(Some((name, value))) => out.directives.push(Directive {
-                name,
-                value,
-                line: line_no,
-                span: Span::new(stripped_start, pl.content_end),
-            }),
-            Ok(None) => {}
-            Err(e) => out.errors.push(ParseError::parse(
-                e,
-                Span::new(stripped_start, pl.content_end),
-                line_no,
-            )),
+            // BuildKit's `PrevComment`: the line minus its first character,
+            // trimmed (an indented comment keeps its `#`); an empty comment
+            // forgets the comments collected so far; a parser directive is
+            // no comment.
+            let mut rest = raw.chars();
+            rest.next();
+            let prev = rest.as_str().trim_matches(is_space);
+            if is_directive {
+            } else if prev.is_empty() {
+                comments.clear();
+            } else {
+                comments.push(Word {
+                    value: prev.to_string(),
+                    span,
+                });
+            }
         }
         let escape = d.escape;
         out.escape = escape;

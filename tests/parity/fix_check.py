@@ -6,7 +6,10 @@ For safe fixes, and again with --unsafe-fixes:
   * after fixing everything: re-linting reports no finding that still
     carries an applicable fix, a second --fix changes nothing, and BuildKit's
     parser (PyPI `dockerfile`) parses every fixed file that it parsed before,
-    with the same stages (FROM instructions);
+    with the same stages (FROM instructions; compared without case, as
+    BuildKit folds stage names and `AS`), the same ENV and LABEL pairs (values
+    compared after quote removal, as BuildKit's shell lexer reads them) and
+    the same exposed ports;
   * per rule: every instruction no edit of the rule's applicable fixes
     touches is still in the fixed file, unchanged and in the same order
     (BuildKit's reading: keyword, flags, arguments, heredocs), and no file
@@ -32,11 +35,69 @@ import dockerfile
 FIXABLE = ["add-instead-of-copy", "split-apt-layers", "cache-busting-copy", "missing-assume-yes",
            "apt-lists-not-removed", "maintainer-deprecated",
            "root-user", "missing-dockerignore", "dockerignore-gaps",
-           "inline-comment", "dev-dependencies-in-image"]
+           "inline-comment", "dev-dependencies-in-image",
+           "inconsistent-instruction-casing", "from-as-casing", "legacy-key-value-format",
+           "shell-form-cmd", "empty-continuation-line", "expose-protocol-casing",
+           "expose-host-mapping", "stage-name-casing", "redundant-target-platform"]
+
+
+def escape_of(path):
+    """The file's escape character (`# escape=` among the leading directives)."""
+    for line in open(path, encoding="utf-8", errors="replace"):
+        m = re.match(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$", line.lstrip("\ufeff"))
+        if not m:
+            break
+        if m.group(1).lower() == "escape":
+            return m.group(2)
+    return "\\"
+
+
+def dequote(v, esc="\\"):
+    """A word with quotes and escapes removed, as BuildKit's shell lexer reads it (no expansion)."""
+    out, i, q = [], 0, None
+    while i < len(v):
+        c = v[i]
+        if q is None and c == esc and i + 1 < len(v):
+            out.append(v[i + 1]); i += 2; continue
+        if q is None and c in "'\"":
+            q = c; i += 1; continue
+        if q == c:
+            q = None; i += 1; continue
+        if q == '"' and c == esc and i + 1 < len(v) and v[i + 1] in '"$`' + esc:
+            out.append(v[i + 1]); i += 2; continue
+        out.append(c); i += 1
+    return "".join(out)
+
+
+def port(p):
+    """An EXPOSE port as BuildKit records it: the container port, protocol in lowercase."""
+    p = p.split(":")[-1]
+    num, _, proto = p.partition("/")
+    return num + "/" + (proto or "tcp").lower()
+
+
+def meaning(path):
+    """What the fixes must keep: stages (case folded), ENV and LABEL pairs (MAINTAINER as the label it
+    becomes), exposed ports."""
+    out = []
+    esc = escape_of(path)
+    for c in dockerfile.parse_file(path):
+        cmd = c.cmd.upper()
+        if cmd == "FROM":
+            out.append(("FROM", tuple(v.lower() for v in c.value)))
+        elif cmd == "MAINTAINER":
+            # maintainer-deprecated turns it into this label, with the same text.
+            out.append(("LABEL", (("org.opencontainers.image.authors", " ".join(c.value)),)))
+        elif cmd in ("ENV", "LABEL"):
+            vals = list(c.value)
+            out.append((cmd, tuple((vals[i], dequote(vals[i + 1], esc)) for i in range(0, len(vals) - 1, 2))))
+        elif cmd == "EXPOSE":
+            out.append(("EXPOSE", tuple(sorted(port(p) for p in c.value))))
+    return out
 
 
 def stages(path):
-    return [c.value for c in dockerfile.parse_file(path) if c.cmd.upper() == "FROM"]
+    return meaning(path)
 
 
 def instructions(path):
@@ -266,9 +327,10 @@ def main():
                 if got != want:
                     broken += 1
                     if broken <= 5:
-                        print(f"  FAIL: stages changed in {n}: {want} -> {got}")
+                        diff = [(a, b) for a, b in zip(want, got) if a != b][:2] or (want[len(got):] or got[len(want):])[:2]
+                        print(f"  FAIL: stages, ENV/LABEL or EXPOSE changed in {n}: {diff}")
             failures += broken
-            print(f"  BuildKit parses {len(accepted) - broken} / {len(accepted)} fixed files with the same stages")
+            print(f"  BuildKit parses {len(accepted) - broken} / {len(accepted)} fixed files with the same stages, ENV/LABEL and EXPOSE")
     failures += with_manifests(names, accepted)
     print("fix check:", "FAILED" if failures else "ok")
     sys.exit(1 if failures else 0)

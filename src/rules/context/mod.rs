@@ -1,4 +1,5 @@
 //! The build context.
+pub mod copy_ignored_file;
 pub mod dockerignore_gaps;
 pub mod missing_dockerignore;
 
