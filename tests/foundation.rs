@@ -695,3 +695,61 @@ fn file_names_with_control_characters_are_escaped_on_stderr_and_in_text() {
         "{t}"
     );
 }
+
+/// The output docs/getting-started.md shows for the sample is what dlint
+/// prints: every finding's first line (up to its `…`), every help line and
+/// the summary.
+#[test]
+fn the_getting_started_excerpt_is_what_dlint_prints() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = fs::read_to_string(root.join("docs/getting-started.md")).unwrap();
+    let after = doc
+        .split("On the sample in the repository")
+        .nth(1)
+        .expect("the sample's excerpt");
+    let excerpt = after.split("```").nth(1).expect("a fenced block");
+    let o = dlint(&root.join("docs/examples"), &["Dockerfile"]);
+    let shown = out(&o);
+    let mut checked = 0;
+    for line in excerpt.lines() {
+        let l = line.trim_end_matches('…').trim_end();
+        let head = l.starts_with("warning[") || l.starts_with("note[") || l.starts_with("Found");
+        if head || l.trim_start().starts_with("= help:") {
+            assert!(
+                shown.contains(l),
+                "the excerpt's line is not printed: {l}\n{shown}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "{checked} lines checked");
+}
+
+/// missing-dockerignore says what is true for the Dockerfile: secrets reach
+/// the image only through a COPY of the context or of a directory.
+#[test]
+fn missing_dockerignore_names_secrets_only_for_a_broad_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("app.py"), "print(1)\n").unwrap();
+    fs::write(dir.path().join(".env"), "TOKEN=x\n").unwrap();
+    let message = |dockerfile: &str| {
+        fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+        let o = dlint(
+            dir.path(),
+            &[
+                "--isolated",
+                "--select",
+                "missing-dockerignore",
+                "--format",
+                "json",
+                "Dockerfile",
+            ],
+        );
+        json(&o)[0]["message"].as_str().unwrap().to_string()
+    };
+    let named = message("FROM python:3.12\nCOPY app.py /app/\n");
+    assert!(named.contains("Every COPY here names its files"), "{named}");
+    assert!(!named.contains("can end up in the image"), "{named}");
+    let broad = message("FROM python:3.12\nCOPY . /app/\n");
+    assert!(broad.contains("can end up in the image"), "{broad}");
+}
