@@ -49,6 +49,9 @@ pub enum Category {
     Instruction,
     /// Layers and the build cache.
     Cache,
+    /// Which packages are installed, and how: version pins and
+    /// package-manager usage.
+    Package,
     /// What the container runs as.
     Security,
     /// The build context.
@@ -62,6 +65,7 @@ impl Category {
             Category::Image => "image",
             Category::Instruction => "instruction",
             Category::Cache => "cache",
+            Category::Package => "package",
             Category::Security => "security",
             Category::Context => "context",
         }

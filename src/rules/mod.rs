@@ -9,6 +9,7 @@ pub mod cache;
 pub mod context;
 pub mod image;
 pub mod instruction;
+pub mod package;
 pub mod security;
 pub mod syntax;
 

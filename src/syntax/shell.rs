@@ -189,6 +189,53 @@ fn collect(node: tree_sitter::Node, src: &str, nested: bool, out: &mut Vec<Comma
         }
         return;
     }
+    // `export A=1`, `declare -x A`, `unset A`: commands too (the shell runs
+    // them), with the keyword as the program.
+    if matches!(node.kind(), "declaration_command" | "unset_command") {
+        let mut words = Vec::new();
+        let mut cursor = node.walk();
+        for (i, child) in node.children(&mut cursor).enumerate() {
+            if i == 0 || child.is_named() {
+                words.push(word(child, src));
+            }
+        }
+        out.push(Command {
+            span: Span::new(node.start_byte(), node.end_byte()),
+            assignments: Vec::new(),
+            words,
+            joined_by: None,
+            nested,
+        });
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            collect_nested_only(child, src, out);
+        }
+        return;
+    }
+    // `A=1` on its own sets a shell variable.
+    if matches!(node.kind(), "variable_assignment" | "variable_assignments") {
+        let mut assignments = Vec::new();
+        if node.kind() == "variable_assignment" {
+            assignments.push(word(node, src));
+        } else {
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                assignments.push(word(child, src));
+            }
+        }
+        out.push(Command {
+            span: Span::new(node.start_byte(), node.end_byte()),
+            assignments,
+            words: Vec::new(),
+            joined_by: None,
+            nested,
+        });
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            collect_nested_only(child, src, out);
+        }
+        return;
+    }
     let nest = nested || NESTING.contains(&node.kind());
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
@@ -350,5 +397,24 @@ mod tests {
         assert_eq!(w[1].value, None);
         assert_eq!(w[2].value.as_deref(), Some("$x"));
         assert_eq!(w[3].value.as_deref(), Some("a b"));
+    }
+
+    #[test]
+    fn declarations_and_plain_assignments_are_commands() {
+        let s = parse("export A=1 B && X=2 && unset C; Y=$(id -u) Z=3");
+        assert_eq!(
+            argv(&s),
+            vec![
+                vec!["export", "A=1", "B"],
+                vec![],
+                vec!["unset", "C"],
+                vec![],
+                vec!["id", "-u"],
+            ]
+        );
+        assert_eq!(s.commands[1].assignments[0].text(), "X=2");
+        assert_eq!(s.commands[1].joined_by, Some(Joiner::And));
+        assert_eq!(s.commands[3].assignments.len(), 2);
+        assert!(s.commands[4].nested);
     }
 }
