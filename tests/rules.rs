@@ -312,3 +312,14 @@ fn maintainer_deprecated() {
         &[],
     );
 }
+
+#[test]
+fn apk_cache_kept() {
+    snapshot(
+        "apk-cache-kept",
+        "FROM alpine:3.20 AS build\nRUN apk add gcc\nFROM alpine:3.20\nRUN apk add curl\nRUN apk update && apk add git\n",
+        "FROM alpine:3.20\nRUN apk add --no-cache curl\nRUN --mount=type=cache,target=/var/cache/apk apk add git\n",
+        &[],
+        &[],
+    );
+}

@@ -1,4 +1,5 @@
 //! Layers and the build cache.
+pub mod apk_cache_kept;
 pub mod apt_lists_not_removed;
 pub mod cache_busting_copy;
 pub mod missing_assume_yes;
