@@ -411,3 +411,13 @@ fn maintainer_becomes_an_oci_label() {
         .unwrap();
     assert_eq!(label.args[1].value, "\"a \\\"b\\\" \\$c \\\\d\"");
 }
+
+#[test]
+fn package_cache_flags_inserted() {
+    before_after(
+        "package-cache-flags",
+        "FROM python:3.12-alpine\nRUN apk add curl \\\n    git\nRUN python3 -m pip install -r requirements.txt && pip3 install --user x==1\nONBUILD RUN apk add jq\nUSER 1000\n",
+        &[(".dockerignore", ".git\n")],
+        false,
+    );
+}

@@ -323,3 +323,14 @@ fn apk_cache_kept() {
         &[],
     );
 }
+
+#[test]
+fn pip_cache_kept() {
+    snapshot(
+        "pip-cache-kept",
+        "FROM python:3.12\nRUN pip install -r requirements.txt\nONBUILD RUN python -m pip install .\n",
+        "FROM python:3.12 AS build\nRUN pip install -r requirements.txt\nFROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask==3.0.3\nRUN --mount=type=cache,target=/root/.cache/pip pip install gunicorn==22.0.0\n",
+        &[],
+        &[],
+    );
+}

@@ -70,6 +70,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(cache::missing_assume_yes, "missing-assume-yes"),
     rule!(cache::apt_lists_not_removed, "apt-lists-not-removed"),
     rule!(cache::apk_cache_kept, "apk-cache-kept"),
+    rule!(cache::pip_cache_kept, "pip-cache-kept"),
     rule!(security::root_user, "root-user"),
     rule!(security::sudo_in_run, "sudo-in-run"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
