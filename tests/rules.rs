@@ -334,3 +334,14 @@ fn pip_cache_kept() {
         &[],
     );
 }
+
+#[test]
+fn yum_cache_not_cleaned() {
+    snapshot(
+        "yum-cache-not-cleaned",
+        "FROM centos:7\nRUN yum -y update && sudo yum install -y httpd\n",
+        "FROM centos:7\nRUN yum -y update && yum install -y httpd && yum clean all\n",
+        &[],
+        &[],
+    );
+}

@@ -5,6 +5,7 @@ pub mod cache_busting_copy;
 pub mod missing_assume_yes;
 pub mod pip_cache_kept;
 pub mod split_apt_layers;
+pub mod yum_cache_not_cleaned;
 
 use crate::diagnostic::{Edit, Fix};
 use crate::model::package::{self, Family, Op, PackageCommand, Tool};
