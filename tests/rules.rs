@@ -345,3 +345,14 @@ fn yum_cache_not_cleaned() {
         &[],
     );
 }
+
+#[test]
+fn dnf_cache_not_cleaned() {
+    snapshot(
+        "dnf-cache-not-cleaned",
+        "FROM fedora:40\nRUN dnf install -y httpd && microdnf clean all\nRUN microdnf install -y x\n",
+        "FROM fedora:40\nRUN dnf install -y httpd && dnf clean all\nRUN microdnf install -y x && rm -rf /var/cache/yum\n",
+        &[],
+        &[],
+    );
+}

@@ -2,6 +2,7 @@
 pub mod apk_cache_kept;
 pub mod apt_lists_not_removed;
 pub mod cache_busting_copy;
+pub mod dnf_cache_not_cleaned;
 pub mod missing_assume_yes;
 pub mod pip_cache_kept;
 pub mod split_apt_layers;
