@@ -421,3 +421,13 @@ fn package_cache_flags_inserted() {
         false,
     );
 }
+
+#[test]
+fn rpm_and_zypper_cleanup_appended() {
+    before_after(
+        "package-cleanup",
+        "FROM opensuse/leap:15.6 AS base\nRUN zypper -n in vim=9 \\\n    && echo done\nFROM base\nRUN dnf install -y httpd-2.4.59\nRUN sudo microdnf install -y x-1 # a comment\nRUN <<EOF\nset -e\nyum install -y y-1\nEOF\nRUN if true; then dnf install -y z-1; fi\nUSER 1000\n",
+        &[(".dockerignore", ".git\n")],
+        false,
+    );
+}

@@ -356,3 +356,14 @@ fn dnf_cache_not_cleaned() {
         &[],
     );
 }
+
+#[test]
+fn zypper_cache_not_cleaned() {
+    snapshot(
+        "zypper-cache-not-cleaned",
+        "FROM opensuse/leap:15.6\nRUN zypper -n in apache2\n",
+        "FROM opensuse/leap:15.6\nRUN zypper -n in apache2 && zypper cc -a\n",
+        &[],
+        &[],
+    );
+}

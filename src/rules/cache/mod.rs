@@ -7,6 +7,7 @@ pub mod missing_assume_yes;
 pub mod pip_cache_kept;
 pub mod split_apt_layers;
 pub mod yum_cache_not_cleaned;
+pub mod zypper_cache_not_cleaned;
 
 use crate::diagnostic::{Edit, Fix};
 use crate::model::package::{self, Family, Op, PackageCommand, Tool};
