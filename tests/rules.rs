@@ -367,3 +367,14 @@ fn zypper_cache_not_cleaned() {
         &[],
     );
 }
+
+#[test]
+fn yarn_cache_not_cleaned() {
+    snapshot(
+        "yarn-cache-not-cleaned",
+        "FROM node:20\nRUN yarn install --frozen-lockfile\n",
+        "FROM node:20\nRUN yarn install --frozen-lockfile && yarn cache clean\nRUN yarn --version\n",
+        &[],
+        &[],
+    );
+}

@@ -74,6 +74,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(cache::yum_cache_not_cleaned, "yum-cache-not-cleaned"),
     rule!(cache::dnf_cache_not_cleaned, "dnf-cache-not-cleaned"),
     rule!(cache::zypper_cache_not_cleaned, "zypper-cache-not-cleaned"),
+    rule!(cache::yarn_cache_not_cleaned, "yarn-cache-not-cleaned"),
     rule!(security::root_user, "root-user"),
     rule!(security::sudo_in_run, "sudo-in-run"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),

@@ -6,6 +6,7 @@ pub mod dnf_cache_not_cleaned;
 pub mod missing_assume_yes;
 pub mod pip_cache_kept;
 pub mod split_apt_layers;
+pub mod yarn_cache_not_cleaned;
 pub mod yum_cache_not_cleaned;
 pub mod zypper_cache_not_cleaned;
 
