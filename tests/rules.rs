@@ -314,6 +314,17 @@ fn maintainer_deprecated() {
 }
 
 #[test]
+fn unpinned_apt_package() {
+    snapshot(
+        "unpinned-apt-package",
+        "FROM debian:12\nENV BUILD_DEPS=\"gcc make\"\nRUN apt-get update && sudo apt-get install -y --no-install-recommends \\\n      curl=7.88.1-10 \\\n      $BUILD_DEPS \\\n      git\nONBUILD RUN apt install -y vim\n",
+        "FROM debian:12\nARG EXTRA\nRUN apt-get install -y curl=7.88.1-10 ./local.deb git/bookworm-backports $EXTRA $(cat /pkgs)\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

@@ -79,6 +79,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(security::sudo_in_run, "sudo-in-run"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
+    rule!(package::unpinned_apt_package, "unpinned-apt-package"),
 ];
 
 /// Finds a rule by code, name or alias.
