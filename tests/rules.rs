@@ -325,6 +325,17 @@ fn unpinned_apt_package() {
 }
 
 #[test]
+fn unpinned_apk_package() {
+    snapshot(
+        "unpinned-apk-package",
+        "FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev=1.2.5-r0\n",
+        "FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc=13.2.1_git20240309-r0 musl-dev~1.2 'curl>8'\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

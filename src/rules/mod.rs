@@ -80,6 +80,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
     rule!(package::unpinned_apt_package, "unpinned-apt-package"),
+    rule!(package::unpinned_apk_package, "unpinned-apk-package"),
 ];
 
 /// Finds a rule by code, name or alias.
