@@ -336,6 +336,17 @@ fn unpinned_apk_package() {
 }
 
 #[test]
+fn unpinned_yum_package() {
+    snapshot(
+        "unpinned-yum-package",
+        "FROM centos:7\nRUN yum install -y httpd java-11-openjdk && yum clean all\n",
+        "FROM centos:7\nRUN yum install -y httpd-2.4.6-99.el7 java-11-openjdk-11.0.23 @development /tmp/x.rpm && yum clean all\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

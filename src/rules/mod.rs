@@ -81,6 +81,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
     rule!(package::unpinned_apt_package, "unpinned-apt-package"),
     rule!(package::unpinned_apk_package, "unpinned-apk-package"),
+    rule!(package::unpinned_yum_package, "unpinned-yum-package"),
 ];
 
 /// Finds a rule by code, name or alias.
