@@ -347,6 +347,17 @@ fn unpinned_yum_package() {
 }
 
 #[test]
+fn unpinned_dnf_package() {
+    snapshot(
+        "unpinned-dnf-package",
+        "FROM fedora:40\nRUN dnf install -y gcc-toolset-13-gcc && microdnf module install -y nodejs && dnf clean all\n",
+        "FROM fedora:40\nRUN dnf install -y gcc-toolset-13-gcc-13.2.1 && dnf module install -y nodejs:20 && dnf group install -y 'Development Tools'\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

@@ -82,6 +82,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(package::unpinned_apt_package, "unpinned-apt-package"),
     rule!(package::unpinned_apk_package, "unpinned-apk-package"),
     rule!(package::unpinned_yum_package, "unpinned-yum-package"),
+    rule!(package::unpinned_dnf_package, "unpinned-dnf-package"),
 ];
 
 /// Finds a rule by code, name or alias.

@@ -6,6 +6,7 @@
 //! command, on its first unpinned package, naming them all.
 pub mod unpinned_apk_package;
 pub mod unpinned_apt_package;
+pub mod unpinned_dnf_package;
 pub mod unpinned_yum_package;
 
 use crate::diagnostic::Related;
