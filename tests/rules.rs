@@ -358,6 +358,17 @@ fn unpinned_dnf_package() {
 }
 
 #[test]
+fn unpinned_zypper_package() {
+    snapshot(
+        "unpinned-zypper-package",
+        "FROM opensuse/leap:15.6\nRUN zypper -n in apache2 && zypper clean --all\n",
+        "FROM opensuse/leap:15.6\nRUN zypper -n in apache2=2.4.58 'vim>=9' && zypper -n in -t pattern devel_basis\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

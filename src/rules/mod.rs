@@ -83,6 +83,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(package::unpinned_apk_package, "unpinned-apk-package"),
     rule!(package::unpinned_yum_package, "unpinned-yum-package"),
     rule!(package::unpinned_dnf_package, "unpinned-dnf-package"),
+    rule!(package::unpinned_zypper_package, "unpinned-zypper-package"),
 ];
 
 /// Finds a rule by code, name or alias.

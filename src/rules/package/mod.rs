@@ -8,6 +8,7 @@ pub mod unpinned_apk_package;
 pub mod unpinned_apt_package;
 pub mod unpinned_dnf_package;
 pub mod unpinned_yum_package;
+pub mod unpinned_zypper_package;
 
 use crate::diagnostic::Related;
 use crate::model::package::{self, PackageCommand, Tool, WordValue};
