@@ -369,6 +369,17 @@ fn unpinned_zypper_package() {
 }
 
 #[test]
+fn unpinned_pip_package() {
+    snapshot(
+        "unpinned-pip-package",
+        "FROM python:3.12\nRUN python3 -m pip install --no-cache-dir -U pip setuptools && pip install git+https://github.com/o/r.git\n",
+        "FROM python:3.12\nRUN pip install --no-cache-dir -r requirements.txt flask==3.0.3 ./src git+https://github.com/o/r.git@v1.0 && pip install -c constraints.txt gunicorn\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

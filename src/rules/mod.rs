@@ -84,6 +84,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(package::unpinned_yum_package, "unpinned-yum-package"),
     rule!(package::unpinned_dnf_package, "unpinned-dnf-package"),
     rule!(package::unpinned_zypper_package, "unpinned-zypper-package"),
+    rule!(package::unpinned_pip_package, "unpinned-pip-package"),
 ];
 
 /// Finds a rule by code, name or alias.
