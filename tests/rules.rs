@@ -380,6 +380,17 @@ fn unpinned_pip_package() {
 }
 
 #[test]
+fn unpinned_npm_package() {
+    snapshot(
+        "unpinned-npm-package",
+        "FROM node:20\nRUN npm install -g typescript pm2@latest && yarn global add @vue/cli\n",
+        "FROM node:20\nRUN npm ci && npm install -g typescript@5.4.5 @vue/cli@5.0.8 ./local git+https://github.com/o/r.git#v1\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

@@ -85,6 +85,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(package::unpinned_dnf_package, "unpinned-dnf-package"),
     rule!(package::unpinned_zypper_package, "unpinned-zypper-package"),
     rule!(package::unpinned_pip_package, "unpinned-pip-package"),
+    rule!(package::unpinned_npm_package, "unpinned-npm-package"),
 ];
 
 /// Finds a rule by code, name or alias.
