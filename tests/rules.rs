@@ -391,6 +391,17 @@ fn unpinned_npm_package() {
 }
 
 #[test]
+fn unpinned_gem() {
+    snapshot(
+        "unpinned-gem",
+        "FROM ruby:3.3\nRUN gem install --no-document bundler rake:13.2.1\n",
+        "FROM ruby:3.3\nRUN gem install bundler:2.5.10 && gem install nokogiri -v 1.16.5 -- --use-system-libraries\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

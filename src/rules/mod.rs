@@ -86,6 +86,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(package::unpinned_zypper_package, "unpinned-zypper-package"),
     rule!(package::unpinned_pip_package, "unpinned-pip-package"),
     rule!(package::unpinned_npm_package, "unpinned-npm-package"),
+    rule!(package::unpinned_gem, "unpinned-gem"),
 ];
 
 /// Finds a rule by code, name or alias.
