@@ -402,6 +402,17 @@ fn unpinned_gem() {
 }
 
 #[test]
+fn unpinned_go_package() {
+    snapshot(
+        "unpinned-go-package",
+        "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@latest && go run github.com/a/b/cmd/c -v\n",
+        "FROM golang:1.22\nRUN go install -ldflags '-s -w' golang.org/x/tools/gopls@v0.16.1 ./cmd/... std && go run example.com/x@v1.2.3 arg\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

@@ -87,6 +87,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(package::unpinned_pip_package, "unpinned-pip-package"),
     rule!(package::unpinned_npm_package, "unpinned-npm-package"),
     rule!(package::unpinned_gem, "unpinned-gem"),
+    rule!(package::unpinned_go_package, "unpinned-go-package"),
 ];
 
 /// Finds a rule by code, name or alias.

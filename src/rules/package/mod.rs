@@ -8,6 +8,7 @@ pub mod unpinned_apk_package;
 pub mod unpinned_apt_package;
 pub mod unpinned_dnf_package;
 pub mod unpinned_gem;
+pub mod unpinned_go_package;
 pub mod unpinned_npm_package;
 pub mod unpinned_pip_package;
 pub mod unpinned_yum_package;
