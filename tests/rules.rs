@@ -413,6 +413,17 @@ fn unpinned_go_package() {
 }
 
 #[test]
+fn apt_install_recommends() {
+    snapshot(
+        "apt-install-recommends",
+        "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nONBUILD RUN apt install -y git\n",
+        "FROM debian:12\nRUN apt-get install -y --no-install-recommends curl && apt-get -o APT::Install-Recommends=0 install -y git\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

@@ -88,6 +88,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(package::unpinned_npm_package, "unpinned-npm-package"),
     rule!(package::unpinned_gem, "unpinned-gem"),
     rule!(package::unpinned_go_package, "unpinned-go-package"),
+    rule!(package::apt_install_recommends, "apt-install-recommends"),
 ];
 
 /// Finds a rule by code, name or alias.

@@ -4,6 +4,7 @@
 //! rule's tools, each package word read with the stage's ARG and ENV values
 //! (`model::package`), judged by the rule's notion of a pin. One finding per
 //! command, on its first unpinned package, naming them all.
+pub mod apt_install_recommends;
 pub mod unpinned_apk_package;
 pub mod unpinned_apt_package;
 pub mod unpinned_dnf_package;
