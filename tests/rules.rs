@@ -424,6 +424,17 @@ fn apt_install_recommends() {
 }
 
 #[test]
+fn zypper_dist_upgrade() {
+    snapshot(
+        "zypper-dist-upgrade",
+        "FROM opensuse/leap:15.6\nRUN zypper -n dup\n",
+        "FROM opensuse/leap:15.6\nRUN zypper -n patch && zypper -n update\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

@@ -89,6 +89,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(package::unpinned_gem, "unpinned-gem"),
     rule!(package::unpinned_go_package, "unpinned-go-package"),
     rule!(package::apt_install_recommends, "apt-install-recommends"),
+    rule!(package::zypper_dist_upgrade, "zypper-dist-upgrade"),
 ];
 
 /// Finds a rule by code, name or alias.

@@ -14,6 +14,7 @@ pub mod unpinned_npm_package;
 pub mod unpinned_pip_package;
 pub mod unpinned_yum_package;
 pub mod unpinned_zypper_package;
+pub mod zypper_dist_upgrade;
 
 use crate::diagnostic::Related;
 use crate::model::package::{self, PackageCommand, Tool, WordValue};
