@@ -431,3 +431,15 @@ fn rpm_and_zypper_cleanup_appended() {
         false,
     );
 }
+
+#[test]
+fn unsafe_package_fixes() {
+    // Only unsafe fixes apply here: nothing changes without --unsafe-fixes.
+    let src = "FROM node:20\nRUN apt install -y --no-install-recommends curl && yarn install && rm -rf /var/lib/apt/lists/*\nRUN apt-get install -y git\nONBUILD RUN apt full-upgrade -y\nUSER 1000\n";
+    let (safe, applied) = fix(src, &[(".dockerignore", ".git\n")], false);
+    assert_eq!(
+        safe, src,
+        "unsafe fixes applied without --unsafe-fixes: {applied:?}"
+    );
+    before_after("package-unsafe", src, &[(".dockerignore", ".git\n")], true);
+}

@@ -435,6 +435,17 @@ fn zypper_dist_upgrade() {
 }
 
 #[test]
+fn apt_instead_of_apt_get() {
+    snapshot(
+        "apt-instead-of-apt-get",
+        "FROM ubuntu:24.04\nRUN apt update && apt full-upgrade -y && apt install -y curl && apt list --installed\n",
+        "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y curl && apt-cache policy curl\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn apk_cache_kept() {
     snapshot(
         "apk-cache-kept",

@@ -90,6 +90,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(package::unpinned_go_package, "unpinned-go-package"),
     rule!(package::apt_install_recommends, "apt-install-recommends"),
     rule!(package::zypper_dist_upgrade, "zypper-dist-upgrade"),
+    rule!(package::apt_instead_of_apt_get, "apt-instead-of-apt-get"),
 ];
 
 /// Finds a rule by code, name or alias.

@@ -5,6 +5,7 @@
 //! (`model::package`), judged by the rule's notion of a pin. One finding per
 //! command, on its first unpinned package, naming them all.
 pub mod apt_install_recommends;
+pub mod apt_instead_of_apt_get;
 pub mod unpinned_apk_package;
 pub mod unpinned_apt_package;
 pub mod unpinned_dnf_package;
