@@ -23,7 +23,10 @@ import dockerfile
 
 FIXABLE = ["add-instead-of-copy", "split-apt-layers", "cache-busting-copy", "missing-assume-yes",
            "apt-lists-not-removed", "maintainer-deprecated",
-           "root-user", "missing-dockerignore", "dockerignore-gaps"]
+           "root-user", "missing-dockerignore", "dockerignore-gaps",
+           "apk-cache-kept", "pip-cache-kept", "yum-cache-not-cleaned", "dnf-cache-not-cleaned",
+           "zypper-cache-not-cleaned", "yarn-cache-not-cleaned", "apt-install-recommends",
+           "apt-instead-of-apt-get"]
 
 
 def stages(path):
