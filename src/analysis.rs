@@ -34,6 +34,12 @@ pub fn analyze(
     settings: &Settings,
     context: Option<&BuildContext>,
 ) -> Report {
+    // Debug builds only: lets the tests prove that a panic while linting one
+    // file is that file's internal error (CLI and server) and nothing else.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("DLINT_TEST_PANIC").is_some() && source.contains("dlint-test-panic") {
+        panic!("test panic requested by the file");
+    }
     let model = Model::build(source);
     let rules = settings.active_rules(path);
     let mut checker = Checker::new(
@@ -46,13 +52,25 @@ pub fn analyze(
         checker.run(entry);
     }
     let mut diags = checker.into_diagnostics();
+    diags.retain(|d| {
+        d.sub_code
+            .as_deref()
+            .is_none_or(|c| settings.codes.allows(c))
+    });
     for d in diags.iter_mut() {
-        d.severity = settings.severity_of(d.rule);
+        // A configured severity wins; otherwise a rule may report another
+        // severity than its default (ShellCheck's levels).
+        let configured = settings.severity_of(d.rule);
+        if configured != d.rule.severity {
+            d.severity = configured;
+        }
+        sanitize(d);
     }
     let sup = suppress::collect(&model);
     let before = diags.len();
     diags.retain(|d| {
-        d.rule.name == "invalid-syntax" || !sup.suppresses(&model, d.rule.name, d.span)
+        d.rule.name == "invalid-syntax"
+            || !sup.suppresses(&model, d.rule.name, d.sub_code.as_deref(), d.span)
     });
     let suppressed = before - diags.len();
     diags.sort_by(|a, b| {
@@ -62,6 +80,23 @@ pub fn analyze(
         model,
         diagnostics: diags,
         suppressed,
+    }
+}
+
+/// Messages quote Dockerfile text: no control character (a CRLF file's
+/// `\r`, an ESC sequence) reaches a terminal or an editor raw.
+fn sanitize(d: &mut Diagnostic) {
+    let clean = |s: &mut String| {
+        if let std::borrow::Cow::Owned(e) = crate::text::escape(s) {
+            *s = e;
+        }
+    };
+    clean(&mut d.message);
+    for r in d.related.iter_mut() {
+        clean(&mut r.message);
+    }
+    if let Some(f) = d.fix.as_mut() {
+        clean(&mut f.title);
     }
 }
 

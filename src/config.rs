@@ -26,9 +26,15 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Parser messages quote the file's text: escaped.
+        let path = self.path.display().to_string();
+        let (path, message) = (
+            crate::text::escape(&path),
+            crate::text::escape(&self.message),
+        );
         match self.line {
-            Some(l) => write!(f, "{}:{}: {}", self.path.display(), l, self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
+            Some(l) => write!(f, "{path}:{l}: {message}"),
+            None => write!(f, "{path}: {message}"),
         }
     }
 }
@@ -47,6 +53,15 @@ struct ConfigFile {
     severity: Option<BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
     per_file_ignores: Option<BTreeMap<toml::Spanned<String>, Names>>,
     rules: Option<RulesTable>,
+    /// `false`, `true` (from PATH) or the path of the program.
+    shellcheck: Option<ShellcheckKey>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ShellcheckKey {
+    On(bool),
+    Path(String),
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -83,29 +98,36 @@ fn find_key_line(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
+/// Rule indices and sub-codes (`SC2086`) named under a key.
 fn resolve_names(
     names: &Names,
     text: &str,
     path: &Path,
     key: &str,
-) -> Result<Vec<usize>, ConfigError> {
+) -> Result<(Vec<usize>, Vec<String>), ConfigError> {
     let mut out = Vec::new();
+    let mut codes = Vec::new();
     for n in names {
-        match resolve_selector(n.get_ref()) {
+        let name = n.get_ref().trim();
+        if crate::settings::is_sub_code(name) {
+            codes.push(name.to_ascii_uppercase());
+            continue;
+        }
+        match resolve_selector(name) {
             Some(r) => out.extend(r),
             None => {
+                let hint = crate::rules::did_you_mean(name)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
                 return Err(ConfigError {
                     path: path.to_path_buf(),
                     line: Some(line_of(text, n.span().start)),
-                    message: format!(
-                        "`{key}`: unknown rule `{}` (see `dlint rules`)",
-                        n.get_ref()
-                    ),
-                })
+                    message: format!("`{key}`: unknown rule `{name}`{hint} (see `dlint rules`)"),
+                });
             }
         }
     }
-    Ok(out)
+    Ok((out, codes))
 }
 
 fn parse_fail_level(s: &str) -> Option<Option<Severity>> {
@@ -155,16 +177,19 @@ pub fn parse_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
         ..Settings::default()
     };
     if let Some(sel) = &cfg.select {
-        let r = resolve_names(sel, text, path, "select")?;
+        let (r, codes) = resolve_names(sel, text, path, "select")?;
         s.select(&r);
+        s.select_codes(&codes);
     }
     if let Some(sel) = &cfg.extend_select {
-        let r = resolve_names(sel, text, path, "extend-select")?;
+        let (r, codes) = resolve_names(sel, text, path, "extend-select")?;
         s.extend_select(&r);
+        s.extend_select_codes(&codes);
     }
     if let Some(ig) = &cfg.ignore {
-        let r = resolve_names(ig, text, path, "ignore")?;
+        let (r, codes) = resolve_names(ig, text, path, "ignore")?;
         s.ignore(&r);
+        s.ignore_codes(&codes);
     }
     if let Some(fl) = &cfg.fail_level {
         s.fail_level = parse_fail_level(fl.get_ref()).ok_or_else(|| {
@@ -179,7 +204,13 @@ pub fn parse_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
     }
     if let Some(sev) = &cfg.severity {
         for (k, v) in sev {
-            let rules = resolve_names(&vec![k.clone()], text, path, "severity")?;
+            let (rules, codes) = resolve_names(&vec![k.clone()], text, path, "severity")?;
+            if !codes.is_empty() {
+                return Err(err(
+                    Some(line_of(text, k.span().start)),
+                    format!("`severity.{}`: set the severity of the `shellcheck` rule; single ShellCheck codes keep ShellCheck's", k.get_ref()),
+                ));
+            }
             let level = Severity::parse(v.get_ref()).ok_or_else(|| {
                 err(
                     Some(line_of(text, v.span().start)),
@@ -207,7 +238,13 @@ pub fn parse_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
                     )
                 })?
                 .compile_matcher();
-            let rules = resolve_names(names, text, path, "per-file-ignores")?;
+            let (rules, codes) = resolve_names(names, text, path, "per-file-ignores")?;
+            if let Some(c) = codes.first() {
+                return Err(err(
+                    Some(line_of(text, glob.span().start)),
+                    format!("`per-file-ignores`: `{c}`: name the `shellcheck` rule here (single ShellCheck codes are ignored with `ignore` or a comment)"),
+                ));
+            }
             s.per_file_ignores.push(PerFileIgnore {
                 matcher,
                 base: base.clone(),
@@ -230,6 +267,20 @@ pub fn parse_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
         s.context = Some(dir);
     }
     s.target = cfg.target.clone();
+    match &cfg.shellcheck {
+        None | Some(ShellcheckKey::On(true)) => {}
+        Some(ShellcheckKey::On(false)) => s.options.shellcheck = crate::shellcheck::Setting::Off,
+        Some(ShellcheckKey::Path(p)) => {
+            // A bare name is looked up on PATH; a path is the config's.
+            let p = Path::new(p);
+            let program = if p.components().count() > 1 {
+                base.join(p)
+            } else {
+                p.to_path_buf()
+            };
+            s.options.shellcheck = crate::shellcheck::Setting::Path(program);
+        }
+    }
     if let Some(rules) = &cfg.rules {
         if let Some(t) = &rules.untrusted_registry {
             s.options.trusted_registries = t.trusted_registries.clone();
@@ -315,6 +366,8 @@ pub fn parse_hadolint(path: &Path, text: &str) -> Result<Settings, ConfigError> 
     };
     if let Some(ig) = &cfg.ignored {
         s.ignore(&known(ig));
+        let (codes, _) = crate::settings::split_sub_codes(ig);
+        s.ignore_codes(&codes);
     }
     if let Some(ov) = &cfg.overrides {
         for (level, names) in ov {

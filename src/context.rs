@@ -23,6 +23,17 @@ pub struct IgnoreFile {
     pub path: PathBuf,
     pub text: String,
     pub patterns: Vec<Pattern>,
+    /// The path is a symbolic link (to this target): read through it, as
+    /// Docker does, but never written through.
+    pub link_target: Option<PathBuf>,
+}
+
+/// An ignore file that is there but cannot be used (a FIFO, a device, too
+/// large, unreadable).
+#[derive(Debug, Clone)]
+pub struct IgnoreError {
+    pub path: PathBuf,
+    pub reason: String,
 }
 
 fn clean(p: &str) -> String {
@@ -138,6 +149,7 @@ impl IgnoreFile {
             path,
             text: text.to_string(),
             patterns,
+            link_target: None,
         }
     }
 
@@ -180,8 +192,13 @@ pub struct BuildContext {
     /// The ignore file in force: `<Dockerfile>.dockerignore` beside the
     /// Dockerfile, else `.dockerignore` at the context root.
     pub ignore: Option<IgnoreFile>,
+    /// An ignore file that exists but was not read, and why.
+    pub ignore_error: Option<IgnoreError>,
     /// Where a new `.dockerignore` would go.
     pub ignore_target: PathBuf,
+    /// `ignore_target` is a symbolic link (dangling: there is no ignore
+    /// file, and none may be created through the link).
+    pub ignore_target_link: Option<PathBuf>,
     /// Entries of the context, relative paths (directories end in `/`), two
     /// levels deep, used to name what would be sent.
     pub entries: std::sync::Arc<Vec<String>>,
@@ -242,12 +259,14 @@ impl BuildContext {
         shared: std::sync::Arc<Shared>,
     ) -> BuildContext {
         let mut ignore = None;
+        let mut ignore_error = None;
         if let Some(df) = dockerfile {
             let mut name = df.as_os_str().to_owned();
             name.push(".dockerignore");
             let p = PathBuf::from(name);
-            if let Ok(text) = std::fs::read_to_string(&p) {
-                ignore = Some(IgnoreFile::parse(p, &text));
+            match read_ignore(p) {
+                Ok(i) => ignore = i,
+                Err(e) => ignore_error = Some(e),
             }
         }
         let root_ignore = if dir == Path::new(".") {
@@ -255,15 +274,19 @@ impl BuildContext {
         } else {
             dir.join(".dockerignore")
         };
-        if ignore.is_none() {
-            if let Ok(text) = std::fs::read_to_string(&root_ignore) {
-                ignore = Some(IgnoreFile::parse(root_ignore.clone(), &text));
+        if ignore.is_none() && ignore_error.is_none() {
+            match read_ignore(root_ignore.clone()) {
+                Ok(i) => ignore = i,
+                Err(e) => ignore_error = Some(e),
             }
         }
+        let ignore_target_link = std::fs::read_link(&root_ignore).ok();
         BuildContext {
             dir: dir.to_path_buf(),
             ignore,
+            ignore_error,
             ignore_target: root_ignore,
+            ignore_target_link,
             entries,
             shared,
         }
@@ -293,6 +316,24 @@ impl BuildContext {
     }
 }
 
+/// Reads an ignore file: None when there is none, an error when it is
+/// there but is no regular file of at most [`crate::files::MAX_FILE`]
+/// bytes (a FIFO would block the read for ever, `/dev/zero` never ends).
+fn read_ignore(path: PathBuf) -> Result<Option<IgnoreFile>, IgnoreError> {
+    match crate::files::read_text_lossy(&path, crate::files::MAX_FILE) {
+        Ok(text) => {
+            let mut i = IgnoreFile::parse(path, &text);
+            i.link_target = std::fs::read_link(&i.path).ok();
+            Ok(Some(i))
+        }
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(IgnoreError {
+            path,
+            reason: e.to_string(),
+        }),
+    }
+}
+
 #[allow(clippy::type_complexity)]
 fn listing(dir: &Path) -> (std::sync::Arc<Vec<String>>, std::sync::Arc<Shared>) {
     let entries = list_entries(dir);
@@ -309,6 +350,7 @@ fn list_entries(dir: &Path) -> Vec<String> {
     if let Ok(rd) = std::fs::read_dir(dir) {
         let mut names: Vec<(String, bool)> = rd
             .filter_map(|e| e.ok())
+            .take(100_000)
             .map(|e| {
                 let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
                 (e.file_name().to_string_lossy().into_owned(), is_dir)

@@ -56,6 +56,8 @@ pub enum Category {
     Security,
     /// The build context.
     Context,
+    /// The shell code inside RUN.
+    Shell,
 }
 
 impl Category {
@@ -68,6 +70,7 @@ impl Category {
             Category::Package => "package",
             Category::Security => "security",
             Category::Context => "context",
+            Category::Shell => "shell",
         }
     }
 }
@@ -224,9 +227,25 @@ pub struct Diagnostic {
     pub span: Span,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
+    /// A finer code than the rule's, for rules that report another tool's
+    /// findings (`SC2086` for the `shellcheck` rule).
+    pub sub_code: Option<String>,
 }
 
 impl Diagnostic {
+    /// The code shown for the finding: the sub-code, else the rule's.
+    pub fn code(&self) -> &str {
+        self.sub_code.as_deref().unwrap_or(self.rule.code)
+    }
+
+    /// The page that explains the finding.
+    pub fn doc_url(&self) -> String {
+        match self.sub_code.as_deref().and_then(|c| c.strip_prefix("SC")) {
+            Some(n) => format!("https://www.shellcheck.net/wiki/SC{n}"),
+            None => self.rule.doc_url(),
+        }
+    }
+
     pub fn with_fix(mut self, fix: Fix) -> Self {
         self.fix = Some(fix);
         self

@@ -74,11 +74,11 @@ pub fn apply_edits(src: &str, edits: &[Edit]) -> Option<String> {
         if !src.is_char_boundary(e.span.start) || !src.is_char_boundary(e.span.end) {
             return None;
         }
-        out.push_str(&src[pos..e.span.start]);
+        out.push_str(src.get(pos..e.span.start)?);
         out.push_str(&e.text);
         pos = e.span.end;
     }
-    out.push_str(&src[pos..]);
+    out.push_str(src.get(pos..)?);
     Some(out)
 }
 
@@ -128,13 +128,15 @@ pub fn insert_after(m: &Model, inst: &Instruction, lines: &str) -> Vec<Edit> {
     }
     // The file ends on this instruction's last line, with no newline. BuildKit
     // continues a line ending in `([^E])E[ \t]*$|^E[ \t]*$`.
-    let body = &m.source[..at];
+    let Some(body) = m.source.get(..at) else {
+        return vec![Edit::insert(at, format!("\n{lines}"))];
+    };
     let last_line_start = body.rfind('\n').map_or(0, |i| i + 1);
-    let line = &body[last_line_start..];
+    let line = body.get(last_line_start..).unwrap_or("");
     let trimmed = line.trim_end_matches([' ', '\t', '\r']);
     if let Some(before) = trimmed.strip_suffix(m.escape) {
         if before.is_empty() || !before.ends_with(m.escape) {
-            let esc = last_line_start + before.len();
+            let esc = last_line_start + before.trim_end_matches([' ', '\t']).len();
             return vec![
                 Edit::delete(Span::new(esc, at)),
                 Edit::insert(at, format!("\n{lines}")),

@@ -60,27 +60,39 @@ impl FixOutcome {
     }
 }
 
-/// Checks a fixed text: no new BuildKit error, and every instruction outside
-/// the edits is still there with the same text, in order.
+/// Checks a fixed text: no new BuildKit error, and every instruction the
+/// edits do not touch is still there with the same text, in order.
+///
+/// An edit touches an instruction when it overlaps it or borders it, except
+/// an insertion of whole lines at its edge (text starting with a line break
+/// at its end, or ending with one at its start): such lines must become
+/// instructions of their own, and if BuildKit reads them as part of the
+/// neighbouring instruction (a file ending in an open continuation), that
+/// instruction has changed and the check fails.
 fn structure_kept(before: &Model, after: &Model, edits: &[Edit]) -> Result<(), String> {
     if after.errors.len() > before.errors.len() {
         let e = &after.errors[after.errors.len() - 1];
         return Err(format!("it would make the file invalid ({})", e.message));
     }
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.span.start, e.span.end));
     let touched = |s: Span| {
-        edits
-            .iter()
-            .any(|e| e.span.start <= s.end && s.start <= e.span.end)
+        // The edits are disjoint, so sorted by start they are sorted by end:
+        // the ones that can reach `s` are a contiguous run.
+        let lo = sorted.partition_point(|e| e.span.end < s.start);
+        let hi = sorted.partition_point(|e| e.span.start <= s.end);
+        sorted[lo..hi.max(lo)].iter().any(|e| {
+            let insertion = e.span.start == e.span.end;
+            let own_lines_after =
+                insertion && e.span.start == s.end && e.text.starts_with(['\n', '\r']);
+            let own_lines_before = insertion && e.span.start == s.start && e.text.ends_with('\n');
+            !(own_lines_after || own_lines_before)
+        })
     };
-    let kept: Vec<&str> = before
-        .instructions
-        .iter()
-        .filter(|i| !touched(i.span))
-        .map(|i| before.text(i.span))
-        .collect();
     let mut it = after.instructions.iter().map(|i| after.text(i.span));
-    for k in &kept {
-        if !it.any(|a| a == *k) {
+    for inst in before.instructions.iter().filter(|i| !touched(i.span)) {
+        let k = before.text(inst.span);
+        if !it.any(|a| a == k) {
             let first = k.lines().next().unwrap_or("");
             return Err(format!(
                 "it would change an instruction it does not own (`{first}`)"
@@ -88,6 +100,90 @@ fn structure_kept(before: &Model, after: &Model, edits: &[Edit]) -> Result<(), S
         }
     }
     Ok(())
+}
+
+/// At most this many structure checks (parses of the whole file) a pass.
+const CHECKS_PER_PASS: usize = 64;
+
+/// One fix chosen in a pass, with its edits in the file's line endings.
+struct Candidate {
+    rule: &'static str,
+    title: String,
+    edits: Vec<Edit>,
+}
+
+/// Which of `cands` (non-overlapping) can be applied together to `current`:
+/// all of them when the result passes the structure check (one parse), else
+/// found by halving, so a pass costs O(k log n) parses for k bad fixes
+/// rather than one parse per fix. A fix that fails alone is dropped with
+/// its reason; fixes that pass alone but clash are left to the next pass.
+fn acceptable(
+    current: &str,
+    before: &Model,
+    cands: &[Candidate],
+    dropped: &mut Vec<Dropped>,
+) -> Vec<usize> {
+    fn go(
+        current: &str,
+        before: &Model,
+        cands: &[Candidate],
+        idx: &[usize],
+        dropped: &mut Vec<Dropped>,
+        budget: &mut usize,
+    ) -> Vec<usize> {
+        if idx.is_empty() {
+            return Vec::new();
+        }
+        if *budget == 0 {
+            // Hostile input where most fixes break the file: stop checking
+            // (the rest are not applied) rather than parse without end.
+            return Vec::new();
+        }
+        *budget -= 1;
+        let edits: Vec<Edit> = idx
+            .iter()
+            .flat_map(|&i| cands[i].edits.iter().cloned())
+            .collect();
+        let verdict = match apply_edits(current, &edits) {
+            Some(text) => structure_kept(before, &Model::build(&text), &edits),
+            None => Err("its edits overlap".to_string()),
+        };
+        match verdict {
+            Ok(()) => idx.to_vec(),
+            Err(reason) if idx.len() == 1 => {
+                let c = &cands[idx[0]];
+                dropped.push(Dropped {
+                    rule: c.rule,
+                    title: c.title.clone(),
+                    reason,
+                });
+                Vec::new()
+            }
+            Err(_) => {
+                let (a, b) = idx.split_at(idx.len() / 2);
+                let mut good = go(current, before, cands, a, dropped, budget);
+                let good_b = go(current, before, cands, b, dropped, budget);
+                if good_b.is_empty() {
+                    return good;
+                }
+                let mut both = good.clone();
+                both.extend(&good_b);
+                let edits: Vec<Edit> = both
+                    .iter()
+                    .flat_map(|&i| cands[i].edits.iter().cloned())
+                    .collect();
+                let together = apply_edits(current, &edits)
+                    .is_some_and(|t| structure_kept(before, &Model::build(&t), &edits).is_ok());
+                if together {
+                    good = both;
+                }
+                good
+            }
+        }
+    }
+    let all: Vec<usize> = (0..cands.len()).collect();
+    let mut budget = CHECKS_PER_PASS;
+    go(current, before, cands, &all, dropped, &mut budget)
 }
 
 /// Fixes `source` until it is stable.
@@ -112,25 +208,24 @@ pub fn fix_source(
     let mut report = analyze(&current, path, settings, context);
     while passes < MAX_PASSES {
         passes += 1;
-        let mut candidates: Vec<(&'static str, Fix)> = report
+        let mut fixes: Vec<(&'static str, &Fix)> = report
             .diagnostics
             .iter()
             .filter_map(|d| {
                 let f = d.fix.as_ref()?;
                 (f.applicability >= threshold && f.applicability != Applicability::DisplayOnly)
-                    .then(|| (d.rule.name, f.clone()))
+                    .then_some((d.rule.name, f))
             })
             .collect();
-        candidates.sort_by_key(|(_, f)| f.edits.first().map(|e| e.span.start).unwrap_or(0));
-        let mut changed = false;
+        fixes.sort_by_key(|(_, f)| f.edits.first().map(|e| e.span.start).unwrap_or(0));
+        let mut cands: Vec<Candidate> = Vec::new();
+        // Spans already claimed this pass, sorted by start.
         let mut used: Vec<Span> = Vec::new();
-        let mut pass_edits: Vec<Edit> = Vec::new();
-        for (rule, fix) in candidates {
+        for (rule, fix) in fixes {
             // File changes: create only once, never overwrite.
             let mut file_done = false;
             for fc in &fix.files {
-                let dup = files.iter().any(|f| file_path(f) == file_path(fc));
-                if dup {
+                if files.iter().any(|f| file_path(f) == file_path(fc)) {
                     continue;
                 }
                 files.push(fc.clone());
@@ -143,58 +238,50 @@ pub fn fix_source(
                 continue;
             }
             let overlaps = fix.edits.iter().any(|e| {
-                used.iter()
-                    .any(|u| e.span.start <= u.end && u.start <= e.span.end)
+                // `used` is sorted by start; only spans starting at or
+                // before this edit's end can overlap it.
+                let upto = used.partition_point(|u| u.start <= e.span.end);
+                used[..upto].iter().rev().any(|u| e.span.start <= u.end)
             });
             if overlaps {
                 // Applied in a later pass, after re-linting.
                 continue;
             }
-            let edits: Vec<Edit> = fix
-                .edits
-                .iter()
-                .map(|e| Edit {
-                    span: e.span,
-                    text: with_line_endings(&e.text, crlf),
-                })
-                .collect();
-            // Check this fix alone against the text of this pass.
-            let Some(alone) = apply_edits(&current, &edits) else {
-                dropped.push(Dropped {
-                    rule,
-                    title: fix.title.clone(),
-                    reason: "its edits overlap".into(),
-                });
-                continue;
-            };
-            let after = Model::build(&alone);
-            if let Err(reason) = structure_kept(&report.model, &after, &edits) {
-                dropped.push(Dropped {
-                    rule,
-                    title: fix.title.clone(),
-                    reason,
-                });
-                continue;
+            for e in &fix.edits {
+                let at = used.partition_point(|u| u.start <= e.span.start);
+                used.insert(at, e.span);
             }
-            used.extend(fix.edits.iter().map(|e| e.span));
-            pass_edits.extend(edits);
-            *applied.entry(rule).or_default() += 1;
-            changed = true;
+            cands.push(Candidate {
+                rule,
+                title: fix.title.clone(),
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|e| Edit {
+                        span: e.span,
+                        text: with_line_endings(&e.text, crlf),
+                    })
+                    .collect(),
+            });
         }
-        if !changed {
+        if cands.is_empty() {
             break;
         }
-        match apply_edits(&current, &pass_edits) {
-            Some(next) => {
-                let after = Model::build(&next);
-                if structure_kept(&report.model, &after, &pass_edits).is_err() {
-                    // Fixes that pass alone but clash together: stop here.
-                    break;
-                }
-                current = next;
-            }
-            None => break,
+        let good = acceptable(&current, &report.model, &cands, &mut dropped);
+        if good.is_empty() {
+            break;
         }
+        let edits: Vec<Edit> = good
+            .iter()
+            .flat_map(|&i| cands[i].edits.iter().cloned())
+            .collect();
+        let Some(next) = apply_edits(&current, &edits) else {
+            break;
+        };
+        for &i in &good {
+            *applied.entry(cands[i].rule).or_default() += 1;
+        }
+        current = next;
         report = analyze(&current, path, settings, context);
     }
     // Findings whose fix is a file change queued here are resolved once the
@@ -208,6 +295,7 @@ pub fn fix_source(
                     .all(|fc| files.iter().any(|q| file_path(q) == file_path(fc)))
         })
     });
+    dropped.sort_by(|a, b| (a.rule, &a.title, &a.reason).cmp(&(b.rule, &b.title, &b.reason)));
     dropped.dedup();
     FixOutcome {
         original: source.to_string(),
@@ -344,8 +432,21 @@ fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) -> io::Result<()> {
     Ok(())
 }
 
-/// Applies a change to another file. Never overwrites on create.
+/// Applies a change to another file. Never overwrites on create, and never
+/// writes through a symbolic link: appending to a link would replace it
+/// with a regular file holding its target's content (a link to a secret
+/// would put the secret in the repository), creating through a dangling
+/// one would write wherever it points.
 pub fn apply_file_change(fc: &FileChange) -> io::Result<()> {
+    let path = match fc {
+        FileChange::Create { path, .. } | FileChange::Append { path, .. } => path,
+    };
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(io::Error::other(format!(
+            "{} is a symbolic link: dlint does not write through links",
+            path.display()
+        )));
+    }
     match fc {
         FileChange::Create { path, content } => {
             let mut f = std::fs::OpenOptions::new()
@@ -355,8 +456,10 @@ pub fn apply_file_change(fc: &FileChange) -> io::Result<()> {
             f.write_all(content.as_bytes())
         }
         FileChange::Append { path, content } => {
-            let old = std::fs::read_to_string(path)?;
-            let mut new = old.clone();
+            // A regular file of bounded size only (not a FIFO or a device).
+            let old = crate::files::read_text(path, crate::files::MAX_FILE)
+                .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+            let mut new = old;
             new.push_str(content);
             write_atomic(path, &new)
         }

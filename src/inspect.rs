@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::syntax::buildkit::{Heredoc, RawInstruction};
+use crate::model::Model;
+use crate::syntax::buildkit::{Heredoc, Phase, RawInstruction};
 use crate::syntax::SyntaxDocument;
 
 #[derive(Debug, Serialize)]
@@ -41,14 +42,27 @@ pub struct InspectError {
     pub message: String,
 }
 
+impl InspectError {
+    fn of(e: &crate::syntax::buildkit::ParseError) -> Self {
+        InspectError {
+            line: e.line,
+            message: e.message.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct InspectReport {
     pub file: String,
     pub escape: String,
     pub directives: Vec<(String, String)>,
     pub instructions: Vec<InspectInstruction>,
-    /// Errors BuildKit would reject the file with.
+    /// Errors BuildKit's parser (`parser.Parse`) rejects the file with.
     pub errors: Vec<InspectError>,
+    /// Errors of BuildKit's instruction pass and conversion
+    /// (`instructions.Parse`, `dockerfile2llb`): the file parses, but
+    /// `docker build` refuses it before a step runs.
+    pub instruction_errors: Vec<InspectError>,
     /// Top-level nodes of the tree-sitter tree that hold an ERROR.
     pub tree_error_nodes: usize,
 }
@@ -78,7 +92,9 @@ fn instruction(i: &RawInstruction, recovered: Option<bool>) -> InspectInstructio
     }
 }
 
-pub fn inspect(file: &str, doc: &SyntaxDocument) -> InspectReport {
+pub fn inspect(file: &str, src: &str, doc: &SyntaxDocument) -> InspectReport {
+    // The model adds the errors that need the stages.
+    let model = Model::from_syntax(src, doc.clone());
     InspectReport {
         file: file.to_string(),
         escape: doc.parsed.escape.to_string(),
@@ -95,14 +111,17 @@ pub fn inspect(file: &str, doc: &SyntaxDocument) -> InspectReport {
             .zip(doc.recovered.iter())
             .map(|(i, r)| instruction(i, *r))
             .collect(),
-        errors: doc
-            .parsed
+        errors: model
             .errors
             .iter()
-            .map(|e| InspectError {
-                line: e.line,
-                message: e.message.clone(),
-            })
+            .filter(|e| e.phase == Phase::Parse)
+            .map(InspectError::of)
+            .collect(),
+        instruction_errors: model
+            .errors
+            .iter()
+            .filter(|e| e.phase == Phase::Instruction)
+            .map(InspectError::of)
             .collect(),
         tree_error_nodes: doc.tree.as_ref().map_or(0, |t| t.error_nodes().count()),
     }

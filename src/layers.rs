@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::context::{BuildContext, IgnoreFile};
-use crate::model::{Base, DepKind, FromRef, Instruction, Kind, Model};
+use crate::model::{Base, DepKind, FromRef, Instruction, Kind, Model, StageDep};
 use crate::rules::cache::cache_busting_copy::dependency_install;
 
 /// At most this many context files are listed.
@@ -273,11 +273,18 @@ pub fn analyze(src: &str, file: &Path, ctx_dir: &Path, changed: &[String]) -> Re
     for inst in m.instructions.iter().filter(|i| i.stage.is_none()) {
         globals.push(plain_layer(&m, inst));
     }
+    // The stage graph's edges by instruction (scanning them all for every
+    // step was quadratic: 50,000 COPY --from lines took minutes).
+    let mut deps_of: std::collections::HashMap<usize, Vec<&StageDep>> = Default::default();
+    for d in &m.deps {
+        deps_of.entry(d.instruction).or_default().push(d);
+    }
     let mut steps: Vec<Vec<StepInfo>> = Vec::new();
     for st in &m.stages {
         let mut v = Vec::new();
         for inst in m.stage_instructions(st.index) {
-            v.push(step(&m, &ctx, st.index, inst));
+            let deps = deps_of.get(&inst.index).map_or(&[][..], Vec::as_slice);
+            v.push(step(&m, &ctx, st.index, inst, deps));
         }
         steps.push(v);
     }
@@ -547,11 +554,19 @@ fn context_dep(ctx: &ContextFiles, source: &str, mount: bool) -> (Dependency, Co
     )
 }
 
-fn step(m: &Model, ctx: &ContextFiles, si: usize, inst: &Instruction) -> StepInfo {
+/// One instruction's layer; `deps` are the stage graph's edges of this
+/// instruction.
+fn step(
+    m: &Model,
+    ctx: &ContextFiles,
+    si: usize,
+    inst: &Instruction,
+    deps: &[&StageDep],
+) -> StepInfo {
     let mut layer = plain_layer(m, inst);
     let mut context_deps = Vec::new();
     let mut stage_deps = Vec::new();
-    for d in &m.deps {
+    for d in deps {
         if d.instruction == inst.index && d.from_stage == si {
             stage_deps.push(d.to_stage);
         }
@@ -598,7 +613,7 @@ fn step(m: &Model, ctx: &ContextFiles, si: usize, inst: &Instruction) -> StepInf
                     None => {
                         for w in &c.sources {
                             let e = m.expand_in_stage_full(si, &w.value);
-                            if !e.unresolved.is_empty() {
+                            if !e.unresolved.is_empty() || e.limited.is_some() {
                                 layer.depends_on.push(Dependency::Unresolved {
                                     text: w.value.clone(),
                                 });
@@ -677,7 +692,7 @@ fn step(m: &Model, ctx: &ContextFiles, si: usize, inst: &Instruction) -> StepInf
     }
     // COPY --from edges the model records, in case the flag named a stage by
     // index.
-    for d in &m.deps {
+    for d in deps {
         if d.instruction == inst.index
             && matches!(d.kind, DepKind::CopyFrom | DepKind::MountFrom)
             && !layer

@@ -5,9 +5,19 @@
 //! Only called with `--pin-digests`: nothing else in dlint touches the
 //! network. The HTTP goes through [`Transport`] so tests can fake a
 //! registry.
+//!
+//! A [`Pinner`] serves one run: the images of every file are asked once,
+//! [`PARALLEL`] at a time, and the whole run has a deadline (20 s unless
+//! configured), so a registry that never answers costs the deadline, not
+//! 8 s per image one after another.
+//!
+//! Registry answers (tags, digests, challenge parameters, error text) are
+//! escaped before they reach a message: no control character from the
+//! network gets to a terminal.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use crate::model::{ImageRef, Model};
 use crate::rules::image::{image_uses, Use, UseKind};
@@ -26,6 +36,10 @@ application/vnd.docker.distribution.manifest.v2+json";
 pub const TIMEOUT: Duration = Duration::from_secs(8);
 /// Connection set-up limit.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
+/// The whole run's time limit, unless configured (`--pin-timeout`).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(20);
+/// Images resolved at once (requests in flight, across all files).
+pub const PARALLEL: usize = 8;
 
 /// An HTTP method the pinning uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,9 +68,16 @@ impl Response {
 
 /// How requests are sent. `Err` is a transport failure (no HTTP answer),
 /// worded for a person: "connection refused", "timed out after 8s", ….
-pub trait Transport {
-    fn send(&self, method: Method, url: &str, headers: &[(&str, &str)])
-        -> Result<Response, String>;
+/// `timeout` bounds the whole request (what is left of the run's deadline,
+/// at most [`TIMEOUT`]).
+pub trait Transport: Sync {
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        timeout: Duration,
+    ) -> Result<Response, String>;
 }
 
 /// The real transport: `ureq`, https with rustls, plain http for registries
@@ -100,28 +121,39 @@ impl Transport for HttpTransport {
         method: Method,
         url: &str,
         headers: &[(&str, &str)],
+        timeout: Duration,
     ) -> Result<Response, String> {
         let agent = match url_host(url) {
             Some(h) if is_loopback(h) => &self.local,
             _ => &self.agent,
         };
+        let timeout = timeout.min(TIMEOUT);
+        let connect = timeout.min(CONNECT_TIMEOUT);
         let result = match method {
             Method::Head => {
                 let mut r = agent.head(url);
                 for (k, v) in headers {
                     r = r.header(*k, *v);
                 }
-                r.call()
+                r.config()
+                    .timeout_global(Some(timeout))
+                    .timeout_connect(Some(connect))
+                    .build()
+                    .call()
             }
             Method::Get => {
                 let mut r = agent.get(url);
                 for (k, v) in headers {
                     r = r.header(*k, *v);
                 }
-                r.call()
+                r.config()
+                    .timeout_global(Some(timeout))
+                    .timeout_connect(Some(connect))
+                    .build()
+                    .call()
             }
         };
-        let mut resp = result.map_err(describe_error)?;
+        let mut resp = result.map_err(|e| describe_error(e, timeout))?;
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -150,18 +182,28 @@ impl Transport for HttpTransport {
     }
 }
 
-fn describe_error(e: ureq::Error) -> String {
+fn describe_error(e: ureq::Error, timeout: Duration) -> String {
+    let timed_out = || format!("timed out after {}", secs(timeout));
     match e {
         ureq::Error::Io(io) => match io.kind() {
             std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
             std::io::ErrorKind::ConnectionReset => "connection reset".into(),
-            std::io::ErrorKind::TimedOut => format!("timed out after {}s", TIMEOUT.as_secs()),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => timed_out(),
             _ => io.to_string(),
         },
-        ureq::Error::Timeout(_) => format!("timed out after {}s", TIMEOUT.as_secs()),
+        ureq::Error::Timeout(_) => timed_out(),
         ureq::Error::HostNotFound => "host not found (DNS)".into(),
         ureq::Error::ConnectionFailed => "connection failed".into(),
         other => other.to_string(),
+    }
+}
+
+/// `8s`, `2.5s`.
+fn secs(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
     }
 }
 
@@ -280,44 +322,242 @@ fn find_in_mount(m: &Model, mount: Span, text: &str) -> Option<Span> {
 
 /// Rewrites `image:tag` references in `src` as `image:tag@sha256:…`.
 /// Returns the new text, or one message per image that could not be pinned
-/// (the file is then left untouched).
+/// (the file is then left untouched). One file, its own deadline: a run
+/// over many files shares a [`Pinner`].
 pub fn pin_source(src: &str) -> Result<String, Vec<String>> {
-    pin_with(src, &HttpTransport::new())
+    Pinner::new(DEFAULT_DEADLINE).pin(src)
 }
 
 /// [`pin_source`] with a given transport.
 pub fn pin_with(src: &str, t: &dyn Transport) -> Result<String, Vec<String>> {
-    let m = Model::build(src);
-    let targets = targets(&m);
-    if targets.is_empty() {
-        return Ok(src.to_string());
+    Pinner::with_transport(t, DEFAULT_DEADLINE).pin(src)
+}
+
+/// One `--pin-digests` run: a deadline for the whole run (counted from the
+/// first request), each image asked once across all files, at most
+/// [`PARALLEL`] requests in flight.
+pub struct Pinner<'t> {
+    transport: TransportRef<'t>,
+    deadline: Duration,
+    started: OnceLock<Instant>,
+    /// Image text → its answer, computed once (a second asker waits).
+    answers: Mutex<HashMap<String, Answer>>,
+    slots: Semaphore,
+}
+
+/// A digest, or why there is none; filled once.
+type Answer = Arc<OnceLock<Result<String, String>>>;
+
+enum TransportRef<'t> {
+    Owned(HttpTransport),
+    Borrowed(&'t dyn Transport),
+}
+
+impl Pinner<'static> {
+    /// The real registries, with this deadline for the whole run.
+    pub fn new(deadline: Duration) -> Pinner<'static> {
+        Pinner::build(TransportRef::Owned(HttpTransport::new()), deadline)
     }
-    // Ask once per image.
-    let mut digests: BTreeMap<String, Result<String, String>> = BTreeMap::new();
-    for tg in &targets {
-        digests
-            .entry(tg.text.clone())
-            .or_insert_with(|| resolve_digest(t, &tg.image));
+}
+
+impl<'t> Pinner<'t> {
+    pub fn with_transport(t: &'t dyn Transport, deadline: Duration) -> Pinner<'t> {
+        Pinner::build(TransportRef::Borrowed(t), deadline)
     }
-    let errors: Vec<String> = digests
-        .iter()
-        .filter_map(|(text, r)| {
-            r.as_ref()
-                .err()
-                .map(|e| format!("cannot pin `{text}`: {e}"))
+
+    fn build(transport: TransportRef<'t>, deadline: Duration) -> Pinner<'t> {
+        Pinner {
+            transport,
+            deadline,
+            started: OnceLock::new(),
+            answers: Mutex::new(HashMap::new()),
+            slots: Semaphore::new(PARALLEL),
+        }
+    }
+
+    fn transport(&self) -> &dyn Transport {
+        match &self.transport {
+            TransportRef::Owned(h) => h,
+            TransportRef::Borrowed(t) => *t,
+        }
+    }
+
+    /// When the run must be over.
+    fn end(&self) -> Instant {
+        *self.started.get_or_init(Instant::now) + self.deadline
+    }
+
+    fn late(&self) -> String {
+        format!(
+            "no answer within the --pin-digests deadline of {} (set it with --pin-timeout)",
+            secs(self.deadline)
+        )
+    }
+
+    /// [`pin_source`] within this run.
+    pub fn pin(&self, src: &str) -> Result<String, Vec<String>> {
+        let m = Model::build(src);
+        let targets = targets(&m);
+        if targets.is_empty() {
+            return Ok(src.to_string());
+        }
+        let mut unique: Vec<&Target> = Vec::new();
+        for tg in &targets {
+            if !unique.iter().any(|u| u.text == tg.text) {
+                unique.push(tg);
+            }
+        }
+        let digests = self.resolve_all(&unique);
+        self.finish(src, &targets, digests)
+    }
+
+    /// Resolves every image, [`PARALLEL`] at a time.
+    fn resolve_all(&self, unique: &[&Target]) -> BTreeMap<String, Result<String, String>> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Mutex<BTreeMap<String, Result<String, String>>> = Mutex::new(BTreeMap::new());
+        let workers = unique.len().clamp(1, PARALLEL);
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(tg) = unique.get(i) else { break };
+                    let r = self.answer(&tg.text, &tg.image);
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(tg.text.clone(), r);
+                });
+            }
+        });
+        results.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The run's answer for one image, asked once.
+    fn answer(&self, text: &str, image: &ImageRef) -> Result<String, String> {
+        let cell = self
+            .answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(text.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| {
+            let end = self.end();
+            let _slot = self.slots.acquire_until(end);
+            if Instant::now() >= end {
+                return Err(self.late());
+            }
+            let t = Deadlined {
+                inner: self.transport(),
+                end,
+                late: self.late(),
+            };
+            resolve_digest(&t, image)
         })
-        .collect();
-    if !errors.is_empty() {
-        return Err(errors);
+        .clone()
     }
-    let mut out = src.to_string();
-    for tg in targets.iter().rev() {
-        let Some(Ok(d)) = digests.get(&tg.text) else {
-            continue;
-        };
-        out.replace_range(tg.span.start..tg.span.end, &format!("{}@{d}", tg.text));
+
+    fn finish(
+        &self,
+        src: &str,
+        targets: &[Target],
+        digests: BTreeMap<String, Result<String, String>>,
+    ) -> Result<String, Vec<String>> {
+        let errors: Vec<String> = digests
+            .iter()
+            .filter_map(|(text, r)| {
+                r.as_ref().err().map(|e| {
+                    // Registry text may be in `e`: no control characters.
+                    format!("cannot pin `{text}`: {}", crate::text::escape(e))
+                })
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut out = src.to_string();
+        for tg in targets.iter().rev() {
+            let Some(Ok(d)) = digests.get(&tg.text) else {
+                continue;
+            };
+            out.replace_range(tg.span.start..tg.span.end, &format!("{}@{d}", tg.text));
+        }
+        Ok(out)
     }
-    Ok(out)
+}
+
+/// A transport whose requests end by the run's deadline.
+struct Deadlined<'a> {
+    inner: &'a dyn Transport,
+    end: Instant,
+    late: String,
+}
+
+impl Transport for Deadlined<'_> {
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        timeout: Duration,
+    ) -> Result<Response, String> {
+        let left = self.end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(self.late.clone());
+        }
+        let r = self.inner.send(method, url, headers, timeout.min(left));
+        match r {
+            // The request used up the run's time.
+            Err(_) if Instant::now() >= self.end => Err(self.late.clone()),
+            r => r,
+        }
+    }
+}
+
+/// A counting semaphore: at most n holders.
+struct Semaphore {
+    free: Mutex<usize>,
+    cv: Condvar,
+}
+
+struct Permit<'a>(Option<&'a Semaphore>);
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Some(s) = self.0 {
+            *s.free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            s.cv.notify_one();
+        }
+    }
+}
+
+impl Semaphore {
+    fn new(n: usize) -> Semaphore {
+        Semaphore {
+            free: Mutex::new(n),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// A permit, or none once `end` has passed.
+    fn acquire_until(&self, end: Instant) -> Permit<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if *free > 0 {
+                *free -= 1;
+                return Permit(Some(self));
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Permit(None);
+            }
+            free = self
+                .cv
+                .wait_timeout(free, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
 }
 
 /// Asks the registry for the digest of `r`'s tag.
@@ -333,7 +573,7 @@ pub fn resolve_digest(t: &dyn Transport, r: &ImageRef) -> Result<String, String>
             bearer = format!("Bearer {tok}");
             headers.push(("Authorization", bearer.as_str()));
         }
-        t.send(method, &url, &headers)
+        t.send(method, &url, &headers, TIMEOUT)
             .map_err(|e| format!("registry {host} unreachable ({url}): {e}"))
     };
     let mut token: Option<String> = None;
@@ -357,7 +597,7 @@ pub fn resolve_digest(t: &dyn Transport, r: &ImageRef) -> Result<String, String>
             } else {
                 Err(format!(
                     "registry {host} answered a malformed digest `{}` for {repo}:{tag}",
-                    d.chars().take(100).collect::<String>()
+                    crate::text::quote(d, 100)
                 ))
             }
         }
@@ -392,7 +632,12 @@ fn not_found(
         headers.push(("Authorization", b.as_str()));
     }
     let fallback = format!("tag `{tag}` of `{repo}` not found on {host} (HTTP 404)");
-    let Ok(r) = t.send(Method::Get, &format!("{url_base}/tags/list?n=20"), &headers) else {
+    let Ok(r) = t.send(
+        Method::Get,
+        &format!("{url_base}/tags/list?n=20"),
+        &headers,
+        TIMEOUT,
+    ) else {
         return fallback;
     };
     match r.status {
@@ -414,6 +659,12 @@ fn not_found(
                 format!("{fallback}; the repository has no tags")
             } else {
                 let more = if tags.len() >= 20 { ", …" } else { "" };
+                // Tags are the registry's text: shortened and escaped.
+                let tags: Vec<String> = tags
+                    .iter()
+                    .take(20)
+                    .map(|t| crate::text::quote(t, 128))
+                    .collect();
                 format!("{fallback}; its tags: {}{more}", tags.join(", "))
             }
         }
@@ -512,8 +763,9 @@ fn anonymous_token(
     };
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(format!(
-            "registry {host} requires credentials ({scheme} authentication); dlint only uses \
-             anonymous access"
+            "registry {host} requires credentials ({} authentication); dlint only uses \
+             anonymous access",
+            crate::text::quote(&scheme, 40)
         ));
     }
     let Some(realm) = params.get("realm").filter(|r| !r.is_empty()) else {
@@ -523,9 +775,12 @@ fn anonymous_token(
     };
     if !(realm.starts_with("https://") || realm.starts_with("http://")) {
         return Err(format!(
-            "registry {host} sent a token realm that is not an http(s) URL: `{realm}`"
+            "registry {host} sent a token realm that is not an http(s) URL: `{}`",
+            crate::text::quote(realm, 200)
         ));
     }
+    // From here on the realm is quoted in messages: escaped, shortened.
+    let shown_realm = crate::text::quote(realm, 200);
     let scope = params
         .get("scope")
         .cloned()
@@ -538,22 +793,28 @@ fn anonymous_token(
     let sep = if realm.contains('?') { '&' } else { '?' };
     let url = format!("{realm}{sep}{}", query.join("&"));
     let resp = t
-        .send(Method::Get, &url, &[("Accept", "application/json")])
-        .map_err(|e| format!("token service {realm} unreachable: {e}"))?;
+        .send(
+            Method::Get,
+            &url,
+            &[("Accept", "application/json")],
+            TIMEOUT,
+        )
+        .map_err(|e| format!("token service {shown_realm} unreachable: {e}"))?;
     if resp.status != 200 {
         return Err(format!(
-            "token service {realm} answered HTTP {} for scope `{scope}`",
-            resp.status
+            "token service {shown_realm} answered HTTP {} for scope `{}`",
+            resp.status,
+            crate::text::quote(&scope, 200)
         ));
     }
     let v: serde_json::Value = serde_json::from_str(&resp.body)
-        .map_err(|_| format!("token service {realm} answered something that is not JSON"))?;
+        .map_err(|_| format!("token service {shown_realm} answered something that is not JSON"))?;
     v.get("token")
         .or_else(|| v.get("access_token"))
         .and_then(|t| t.as_str())
         .filter(|t| !t.is_empty())
         .map(str::to_string)
-        .ok_or_else(|| format!("token service {realm} answered without a token"))
+        .ok_or_else(|| format!("token service {shown_realm} answered without a token"))
 }
 
 /// Percent-encodes a query value.
@@ -572,7 +833,6 @@ fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::RefCell;
 
     const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
@@ -584,7 +844,7 @@ mod tests {
     #[derive(Default)]
     struct Fake {
         routes: Vec<Route>,
-        log: RefCell<Vec<(Method, String, Option<String>)>>,
+        log: Mutex<Vec<(Method, String, Option<String>)>>,
     }
 
     impl Fake {
@@ -618,6 +878,7 @@ mod tests {
             method: Method,
             url: &str,
             headers: &[(&str, &str)],
+            _timeout: Duration,
         ) -> Result<Response, String> {
             let auth = headers
                 .iter()
@@ -629,7 +890,8 @@ mod tests {
                     .any(|(k, v)| *k == "Accept" && v.contains("manifest.list.v2+json")));
             }
             self.log
-                .borrow_mut()
+                .lock()
+                .unwrap()
                 .push((method, url.to_string(), auth.clone()));
             for (m, u, a, r) in &self.routes {
                 if *m == method && u == url && *a == auth {
@@ -704,7 +966,7 @@ mod tests {
             )
         );
         // One resolution for the three references: HEAD, token, HEAD.
-        assert_eq!(f.log.borrow().len(), 3);
+        assert_eq!(f.log.lock().unwrap().len(), 3);
         // Pinned again: nothing to ask.
         let again = pin_with(&out, &Fake::default()).unwrap();
         assert_eq!(again, out);
@@ -715,7 +977,11 @@ mod tests {
         let src = "ARG V=1\nFROM alpine:$V AS a\nFROM a\nFROM scratch\nFROM ubuntu\nFROM busybox:1@sha256:abc\nFROM \"quoted:1\"\n";
         let f = Fake::default();
         assert_eq!(pin_with(src, &f).unwrap(), src);
-        assert!(f.log.borrow().is_empty(), "{:?}", f.log.borrow());
+        assert!(
+            f.log.lock().unwrap().is_empty(),
+            "{:?}",
+            f.log.lock().unwrap()
+        );
     }
 
     #[test]
@@ -882,5 +1148,162 @@ mod tests {
         assert_eq!(e.2, "bitnami/redis");
         assert!(valid_digest(D1));
         assert!(!valid_digest("sha256:ABC"));
+    }
+
+    /// A registry that never answers: each request waits for its whole
+    /// timeout, then fails as ureq would.
+    struct Silent {
+        in_flight: std::sync::atomic::AtomicUsize,
+        most: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Transport for Silent {
+        fn send(
+            &self,
+            _: Method,
+            _: &str,
+            _: &[(&str, &str)],
+            timeout: Duration,
+        ) -> Result<Response, String> {
+            use std::sync::atomic::Ordering::SeqCst;
+            let n = self.in_flight.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(n, SeqCst);
+            std::thread::sleep(timeout);
+            self.in_flight.fetch_sub(1, SeqCst);
+            Err(format!("timed out after {}", secs(timeout)))
+        }
+    }
+
+    fn many_images(host: &str, n: usize) -> String {
+        let mut src = String::new();
+        for i in 0..n {
+            src.push_str(&format!("FROM {host}/img{i}:1 AS s{i}\n"));
+        }
+        src
+    }
+
+    #[test]
+    fn a_silent_registry_costs_the_deadline_once_in_parallel() {
+        // issue 9 §2: 8 s per image, one after another.
+        let t = Silent {
+            in_flight: Default::default(),
+            most: Default::default(),
+        };
+        let pinner = Pinner::with_transport(&t, Duration::from_millis(700));
+        let start = Instant::now();
+        let src = many_images("localhost:5000", 20);
+        let errs = pinner.pin(&src).unwrap_err();
+        let took = start.elapsed();
+        assert!(took < Duration::from_secs(3), "{took:?}");
+        assert_eq!(errs.len(), 20, "{errs:?}");
+        assert!(
+            errs.iter().all(|e| e.contains("deadline of 0.7s")),
+            "{errs:?}"
+        );
+        let most = t.most.load(std::sync::atomic::Ordering::SeqCst);
+        assert!((2..=PARALLEL).contains(&most), "{most} in flight");
+        // A second file of the same run: the deadline has passed, nothing
+        // more is asked.
+        let before = Instant::now();
+        assert!(pinner.pin("FROM localhost:5000/other:2\n").is_err());
+        assert!(before.elapsed() < Duration::from_millis(200));
+    }
+
+    #[test]
+    fn answers_are_shared_across_files_of_a_run() {
+        let f = Fake::default().on(
+            Method::Head,
+            "http://localhost:5000/v2/a/manifests/1",
+            None,
+            ok(200, &[("Docker-Content-Digest", D1)], ""),
+        );
+        let p = Pinner::with_transport(&f, DEFAULT_DEADLINE);
+        p.pin("FROM localhost:5000/a:1\n").unwrap();
+        p.pin("FROM localhost:5000/a:1 AS x\n").unwrap();
+        assert_eq!(f.log.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_real_listener_that_never_answers() {
+        // Accepts every connection and keeps it open, silent.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let held = Arc::new(Mutex::new(Vec::new()));
+        let h = held.clone();
+        std::thread::spawn(move || {
+            for s in l.incoming().flatten() {
+                h.lock().unwrap().push(s);
+            }
+        });
+        let pinner = Pinner::new(Duration::from_secs(2));
+        let start = Instant::now();
+        let errs = pinner
+            .pin(&many_images(&format!("127.0.0.1:{port}"), 12))
+            .unwrap_err();
+        let took = start.elapsed();
+        // 12 images: 96 s one after another; one deadline here.
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        assert_eq!(errs.len(), 12);
+        assert!(
+            errs.iter().all(|e| e.contains("deadline of 2s")),
+            "{errs:?}"
+        );
+        assert!(!held.lock().unwrap().is_empty(), "nothing connected");
+    }
+
+    #[test]
+    fn registry_text_is_escaped_in_messages() {
+        let f = Fake::default()
+            .on(
+                Method::Head,
+                "https://ghcr.io/v2/org/a/manifests/9",
+                None,
+                ok(404, &[], ""),
+            )
+            .on(
+                Method::Get,
+                "https://ghcr.io/v2/org/a/tags/list?n=20",
+                None,
+                ok(
+                    200,
+                    &[],
+                    r#"{"tags":["1\u001b]0;owned\u0007","2\r\nFAKE LOG LINE"]}"#,
+                ),
+            )
+            .on(
+                Method::Head,
+                "https://quay.io/v2/org/b/manifests/1",
+                None,
+                ok(200, &[("Docker-Content-Digest", "sha256:\u{1b}[2J")], ""),
+            )
+            .on(
+                Method::Head,
+                "https://quay.io/v2/org/c/manifests/1",
+                None,
+                ok(
+                    401,
+                    &[("WWW-Authenticate", "Bearer realm=\"ftp://x\u{1b}[31m\"")],
+                    "",
+                ),
+            );
+        let errs = pin_with(
+            "FROM ghcr.io/org/a:9\nFROM quay.io/org/b:1\nFROM quay.io/org/c:1\n",
+            &f,
+        )
+        .unwrap_err();
+        let all = errs.join("\n");
+        assert!(
+            !errs.iter().any(|e| e.chars().any(crate::text::is_unsafe)),
+            "{all}"
+        );
+        assert!(
+            all.contains("its tags: 1\\u{1b}]0;owned\\u{7}, 2\\r\\nFAKE LOG LINE"),
+            "{all}"
+        );
+        assert!(
+            all.contains("malformed digest `sha256:\\u{1b}[2J`"),
+            "{all}"
+        );
+        assert!(all.contains("`ftp://x\\u{1b}[31m`"), "{all}");
     }
 }

@@ -35,6 +35,48 @@ pub struct Settings {
     pub target: Option<String>,
     /// The file these settings came from.
     pub source: Option<PathBuf>,
+    /// Which codes of rules that report another tool's codes (ShellCheck's
+    /// `SC2086`) are kept.
+    pub codes: CodeFilter,
+}
+
+/// Selected and ignored sub-codes (`SC2086`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeFilter {
+    /// Only these (when the rule was selected by its codes alone).
+    pub only: Option<Vec<String>>,
+    pub ignored: Vec<String>,
+}
+
+impl CodeFilter {
+    pub fn allows(&self, code: &str) -> bool {
+        !self.ignored.iter().any(|c| c.eq_ignore_ascii_case(code))
+            && self
+                .only
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|c| c.eq_ignore_ascii_case(code)))
+    }
+}
+
+/// Whether a name is a sub-code (a ShellCheck code) rather than a rule.
+pub fn is_sub_code(name: &str) -> bool {
+    crate::rules::is_shellcheck_code(name)
+}
+
+/// Splits names into sub-codes and the others.
+pub fn split_sub_codes<'a, S: AsRef<str> + 'a>(
+    names: impl IntoIterator<Item = &'a S>,
+) -> (Vec<String>, Vec<&'a S>) {
+    let mut codes = Vec::new();
+    let mut rest = Vec::new();
+    for n in names {
+        if is_sub_code(n.as_ref().trim()) {
+            codes.push(n.as_ref().trim().to_ascii_uppercase());
+        } else {
+            rest.push(n);
+        }
+    }
+    (codes, rest)
 }
 
 impl Default for Settings {
@@ -48,8 +90,16 @@ impl Default for Settings {
             context: None,
             target: None,
             source: None,
+            codes: CodeFilter::default(),
         }
     }
+}
+
+fn index_of(e: &'static RuleEntry) -> usize {
+    REGISTRY
+        .iter()
+        .position(|x| std::ptr::eq(x, e))
+        .expect("a registry entry")
 }
 
 /// Resolves a rule selector: a code, name or alias, a category, `ALL`, or
@@ -102,10 +152,50 @@ fn is_hadolint_code(a: &str) -> bool {
 impl Settings {
     /// Only these rules run.
     pub fn select(&mut self, rules: &[usize]) {
+        self.codes.only = None;
         self.enabled = vec![false; REGISTRY.len()];
         for &r in rules {
             self.enabled[r] = true;
         }
+    }
+
+    /// `select` naming sub-codes: their rule runs, reporting only those
+    /// codes unless the rule itself was selected too.
+    pub fn select_codes(&mut self, codes: &[String]) {
+        if codes.is_empty() {
+            return;
+        }
+        let Some(r) = crate::rules::find(&codes[0]).map(index_of) else {
+            return;
+        };
+        let whole = self.enabled[r];
+        self.enabled[r] = true;
+        if !whole {
+            self.codes.only = Some(codes.to_vec());
+        }
+    }
+
+    /// `extend-select` naming sub-codes.
+    pub fn extend_select_codes(&mut self, codes: &[String]) {
+        if codes.is_empty() {
+            return;
+        }
+        let Some(r) = crate::rules::find(&codes[0]).map(index_of) else {
+            return;
+        };
+        if self.enabled[r] && self.codes.only.is_none() {
+            return;
+        }
+        self.enabled[r] = true;
+        self.codes
+            .only
+            .get_or_insert_with(Vec::new)
+            .extend_from_slice(codes);
+    }
+
+    /// `ignore` naming sub-codes.
+    pub fn ignore_codes(&mut self, codes: &[String]) {
+        self.codes.ignored.extend_from_slice(codes);
     }
 
     pub fn extend_select(&mut self, rules: &[usize]) {

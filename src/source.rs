@@ -6,7 +6,6 @@
 //! `/dev/zero` is refused instead of blocking or filling memory), every read
 //! is capped, and the reasons given name what is wrong.
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -17,28 +16,12 @@ pub const MAX_SOURCE_BYTES: u64 = 10 * 1024 * 1024;
 /// Why a file could not be read, as one line for the user.
 pub type ReadError = String;
 
-/// Opens `path` for reading only if it is a regular file (after following
-/// links), without ever blocking on a FIFO or a device, and reads at most
-/// `cap` bytes; more is an error.
+/// Reads `path` only if it is a regular file (after following links),
+/// without ever blocking on a FIFO or a device, and at most `cap` bytes;
+/// more is an error. The checks are `crate::files`' (shared with the build
+/// context and config readers); this gives their reason as one line.
 pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
-    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
-    if meta.is_dir() {
-        return Err("is a directory".into());
-    }
-    if !meta.is_file() {
-        return Err(format!("{}, not a regular file", file_kind(&meta)));
-    }
-    if meta.len() > cap {
-        return Err(too_large(meta.len(), cap));
-    }
-    let file = open_nonblocking(path).map_err(|e| io_reason(&e))?;
-    // The path may have been swapped between the two looks: check the file
-    // that was opened.
-    let meta = file.metadata().map_err(|e| io_reason(&e))?;
-    if !meta.is_file() {
-        return Err(format!("{}, not a regular file", file_kind(&meta)));
-    }
-    read_capped(file, cap)
+    crate::files::read_regular(path, cap).map_err(|e| e.to_string())
 }
 
 /// Reads at most `cap` bytes from a reader; more is an error.
@@ -142,11 +125,11 @@ pub fn normalize(p: &Path) -> PathBuf {
 }
 
 fn too_large(len: u64, cap: u64) -> String {
-    format!(
-        "too large ({} bytes; dlint reads files up to {} MiB)",
-        len,
-        cap / (1024 * 1024)
-    )
+    crate::files::ReadError::TooLarge {
+        size: len,
+        max: cap,
+    }
+    .to_string()
 }
 
 fn io_reason(e: &io::Error) -> String {
@@ -155,41 +138,6 @@ fn io_reason(e: &io::Error) -> String {
         io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
     }
-}
-
-fn file_kind(meta: &std::fs::Metadata) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        let t = meta.file_type();
-        if t.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-    }
-    let _ = meta;
-    "a special file"
-}
-
-#[cfg(unix)]
-fn open_nonblocking(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    // O_NONBLOCK: opening a FIFO that was put in place after the check
-    // returns at once instead of waiting for a writer.
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> io::Result<File> {
-    File::open(path)
 }
 
 #[cfg(test)]
@@ -221,7 +169,7 @@ mod tests {
     #[test]
     fn reads_are_capped() {
         let r = read_capped(&b"0123456789"[..], 4);
-        assert!(r.unwrap_err().contains("too large"));
+        assert!(r.unwrap_err().contains("larger than"));
         assert_eq!(read_capped(&b"0123"[..], 4).unwrap(), b"0123");
     }
 
@@ -229,7 +177,7 @@ mod tests {
     #[test]
     fn special_files_are_refused_without_blocking() {
         let e = read_source(Path::new("/dev/zero")).unwrap_err();
-        assert!(e.contains("device"), "{e}");
+        assert!(e.contains("character device"), "{e}");
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("Dockerfile");
         let ok = std::process::Command::new("mkfifo")

@@ -19,14 +19,21 @@ use crate::syntax::Span;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Names {
     All,
-    Rules(Vec<&'static str>),
+    /// Rule names; a rule with a sub-code (`shellcheck` with `SC2086`)
+    /// covers only that code.
+    Rules(Vec<(&'static str, Option<String>)>),
 }
 
 impl Names {
-    pub fn covers(&self, rule_name: &str) -> bool {
+    pub fn covers(&self, rule_name: &str, sub_code: Option<&str>) -> bool {
         match self {
             Names::All => true,
-            Names::Rules(r) => r.contains(&rule_name),
+            Names::Rules(r) => r.iter().any(|(n, code)| {
+                *n == rule_name
+                    && code
+                        .as_deref()
+                        .is_none_or(|c| sub_code.is_some_and(|s| s.eq_ignore_ascii_case(c)))
+            }),
         }
     }
 }
@@ -51,6 +58,9 @@ pub struct UnknownName {
 pub struct Suppressions {
     pub items: Vec<Suppression>,
     pub unknown: Vec<UnknownName>,
+    /// `items` by scope, built on first use: a file with 100,000 comments
+    /// and as many findings stays linear.
+    index: std::sync::OnceLock<Index>,
 }
 
 /// Reads every suppression of a file and resolves its names.
@@ -60,7 +70,10 @@ pub fn collect(model: &Model) -> Suppressions {
         let mut names = Vec::new();
         for n in &p.names {
             match find(&n.text) {
-                Some(e) => names.push(e.meta.name),
+                Some(e) => names.push((
+                    e.meta.name,
+                    is_shellcheck_code(&n.text).then(|| n.text.to_ascii_uppercase()),
+                )),
                 None => {
                     if p.tool == Tool::Dlint && !is_shellcheck_code(&n.text) {
                         out.unknown.push(UnknownName {
@@ -86,16 +99,73 @@ pub fn collect(model: &Model) -> Suppressions {
 }
 
 impl Suppressions {
-    /// Whether a finding of `rule_name` at `span` is suppressed.
-    pub fn suppresses(&self, model: &Model, rule_name: &str, span: Span) -> bool {
-        let inst = instruction_at(model, span.start);
-        self.items.iter().any(|s| {
-            s.names.covers(rule_name)
-                && match s.scope {
-                    Scope::File => true,
-                    Scope::Instruction(i) => Some(i) == inst,
+    /// Whether a finding of `rule_name` (with its sub-code, if any) at
+    /// `span` is suppressed. Looked up in an index built on first use, so a
+    /// file with many suppressions and many findings stays linear.
+    pub fn suppresses(
+        &self,
+        model: &Model,
+        rule_name: &str,
+        sub_code: Option<&str>,
+        span: Span,
+    ) -> bool {
+        let ix = self.index.get_or_init(|| Index::of(&self.items));
+        let covered = |names: &[(&'static str, Option<String>)]| {
+            names.iter().any(|(n, code)| {
+                *n == rule_name
+                    && code
+                        .as_deref()
+                        .is_none_or(|c| sub_code.is_some_and(|s| s.eq_ignore_ascii_case(c)))
+            })
+        };
+        if ix.file_all || covered(ix.file_rules.get(rule_name).map_or(&[][..], Vec::as_slice)) {
+            return true;
+        }
+        instruction_at(model, span.start)
+            .and_then(|i| ix.by_instruction.get(&i))
+            .is_some_and(|(all, rules)| *all || covered(rules))
+    }
+}
+
+/// A rule name with the sub-code it is limited to.
+type Named = (&'static str, Option<String>);
+
+#[derive(Debug, Default, Clone)]
+struct Index {
+    file_all: bool,
+    /// Rule name → the file-wide suppressions naming it.
+    file_rules: std::collections::HashMap<&'static str, Vec<Named>>,
+    /// Instruction → (all rules, these rules).
+    by_instruction: std::collections::HashMap<usize, (bool, Vec<Named>)>,
+}
+
+impl Index {
+    fn of(items: &[Suppression]) -> Index {
+        let mut ix = Index::default();
+        for s in items {
+            match (&s.scope, &s.names) {
+                (Scope::File, Names::All) => ix.file_all = true,
+                (Scope::File, Names::Rules(r)) => {
+                    for n in r {
+                        ix.file_rules.entry(n.0).or_default().push(n.clone());
+                    }
                 }
-        })
+                (Scope::Instruction(i), names) => {
+                    let e = ix.by_instruction.entry(*i).or_default();
+                    match names {
+                        Names::All => e.0 = true,
+                        Names::Rules(r) => {
+                            for n in r {
+                                if !e.1.contains(n) {
+                                    e.1.push(n.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        ix
     }
 }
 
@@ -120,8 +190,11 @@ mod tests {
         assert_eq!(*latest, 1);
         let reason = s.items.iter().find_map(|i| i.reason.clone());
         assert_eq!(reason.as_deref(), Some("pinned upstream"));
-        assert!(s.suppresses(&m, "latest-tag", m.instructions[2].span));
-        assert!(!s.suppresses(&m, "latest-tag", m.instructions[0].span));
-        assert!(s.suppresses(&m, "root-user", m.instructions[0].span));
+        assert!(s.suppresses(&m, "latest-tag", None, m.instructions[2].span));
+        assert!(!s.suppresses(&m, "latest-tag", None, m.instructions[0].span));
+        assert!(s.suppresses(&m, "root-user", None, m.instructions[0].span));
+        // `# hadolint ignore=DL3007,SC2086`: only SC2086 of the shellcheck rule.
+        assert!(s.suppresses(&m, "shellcheck", Some("SC2086"), m.instructions[1].span));
+        assert!(!s.suppresses(&m, "shellcheck", Some("SC2046"), m.instructions[1].span));
     }
 }

@@ -2,65 +2,28 @@
 //! CNCF Distribution registry), started here on 127.0.0.1 with an image
 //! pushed over the HTTP API (config blob, layer blob, schema2 manifest).
 //!
-//! The registry is installed by `tests/registry/setup.sh`. When it is
-//! missing and cannot be installed, the tests say so and pass, except under
-//! CI (`CI` set), where they fail.
+//! `tests/setup.sh` installs the registry; the tests never do. When it is
+//! missing they fail and name that script (tests/common/mod.rs).
+
+mod common;
 
 use std::fs;
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const MANIFEST_V2: &str = "application/vnd.docker.distribution.manifest.v2+json";
 
-/// The `docker-registry` binary, installing it once when missing.
-fn registry_bin() -> Option<PathBuf> {
-    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = which("docker-registry") {
-            return Some(p);
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/registry/setup.sh");
-        eprintln!("docker-registry not found: running {}", script.display());
-        let st = Command::new("bash")
-            .arg(&script)
-            .stdin(Stdio::null())
-            .status();
-        eprintln!("setup.sh: {st:?}");
-        which("docker-registry")
-    })
-    .clone()
-}
-
-fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-/// The registry binary, or None when the test should be skipped (never
-/// under CI).
+/// The `docker-registry` binary, or None when the test should return: a
+/// missing registry fails the test (see tests/common/mod.rs for the skip).
 fn need_registry(test: &str) -> Option<PathBuf> {
-    match registry_bin() {
-        Some(p) => Some(p),
-        None => {
-            let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-            assert!(
-                !ci,
-                "{test}: docker-registry is not installed and tests/registry/setup.sh could not \
-                 install it (CI is set, so this fails instead of skipping)"
-            );
-            eprintln!(
-                "SKIPPED {test}: docker-registry is not installed and could not be installed \
-                 (run `bash tests/registry/setup.sh` as root)"
-            );
-            None
-        }
+    let bin = common::which("docker-registry");
+    if bin.is_none() {
+        common::missing(test, "docker-registry (Debian) is not installed");
     }
+    bin
 }
 
 /// A port nothing listens on (bound, then released).

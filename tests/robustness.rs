@@ -169,7 +169,7 @@ fn random_inputs_never_break_anything() {
                 "bad span in {src:?}"
             );
         }
-        let _ = dlint::inspect::inspect("x", &dlint::syntax::parse_document(&src));
+        let _ = dlint::inspect::inspect("x", &src, &dlint::syntax::parse_document(&src));
         let before = Model::build(&src).errors.len();
         let fixed = fix_source(&src, None, &settings, None, opts);
         let after = Model::build(&fixed.fixed).errors.len();

@@ -7,6 +7,8 @@
 //! section's `context:<relative path>` blocks (an empty block makes an empty
 //! file), and linted with only the documented rule selected.
 
+mod common;
+
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
@@ -346,6 +348,14 @@ fn doc_examples_behave_as_documented() {
     let mut failures = Vec::new();
     for entry in REGISTRY {
         let name = entry.meta.name;
+        if name == "shellcheck" && dlint::shellcheck::ShellCheck::get(&Default::default()).is_err()
+        {
+            common::missing(
+                "doc_examples_behave_as_documented (shellcheck)",
+                "shellcheck is not on PATH",
+            );
+            continue;
+        }
         let secs = sections(entry.doc);
         for (title, should_fire) in [("Example", true), ("Use instead", false)] {
             let Some(section) = secs.iter().find(|s| s.title == title) else {
@@ -395,4 +405,77 @@ fn doc_examples_behave_as_documented() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every rule code, name or alias the docs mention resolves to a rule
+/// (`dlint rule X`, ignore comments and configs all use the same lookup),
+/// except the codes listed under a "Not implemented" heading.
+#[test]
+fn every_rule_named_in_the_docs_resolves() {
+    use regex::Regex;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let code = Regex::new(r"\b(DL[0-9]{4}|SC[0-9]{4}|D[0-9]{3})\b").unwrap();
+    let buildkit = Regex::new(r"\b(ConsistentInstructionCasing|CopyIgnoredFile|DuplicateStageName|ExposeInvalidFormat|ExposeProtoCasing|FromAsCasing|FromPlatformFlagConstDisallowed|InvalidBaseImagePlatform|InvalidDefaultArgInFrom|InvalidDefinitionDescription|JSONArgsRecommended|LegacyKeyValueFormat|MaintainerDeprecated|MultipleInstructionsDisallowed|NoEmptyContinuation|RedundantTargetPlatform|ReservedStageName|SecretsUsedInArgOrEnv|StageNameCasing|UndefinedArgInFrom|UndefinedVar|WorkdirRelativePath)\b").unwrap();
+    let link = Regex::new(r"\]\((?:\.\./rules/|)([a-z0-9-]+)\.md\)").unwrap();
+    let mut files = Vec::new();
+    for dir in ["docs", "rules"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|e| e == "md") {
+                files.push(p);
+            }
+        }
+    }
+    files.push(root.join("README.md"));
+    let mut unknown = Vec::new();
+    let mut checked = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let mut not_implemented = false;
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with('#') {
+                not_implemented = line.to_ascii_lowercase().contains("not implemented");
+            }
+            if not_implemented {
+                continue;
+            }
+            let names = code
+                .captures_iter(line)
+                .chain(buildkit.captures_iter(line))
+                .map(|c| c[1].to_string());
+            let docs = link
+                .captures_iter(line)
+                .map(|c| c[1].to_string())
+                .filter(|n| {
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("rules")
+                        .join(format!("{n}.md"))
+                        .exists()
+                });
+            for n in names.chain(docs) {
+                checked += 1;
+                // ShellCheck codes resolve once the ShellCheck rule exists;
+                // until then they are accepted in hadolint comments only.
+                if n.starts_with("SC")
+                    && dlint::rules::is_shellcheck_code(&n)
+                    && dlint::rules::find(&n).is_none()
+                {
+                    continue;
+                }
+                if dlint::rules::find(&n).is_none() {
+                    unknown.push(format!(
+                        "{}:{}: {n}",
+                        f.strip_prefix(root).unwrap().display(),
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "the scan found only {checked} names");
+    assert!(
+        unknown.is_empty(),
+        "names in the docs that resolve to no rule:\n{}",
+        unknown.join("\n")
+    );
 }

@@ -207,8 +207,62 @@ fn dockerignore_gaps() {
 fn invalid_syntax() {
     snapshot(
         "invalid-syntax",
-        "FROM alpine:3.20\nENV ONLYKEY\nRUN <<EOF\necho never closed\n",
-        "FROM alpine:3.20\nENV KEY=value\nRUN <<EOF\necho closed\nEOF\n",
+        concat!(
+            "RUN echo before any stage\n",
+            "FROM alpine:3.20 AS build\n",
+            "FRM alpine\n",
+            "BOGUS x\n",
+            "FROM x AS\n",
+            "FROM a b c\n",
+            "FROM alpine AS 1st\n",
+            "FROM Ubuntu\n",
+            "FROM alpine:3.20 AS app\n",
+            "COPY --frm=build /a /b\n",
+            "COPY --from build /a /b\n",
+            "COPY --link=yes /a /b\n",
+            "COPY --chmod=64a /a /b\n",
+            "COPY onlyone\n",
+            "COPY --from=app /a /b\n",
+            "COPY --from=7 /a /b\n",
+            "COPY --from=Builder /a /b\n",
+            "COPY https://example.com/x /x\n",
+            "WORKDIR --x=1 /a\n",
+            "USER\n",
+            "ENV\n",
+            "ARG =x\n",
+            "SHELL sh -c\n",
+            "ONBUILD FROM x\n",
+            "HEALTHCHECK --interval=5 CMD true\n",
+            "HEALTHCHECK BLAH x\n",
+            "STOPSIGNAL SIGFOO\n",
+            "RUN --mount=type=cahce,target=/x ls\n",
+            "RUN --network=bridge ls\n",
+            "COPY --chown=公 x y\n",
+            "ENV ONLYKEY\n",
+            "RUN <<EOF\necho never closed\n",
+        ),
+        concat!(
+            "ARG BASE=alpine:3.20\n",
+            "FROM $BASE AS build\n",
+            "FROM build AS app\n",
+            "# a comment in 日本語 and 한국어\n",
+            "ENV KEY=value\n",
+            "COPY --from=build --chmod=u+x,go-w --link /a /b\n",
+            "COPY --parents --exclude=*.tmp src/ /dst/\n",
+            "ADD --checksum=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef https://example.com/x /x\n",
+            "RUN --mount=type=cache,target=/root/.cache,sharing=locked --network=none pip install x\n",
+            "RUN --mount=type=secret,id=token,required cat /run/secrets/token\n",
+            "RUN\n",
+            "HEALTHCHECK --interval=30s --retries=3 CMD true\n",
+            "HEALTHCHECK NONE\n",
+            "SHELL [\"/bin/bash\", \"-c\"]\n",
+            "ONBUILD RUN echo hi\n",
+            "STOPSIGNAL SIGTERM\n",
+            "USER app\n",
+            "COPY --from=later /c /c\n",
+            "FROM scratch AS later\n",
+            "RUN <<EOF\necho closed\nEOF\n",
+        ),
         &[],
         &[],
     );
@@ -506,6 +560,23 @@ fn yarn_cache_not_cleaned() {
         "yarn-cache-not-cleaned",
         "FROM node:20\nRUN yarn install --frozen-lockfile\n",
         "FROM node:20\nRUN yarn install --frozen-lockfile && yarn cache clean\nRUN yarn --version\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn expansion_limit() {
+    // issue 9: 34 doubling ARGs made a 16 GiB value (24 GB RSS, then killed).
+    let mut bad = String::from("ARG A0=x\n");
+    for i in 1..34 {
+        bad.push_str(&format!("ARG A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+    }
+    bad.push_str("FROM alpine:3\n");
+    snapshot(
+        "expansion-limit",
+        &bad,
+        "ARG VERSION=3.20\nARG IMAGE=alpine:${VERSION}\nFROM ${IMAGE}\nENV A=${IMAGE}${IMAGE}\n",
         &[],
         &[],
     );

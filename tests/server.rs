@@ -1,6 +1,8 @@
 //! In-process tests of the language server over lsp_server's in-memory
 //! connection (plus two over the real binary's stdio for framing errors).
 
+mod common;
+
 use std::collections::VecDeque;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -1359,5 +1361,119 @@ fn config_and_context_are_read_again_on_save() {
         json!({"textDocument": {"uri": uri}}),
     );
     assert!(c.diagnostics(&uri, 1).is_empty());
+    c.shutdown_and_exit();
+}
+
+#[test]
+fn korean_comments_get_diagnostics_push_and_pull() {
+    let text = "# 보안을 위해 root가 아닌 사용자로 실행\nFROM ubuntu:22.04\n# 日本語のコメント\nADD app.py /app/  \n";
+    let (_d, uri) = project(text);
+    let mut c = Client::init(json!({}), Value::Null);
+    c.open(&uri, text);
+    let diags = c.diagnostics(&uri, 1);
+    assert!(
+        codes(&diags).contains(&"add-instead-of-copy".to_string()),
+        "{diags:?}"
+    );
+    c.shutdown_and_exit();
+    let mut c = Client::init(
+        json!({"textDocument": {"diagnostic": {"dynamicRegistration": false}}}),
+        Value::Null,
+    );
+    c.open(&uri, text);
+    let r = c.result(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let items = r["items"].as_array().unwrap().clone();
+    assert!(
+        codes(&items).contains(&"add-instead-of-copy".to_string()),
+        "{r}"
+    );
+    c.shutdown_and_exit();
+}
+
+#[test]
+fn a_panic_while_linting_replaces_stale_diagnostics_with_an_internal_error() {
+    // Debug builds panic on this marker when DLINT_TEST_PANIC is set (see
+    // src/analysis.rs); no other test's text contains it.
+    std::env::set_var("DLINT_TEST_PANIC", "1");
+    let (_d, uri) = project(SAMPLE);
+    let mut c = Client::init(json!({}), Value::Null);
+    c.open(&uri, SAMPLE);
+    assert_eq!(codes(&c.diagnostics(&uri, 1)), vec!["add-instead-of-copy"]);
+    let text = format!("# dlint-test-panic\n{SAMPLE}");
+    c.change(&uri, 2, json!([{"text": text}]));
+    let diags = c.diagnostics(&uri, 2);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "internal-error");
+    assert_eq!(diags[0]["severity"], 1);
+    assert!(diags[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("test panic requested by the file"));
+    // The server goes on: a fixed text lints again.
+    c.change(&uri, 3, json!([{"text": SAMPLE}]));
+    assert_eq!(codes(&c.diagnostics(&uri, 3)), vec!["add-instead-of-copy"]);
+    c.shutdown_and_exit();
+}
+
+#[test]
+fn shellcheck_findings_follow_dlints_own() {
+    if dlint::shellcheck::ShellCheck::get(&Default::default()).is_err() {
+        common::missing(
+            "shellcheck_findings_follow_dlints_own",
+            "shellcheck is not on PATH",
+        );
+        return;
+    }
+    // A script no other test uses, so the process-wide cache is cold.
+    let text = "FROM debian:12\nADD a /a\nRUN echo $only_in_this_test_1 \\\n  && echo 공 $only_in_this_test_2\n";
+    let (_d, uri) = project(text);
+    let mut c = Client::init(json!({}), Value::Null);
+    c.open(&uri, text);
+    let sc = |p: &Value| {
+        p["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "SC2154")
+    };
+    let first = c
+        .wait_for("textDocument/publishDiagnostics", TIMEOUT, |p| {
+            p["uri"] == uri
+        })
+        .expect("diagnostics");
+    let firsts = first["diagnostics"].as_array().unwrap().clone();
+    assert!(codes(&firsts).contains(&"add-instead-of-copy".to_string()));
+    let with_sc = if sc(&first) {
+        first
+    } else {
+        c.wait_for(
+            "textDocument/publishDiagnostics",
+            Duration::from_secs(60),
+            |p| p["uri"] == uri && sc(p),
+        )
+        .expect("ShellCheck's findings follow")
+    };
+    let d = with_sc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| {
+            d["code"] == "SC2154"
+                && d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("only_in_this_test_2")
+        })
+        .cloned()
+        .expect("SC2154 for the second variable");
+    // Line 3 (0-based), after `  && echo 공 ` (UTF-16 columns).
+    assert_eq!(d["range"]["start"], json!({"line": 3, "character": 12}));
+    assert!(d["codeDescription"]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("/SC2154"));
     c.shutdown_and_exit();
 }

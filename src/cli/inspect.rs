@@ -18,7 +18,7 @@ pub fn cmd_inspect(
         match crate::source::read_source(f) {
             Ok(src) => {
                 let doc = crate::syntax::parse_document(&src);
-                reports.push(crate::inspect::inspect(&f.to_string_lossy(), &doc));
+                reports.push(crate::inspect::inspect(&f.to_string_lossy(), &src, &doc));
             }
             Err(e) => {
                 let _ = writeln!(err, "dlint: {}: {e}", f.display());
@@ -64,6 +64,9 @@ pub fn cmd_inspect(
                 }
                 for e in &r.errors {
                     let _ = writeln!(out, "  error: line {}: {}", e.line, e.message);
+                }
+                for e in &r.instruction_errors {
+                    let _ = writeln!(out, "  instruction error: line {}: {}", e.line, e.message);
                 }
             }
         }

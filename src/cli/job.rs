@@ -50,7 +50,6 @@ pub struct FixMode {
     pub opts: FixOptions,
     /// Write the fixed files (`--fix`); false for `--diff`.
     pub write: bool,
-    pub pin_digests: bool,
 }
 
 /// Shared by every job of a run.
@@ -61,6 +60,8 @@ pub struct Jobs<'a> {
     pub contexts: ContextCache,
     pub overrides: &'a Overrides,
     pub fix: Option<FixMode>,
+    /// `--pin-digests`: one deadline and one answer per image for the run.
+    pub pinner: Option<&'a crate::pin::Pinner<'static>>,
     pub stdin_filename: Option<&'a Path>,
     pub stdin_text: Option<Result<String, String>>,
 }
@@ -82,6 +83,52 @@ impl Jobs<'_> {
             },
         };
         Ok(self.overrides.apply(base))
+    }
+
+    /// The shell scripts of an input that ShellCheck will check, with the
+    /// setting saying which ShellCheck (none when the rule is off for it).
+    /// Read ahead of linting so that all files' scripts go to ShellCheck in
+    /// one batch.
+    pub fn shell_scripts(
+        &self,
+        input: &Input,
+    ) -> Option<(crate::shellcheck::Setting, Vec<String>)> {
+        crate::panic::catch(|| {
+            let (src, dir) = match input {
+                Input::File(p) => (
+                    crate::source::read_source(p).ok()?,
+                    p.parent()
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .unwrap_or(Path::new("."))
+                        .to_path_buf(),
+                ),
+                Input::Stdin => (
+                    self.stdin_text.as_ref()?.as_ref().ok()?.clone(),
+                    self.stdin_filename
+                        .and_then(Path::parent)
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| PathBuf::from(".")),
+                ),
+                Input::Missing(..) => return None,
+            };
+            let settings = self.settings_for(&dir).ok()?;
+            let on = settings
+                .active_rules(None)
+                .iter()
+                .any(|e| e.meta.name == "shellcheck");
+            if !on {
+                return None;
+            }
+            let model = crate::model::Model::build(&src);
+            let texts = crate::shellcheck::scripts(&model)
+                .into_iter()
+                .map(|s| s.text)
+                .collect();
+            Some((settings.options.shellcheck.clone(), texts))
+        })
+        .ok()
+        .flatten()
     }
 
     /// Runs one input, turning a panic into that input's internal error.
@@ -157,6 +204,7 @@ impl Jobs<'_> {
     }
 
     /// Lints or fixes one text. `write_to` is the file a `--fix` writes.
+    #[allow(clippy::too_many_arguments)]
     fn lint(
         &self,
         src: &str,
@@ -173,8 +221,8 @@ impl Jobs<'_> {
             None => (analyze(src, path, settings, ctx), None),
             Some(mode) => {
                 let mut o = fix_source(src, path, settings, ctx, mode.opts);
-                if mode.pin_digests {
-                    match crate::pin::pin_source(&o.fixed) {
+                if let Some(pinner) = self.pinner {
+                    match pinner.pin(&o.fixed) {
                         Ok(pinned) => {
                             let mut again = fix_source(&pinned, path, settings, ctx, mode.opts);
                             again.original = src.to_string();

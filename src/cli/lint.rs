@@ -22,9 +22,9 @@ use crate::settings::{resolve_selector, Settings};
 
 /// CLI overrides applied on top of a file's settings.
 pub struct Overrides {
-    select: Option<Vec<usize>>,
-    extend_select: Vec<usize>,
-    ignore: Vec<usize>,
+    select: Option<(Vec<usize>, Vec<String>)>,
+    extend_select: (Vec<usize>, Vec<String>),
+    ignore: (Vec<usize>, Vec<String>),
     fail_level: Option<Option<Severity>>,
     context: Option<PathBuf>,
     target: Option<String>,
@@ -47,11 +47,14 @@ impl Overrides {
     }
 
     pub fn apply(&self, mut s: Settings) -> Settings {
-        if let Some(sel) = &self.select {
-            s.select(sel);
+        if let Some((rules, codes)) = &self.select {
+            s.select(rules);
+            s.select_codes(codes);
         }
-        s.extend_select(&self.extend_select);
-        s.ignore(&self.ignore);
+        s.extend_select(&self.extend_select.0);
+        s.extend_select_codes(&self.extend_select.1);
+        s.ignore(&self.ignore.0);
+        s.ignore_codes(&self.ignore.1);
         if let Some(f) = self.fail_level {
             s.fail_level = f;
         }
@@ -75,7 +78,9 @@ fn fail_level(f: FailLevel) -> Option<Severity> {
     }
 }
 
-fn resolve_cli_names(names: &[String], flag: &str) -> Result<Vec<usize>, String> {
+/// Rule indices and sub-codes (`SC2086`) named by a flag.
+fn resolve_cli_names(names: &[String], flag: &str) -> Result<(Vec<usize>, Vec<String>), String> {
+    let (codes, names) = crate::settings::split_sub_codes(names);
     let mut out = Vec::new();
     for n in names {
         let n = n.trim();
@@ -94,13 +99,16 @@ fn resolve_cli_names(names: &[String], flag: &str) -> Result<Vec<usize>, String>
             }
         }
     }
-    Ok(out)
+    Ok((out, codes))
 }
 
 /// Flag combinations that make no sense: one line, exit 2.
 fn check_args(args: &LintArgs) -> Result<(), String> {
     if args.pin_digests && !(args.fix || args.diff) {
         return Err("--pin-digests needs --fix or --diff".into());
+    }
+    if !(args.pin_timeout.is_finite() && (0.0..=86_400.0).contains(&args.pin_timeout)) {
+        return Err("--pin-timeout must be a number of seconds from 0 to 86400".into());
     }
     if args.unsafe_fixes && !(args.fix || args.diff) {
         return Err("--unsafe-fixes needs --fix or --diff".into());
@@ -166,17 +174,22 @@ pub fn cmd_lint(
             unsafe_fixes: args.unsafe_fixes,
         },
         write: args.fix,
-        pin_digests: args.pin_digests,
     });
+    // One deadline and one answer per image for the whole run.
+    let pinner = args
+        .pin_digests
+        .then(|| crate::pin::Pinner::new(std::time::Duration::from_secs_f64(args.pin_timeout)));
     let jobs = Jobs {
         fixed,
         configs: Default::default(),
         contexts: Default::default(),
         overrides: &overrides,
         fix,
+        pinner: pinner.as_ref(),
         stdin_filename: args.stdin_filename.as_deref(),
         stdin_text: reads_stdin.then(|| crate::source::read_stdin(stdin)),
     };
+    prefetch_shell_scripts(&jobs, &inputs, err);
     let mut results: Vec<JobResult> = inputs.par_iter().map(|i| jobs.run(i)).collect();
 
     let mut fixes_applied: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -310,6 +323,35 @@ pub fn cmd_lint(
         EXIT_ERROR
     } else {
         exit
+    }
+}
+
+/// Checks the shell scripts of every input with ShellCheck in one batch
+/// before linting (the rule then reads the results), and says once when
+/// ShellCheck cannot run.
+fn prefetch_shell_scripts(jobs: &Jobs, inputs: &[Input], err: &mut dyn Write) {
+    let found: Vec<(crate::shellcheck::Setting, Vec<String>)> = inputs
+        .par_iter()
+        .filter_map(|i| jobs.shell_scripts(i))
+        .collect();
+    let mut by_setting: Vec<(crate::shellcheck::Setting, Vec<&str>)> = Vec::new();
+    for (setting, texts) in &found {
+        match by_setting.iter_mut().find(|(s, _)| s == setting) {
+            Some((_, v)) => v.extend(texts.iter().map(String::as_str)),
+            None => by_setting.push((setting.clone(), texts.iter().map(String::as_str).collect())),
+        }
+    }
+    for (setting, texts) in by_setting {
+        if texts.is_empty() {
+            continue;
+        }
+        match crate::shellcheck::ShellCheck::get(&setting) {
+            Ok(runner) => runner.prefetch(&texts),
+            Err(crate::shellcheck::Unavailable::Off) => {}
+            Err(why) => {
+                let _ = writeln!(err, "dlint: note: {}", why.describe());
+            }
+        }
     }
 }
 

@@ -30,7 +30,7 @@ pub const EXIT_ERROR: i32 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "dlint",
-    version,
+    version = env!("DLINT_VERSION"),
     about = "A Dockerfile linter and optimizer: BuildKit-faithful parsing, findings that explain themselves, fixes that are right.",
     args_conflicts_with_subcommands = true
 )]
@@ -157,6 +157,11 @@ pub struct LintArgs {
     /// tag and pin `image:tag` as `image:tag@sha256:…` (uses the network).
     #[arg(long)]
     pub pin_digests: bool,
+    /// With --pin-digests: seconds the whole run may wait for registries
+    /// (images are asked in parallel; what has not answered by then is
+    /// reported and its file left unchanged).
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
+    pub pin_timeout: f64,
 }
 
 /// Runs the CLI with the process arguments; returns the exit code.

@@ -2,9 +2,97 @@
 //! `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:+alt}`,
 //! `${VAR+alt}`, with the escape character protecting `$`.
 
+/// The longest value an expansion may produce (1 MiB), unless the word as
+/// written is longer.
+pub const MAX_VALUE: usize = 1 << 20;
+/// How deep `${…}` may nest inside defaults (`${A:-${B:-…}}`).
+pub const MAX_DEPTH: usize = 32;
+/// How many bytes variables may paste into values across one file (32 MiB).
+pub const FILE_BUDGET: usize = 32 << 20;
+/// The most steps a `${v#pattern}` / `${v%pattern}` match may take
+/// (value length times pattern length).
+pub const MAX_PATTERN_WORK: usize = 20_000_000;
+
+/// Which bound an expansion hit. The expansion then stops and its value is
+/// the word as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// The value would pass [`MAX_VALUE`].
+    Value,
+    /// The file's [`FILE_BUDGET`] is spent.
+    Budget,
+    /// `${…}` nested deeper than [`MAX_DEPTH`].
+    Depth,
+    /// A `#`/`%` pattern too costly to match ([`MAX_PATTERN_WORK`]).
+    Pattern,
+}
+
+impl Limit {
+    /// What happened, for a message.
+    pub fn describe(self) -> String {
+        match self {
+            Limit::Value => format!(
+                "its value grows past {} MiB when its variables are expanded",
+                MAX_VALUE >> 20
+            ),
+            Limit::Budget => format!(
+                "expanding it would take the file past {} MiB of expanded text (later expansions that would paste more are unknown too)",
+                FILE_BUDGET >> 20
+            ),
+            Limit::Depth => format!("it nests `${{…}}` more than {MAX_DEPTH} deep"),
+            Limit::Pattern => {
+                "its `${var#…}` or `${var%…}` pattern is too costly to match against the value"
+                    .to_string()
+            }
+        }
+    }
+}
+
+/// Bytes variables may still paste into values: one per model, shared by
+/// every expansion of the file (the model's and the rules').
+#[derive(Debug)]
+pub struct Budget(std::sync::atomic::AtomicUsize);
+
+impl Budget {
+    pub fn new(bytes: usize) -> Budget {
+        Budget(std::sync::atomic::AtomicUsize::new(bytes))
+    }
+
+    /// Takes `n` bytes; when fewer are left, spends all (so later
+    /// expansions stop at once) and says no.
+    fn take(&self, n: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        let ok = self
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |r| r.checked_sub(n))
+            .is_ok();
+        if !ok {
+            self.0.store(0, Ordering::Relaxed);
+        }
+        ok
+    }
+
+    fn spent(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed) == 0
+    }
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget::new(FILE_BUDGET)
+    }
+}
+
+impl Clone for Budget {
+    fn clone(&self) -> Budget {
+        Budget::new(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
 /// The result of expanding a word.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Expanded {
+    /// The expanded value; the word as written when `limited`.
     pub value: String,
     /// Variables that had no value (and no default in the word).
     pub unresolved: Vec<String>,
@@ -13,220 +101,346 @@ pub struct Expanded {
     /// A `${…}` with a modifier BuildKit does not support (a template
     /// placeholder such as `${templateOption:imageVariant}`).
     pub invalid: bool,
+    /// The expansion hit a bound and stopped: the value is not known.
+    pub limited: Option<Limit>,
 }
 
 /// Expands `text`, asking `lookup` for each variable. A variable `lookup`
 /// does not know is unresolved and expands to the empty string, as in
-/// BuildKit; callers decide what an unresolved variable means.
+/// BuildKit; callers decide what an unresolved variable means. Bounded by
+/// [`MAX_VALUE`] and [`MAX_DEPTH`] (no file budget: see [`expand_budgeted`]).
 pub fn expand(text: &str, escape: char, lookup: &dyn Fn(&str) -> Option<String>) -> Expanded {
+    expand_budgeted(text, escape, lookup, None)
+}
+
+/// [`expand`], also charging the bytes variables paste to `budget`.
+pub fn expand_budgeted(
+    text: &str,
+    escape: char,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    budget: Option<&Budget>,
+) -> Expanded {
+    let mut x = Expander {
+        escape,
+        lookup,
+        budget,
+        max: MAX_VALUE.max(text.len()),
+        limit: None,
+    };
     let mut out = Expanded::default();
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    let mut in_single = false;
-    let mut in_double = false;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == escape && i + 1 < chars.len() {
-            if chars[i + 1] == '$' {
-                out.value.push('$');
-            } else {
-                out.value.push(c);
-                out.value.push(chars[i + 1]);
-            }
-            i += 2;
-            continue;
-        }
-        // Quotes are removed, as BuildKit's shell lexer does; single quotes
-        // stop expansion.
-        if c == '\'' && !in_double {
-            in_single = !in_single;
-            i += 1;
-            continue;
-        }
-        if c == '"' && !in_single {
-            in_double = !in_double;
-            i += 1;
-            continue;
-        }
-        if c != '$' || in_single {
-            out.value.push(c);
-            i += 1;
-            continue;
-        }
-        // `$`
-        if i + 1 >= chars.len() {
-            out.value.push('$');
-            i += 1;
-            continue;
-        }
-        if chars[i + 1] == '{' {
-            // Find the matching brace.
-            let mut depth = 1;
-            let mut j = i + 2;
-            while j < chars.len() {
-                match chars[j] {
-                    '{' => depth += 1,
-                    '}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            if j >= chars.len() {
-                // Unterminated: keep literally.
-                out.value.extend(&chars[i..]);
-                break;
-            }
-            let inner: String = chars[i + 2..j].iter().collect();
-            out.used_vars = true;
-            expand_braced(&inner, escape, lookup, &mut out);
-            i = j + 1;
-            continue;
-        }
-        let name_len = chars[i + 1..]
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
-            .count();
-        if name_len == 0 {
-            out.value.push('$');
-            i += 1;
-            continue;
-        }
-        let name: String = chars[i + 1..i + 1 + name_len].iter().collect();
-        out.used_vars = true;
-        match lookup(&name) {
-            Some(v) => out.value.push_str(&v),
-            None => out.unresolved.push(name),
-        }
-        i += 1 + name_len;
+    x.expand(text, 0, &mut out);
+    if let Some(l) = x.limit {
+        out.value = text.to_string();
+        out.limited = Some(l);
     }
     out
 }
 
-fn expand_braced(
-    inner: &str,
+struct Expander<'a> {
     escape: char,
-    lookup: &dyn Fn(&str) -> Option<String>,
-    out: &mut Expanded,
-) {
-    let name_len = inner
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .count();
-    let name = &inner[..name_len];
-    let rest = &inner[name_len..];
-    let value = lookup(name);
-    if !rest.is_empty()
-        && !rest.starts_with(":-")
-        && !rest.starts_with(":+")
-        && !rest.starts_with('-')
-        && !rest.starts_with('+')
-        && !rest.starts_with('#')
-        && !rest.starts_with('%')
-        && !rest.starts_with('/')
-    {
-        out.invalid = true;
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    budget: Option<&'a Budget>,
+    max: usize,
+    limit: Option<Limit>,
+}
+
+impl Expander<'_> {
+    fn stop(&mut self, l: Limit) {
+        if self.limit.is_none() {
+            self.limit = Some(l);
+        }
     }
-    let (op, word) = if let Some(w) = rest.strip_prefix(":-") {
-        (":-", w)
-    } else if let Some(w) = rest.strip_prefix(":+") {
-        (":+", w)
-    } else if let Some(w) = rest.strip_prefix('-') {
-        ("-", w)
-    } else if let Some(w) = rest.strip_prefix('+') {
-        ("+", w)
-    } else {
-        ("", rest)
-    };
-    let sub = |w: &str, out: &mut Expanded| {
-        let e = expand(w, escape, lookup);
-        out.value.push_str(&e.value);
-        out.unresolved.extend(e.unresolved);
-        out.invalid |= e.invalid;
-    };
-    match op {
-        ":-" => match value {
-            Some(v) if !v.is_empty() => out.value.push_str(&v),
-            _ => sub(word, out),
-        },
-        "-" => match value {
-            Some(v) => out.value.push_str(&v),
-            None => sub(word, out),
-        },
-        ":+" => {
-            if value.as_deref().is_some_and(|v| !v.is_empty()) {
-                sub(word, out)
+
+    /// Whether `n` more bytes fit in the value.
+    fn room(&mut self, out: &Expanded, n: usize) -> bool {
+        if out.value.len().saturating_add(n) > self.max {
+            self.stop(Limit::Value);
+            return false;
+        }
+        true
+    }
+
+    fn push(&mut self, out: &mut Expanded, c: char) {
+        if self.room(out, c.len_utf8()) {
+            out.value.push(c);
+        }
+    }
+
+    /// Pastes a variable's value, charging the budget.
+    fn paste(&mut self, out: &mut Expanded, v: &str) {
+        if !self.room(out, v.len()) {
+            return;
+        }
+        if let Some(b) = self.budget {
+            if !b.take(v.len()) {
+                self.stop(Limit::Budget);
+                return;
             }
         }
-        "+" => {
-            if value.is_some() {
-                sub(word, out)
-            }
+        out.value.push_str(v);
+    }
+
+    /// Looks a variable up, unless the budget is already spent.
+    fn lookup(&mut self, name: &str) -> Option<String> {
+        if self.budget.is_some_and(Budget::spent) {
+            self.stop(Limit::Budget);
+            return None;
         }
-        _ => match value {
-            Some(v) => {
-                // ${v#pat} ${v##pat} ${v%pat} ${v%%pat}: remove a prefix or
-                // suffix matching a glob pattern.
-                let v = if let Some(p) = rest.strip_prefix("##") {
-                    strip_prefix_glob(&v, p, true)
-                } else if let Some(p) = rest.strip_prefix('#') {
-                    strip_prefix_glob(&v, p, false)
-                } else if let Some(p) = rest.strip_prefix("%%") {
-                    strip_suffix_glob(&v, p, true)
-                } else if let Some(p) = rest.strip_prefix('%') {
-                    strip_suffix_glob(&v, p, false)
+        (self.lookup)(name)
+    }
+
+    fn expand(&mut self, text: &str, depth: usize, out: &mut Expanded) {
+        if depth > MAX_DEPTH {
+            self.stop(Limit::Depth);
+            return;
+        }
+        let escape = self.escape;
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        let mut in_single = false;
+        let mut in_double = false;
+        while i < chars.len() && self.limit.is_none() {
+            let c = chars[i];
+            if c == escape && i + 1 < chars.len() {
+                if chars[i + 1] == '$' {
+                    self.push(out, '$');
                 } else {
-                    v
-                };
-                out.value.push_str(&v)
+                    self.push(out, c);
+                    self.push(out, chars[i + 1]);
+                }
+                i += 2;
+                continue;
             }
-            None => out.unresolved.push(name.to_string()),
-        },
-    }
-}
-
-/// Whether `text` matches a shell glob (`*`, `?`).
-fn glob(p: &[char], t: &[char]) -> bool {
-    match p.first() {
-        None => t.is_empty(),
-        Some('*') => (0..=t.len()).any(|i| glob(&p[1..], &t[i..])),
-        Some('?') => !t.is_empty() && glob(&p[1..], &t[1..]),
-        Some(c) => t.first() == Some(c) && glob(&p[1..], &t[1..]),
-    }
-}
-
-fn strip_prefix_glob(v: &str, pat: &str, longest: bool) -> String {
-    let chars: Vec<char> = v.chars().collect();
-    let p: Vec<char> = pat.chars().collect();
-    let mut lens: Vec<usize> = (0..=chars.len()).collect();
-    if longest {
-        lens.reverse();
-    }
-    for n in lens {
-        if glob(&p, &chars[..n]) {
-            return chars[n..].iter().collect();
+            // Quotes are removed, as BuildKit's shell lexer does; single
+            // quotes stop expansion.
+            if c == '\'' && !in_double {
+                in_single = !in_single;
+                i += 1;
+                continue;
+            }
+            if c == '"' && !in_single {
+                in_double = !in_double;
+                i += 1;
+                continue;
+            }
+            if c != '$' || in_single {
+                self.push(out, c);
+                i += 1;
+                continue;
+            }
+            // `$`
+            if i + 1 >= chars.len() {
+                self.push(out, '$');
+                i += 1;
+                continue;
+            }
+            if chars[i + 1] == '{' {
+                // Find the matching brace.
+                let mut depth_b = 1;
+                let mut j = i + 2;
+                while j < chars.len() {
+                    match chars[j] {
+                        '{' => depth_b += 1,
+                        '}' => {
+                            depth_b -= 1;
+                            if depth_b == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    // Unterminated: keep literally.
+                    for &c in &chars[i..] {
+                        self.push(out, c);
+                    }
+                    break;
+                }
+                let inner: String = chars[i + 2..j].iter().collect();
+                out.used_vars = true;
+                self.braced(&inner, depth, out);
+                i = j + 1;
+                continue;
+            }
+            let name_len = chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                .count();
+            if name_len == 0 {
+                self.push(out, '$');
+                i += 1;
+                continue;
+            }
+            let name: String = chars[i + 1..i + 1 + name_len].iter().collect();
+            out.used_vars = true;
+            match self.lookup(&name) {
+                Some(v) => self.paste(out, &v),
+                None => out.unresolved.push(name),
+            }
+            i += 1 + name_len;
         }
     }
-    v.to_string()
-}
 
-fn strip_suffix_glob(v: &str, pat: &str, longest: bool) -> String {
-    let chars: Vec<char> = v.chars().collect();
-    let p: Vec<char> = pat.chars().collect();
-    let mut starts: Vec<usize> = (0..=chars.len()).collect();
-    if !longest {
-        starts.reverse();
-    }
-    for s in starts {
-        if glob(&p, &chars[s..]) {
-            return chars[..s].iter().collect();
+    fn braced(&mut self, inner: &str, depth: usize, out: &mut Expanded) {
+        let name_len = inner
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .count();
+        // ASCII name characters: `name_len` bytes.
+        let (name, rest) = inner.split_at(name_len);
+        let value = self.lookup(name);
+        if self.limit.is_some() {
+            return;
+        }
+        if !rest.is_empty()
+            && !rest.starts_with(":-")
+            && !rest.starts_with(":+")
+            && !rest.starts_with('-')
+            && !rest.starts_with('+')
+            && !rest.starts_with('#')
+            && !rest.starts_with('%')
+            && !rest.starts_with('/')
+        {
+            out.invalid = true;
+        }
+        let (op, word) = if let Some(w) = rest.strip_prefix(":-") {
+            (":-", w)
+        } else if let Some(w) = rest.strip_prefix(":+") {
+            (":+", w)
+        } else if let Some(w) = rest.strip_prefix('-') {
+            ("-", w)
+        } else if let Some(w) = rest.strip_prefix('+') {
+            ("+", w)
+        } else {
+            ("", rest)
+        };
+        match op {
+            ":-" => match value {
+                Some(v) if !v.is_empty() => self.paste(out, &v),
+                _ => self.expand(word, depth + 1, out),
+            },
+            "-" => match value {
+                Some(v) => self.paste(out, &v),
+                None => self.expand(word, depth + 1, out),
+            },
+            ":+" => {
+                if value.as_deref().is_some_and(|v| !v.is_empty()) {
+                    self.expand(word, depth + 1, out)
+                }
+            }
+            "+" => {
+                if value.is_some() {
+                    self.expand(word, depth + 1, out)
+                }
+            }
+            _ => match value {
+                Some(v) => {
+                    // ${v#pat} ${v##pat} ${v%pat} ${v%%pat}: remove a prefix
+                    // or suffix matching a glob pattern.
+                    let stripped = if let Some(p) = rest.strip_prefix("##") {
+                        strip_glob(&v, p, true, true)
+                    } else if let Some(p) = rest.strip_prefix('#') {
+                        strip_glob(&v, p, true, false)
+                    } else if let Some(p) = rest.strip_prefix("%%") {
+                        strip_glob(&v, p, false, true)
+                    } else if let Some(p) = rest.strip_prefix('%') {
+                        strip_glob(&v, p, false, false)
+                    } else {
+                        Some(v)
+                    };
+                    match stripped {
+                        Some(v) => self.paste(out, &v),
+                        None => self.stop(Limit::Pattern),
+                    }
+                }
+                None => out.unresolved.push(name.to_string()),
+            },
         }
     }
-    v.to_string()
+}
+
+/// The lengths `n` (ascending) for which `t[..n]` matches the shell glob
+/// `p` (`*`, `?`, other characters literal), by a set-of-positions
+/// simulation: O(len(t) × len(p)).
+fn matching_prefixes(p: &[char], t: &[char]) -> Vec<usize> {
+    let m = p.len();
+    let close = |set: &mut Vec<bool>| {
+        // `*` matches the empty string: position s also stands at s + 1.
+        for s in 0..m {
+            if set[s] && p[s] == '*' {
+                set[s + 1] = true;
+            }
+        }
+    };
+    let mut cur = vec![false; m + 1];
+    cur[0] = true;
+    close(&mut cur);
+    let mut hits = Vec::new();
+    if cur[m] {
+        hits.push(0);
+    }
+    let mut next = vec![false; m + 1];
+    for (i, &c) in t.iter().enumerate() {
+        next.iter_mut().for_each(|b| *b = false);
+        let mut any = false;
+        for s in 0..m {
+            if !cur[s] {
+                continue;
+            }
+            match p[s] {
+                '*' => {
+                    next[s] = true;
+                    any = true;
+                }
+                '?' => {
+                    next[s + 1] = true;
+                    any = true;
+                }
+                pc if pc == c => {
+                    next[s + 1] = true;
+                    any = true;
+                }
+                _ => {}
+            }
+        }
+        if !any {
+            break;
+        }
+        close(&mut next);
+        std::mem::swap(&mut cur, &mut next);
+        if cur[m] {
+            hits.push(i + 1);
+        }
+    }
+    hits
+}
+
+/// Removes the shortest or longest prefix (`prefix`) or suffix of `v`
+/// matching `pat`. None when the match would cost more than
+/// [`MAX_PATTERN_WORK`].
+fn strip_glob(v: &str, pat: &str, prefix: bool, longest: bool) -> Option<String> {
+    let mut chars: Vec<char> = v.chars().collect();
+    let mut p: Vec<char> = pat.chars().collect();
+    if chars.len().saturating_mul(p.len() + 1) > MAX_PATTERN_WORK {
+        return None;
+    }
+    if !prefix {
+        chars.reverse();
+        p.reverse();
+    }
+    let hits = matching_prefixes(&p, &chars);
+    let n = if longest { hits.last() } else { hits.first() };
+    let Some(&n) = n else {
+        return Some(v.to_string());
+    };
+    Some(if prefix {
+        chars[n..].iter().collect()
+    } else {
+        // `chars` is reversed: the suffix is its first n characters.
+        chars[n..].iter().rev().collect()
+    })
 }
 
 #[cfg(test)]
@@ -259,5 +473,75 @@ mod tests {
         let u = e("img:$B");
         assert_eq!(u.value, "img:");
         assert_eq!(u.unresolved, vec!["B"]);
+        assert_eq!(e("${A%%l*}").value, "a");
+        assert_eq!(e("${A%?}").value, "alph");
+        assert_eq!(e("${A#*}").value, "alpha");
+        assert_eq!(e("${A##*}").value, "");
+        assert_eq!(e("${A#x}").value, "alpha");
+        assert_eq!(e("${A%%*a}").value, "");
+        assert_eq!(e("${A%*a}").value, "alph");
+        assert_eq!(e("${B:-${E:-${A}}}").value, "alpha");
+    }
+
+    #[test]
+    fn value_cap() {
+        let big = "x".repeat(MAX_VALUE / 2 + 1);
+        let look = |n: &str| (n == "X").then(|| big.clone());
+        let one = expand("$X", '\\', &look);
+        assert_eq!(one.limited, None);
+        let two = expand("a${X}$X", '\\', &look);
+        assert_eq!(two.limited, Some(Limit::Value));
+        // The word as written stands for the unknown value.
+        assert_eq!(two.value, "a${X}$X");
+    }
+
+    #[test]
+    fn budget_is_shared_and_stops_lookups() {
+        let b = Budget::new(10);
+        let calls = std::cell::Cell::new(0);
+        let look = |_: &str| {
+            calls.set(calls.get() + 1);
+            Some("12345".to_string())
+        };
+        let a = expand_budgeted("$A$A", '\\', &look, Some(&b));
+        assert_eq!((a.value.as_str(), a.limited), ("1234512345", None));
+        let c = expand_budgeted("$A", '\\', &look, Some(&b));
+        assert_eq!(c.limited, Some(Limit::Budget));
+        let before = calls.get();
+        let d = expand_budgeted("$A$A$A", '\\', &look, Some(&b));
+        assert_eq!(d.limited, Some(Limit::Budget));
+        assert_eq!(calls.get(), before, "no look-up once the budget is spent");
+        // Literal text costs nothing.
+        assert_eq!(expand_budgeted("abc", '\\', &look, Some(&b)).limited, None);
+    }
+
+    #[test]
+    fn depth_cap() {
+        let mut w = String::new();
+        for _ in 0..10_000 {
+            w.push_str("${U:-");
+        }
+        w.push('x');
+        for _ in 0..10_000 {
+            w.push('}');
+        }
+        let e = expand(&w, '\\', &env);
+        assert_eq!(e.limited, Some(Limit::Depth));
+        let shallow = "${U:-${U:-${U:-x}}}";
+        assert_eq!(expand(shallow, '\\', &env).value, "x");
+    }
+
+    #[test]
+    fn patterns_are_linear_and_bounded() {
+        let v = "a".repeat(3000);
+        let look = |_: &str| Some(v.clone());
+        // Many stars: exponential for a backtracking matcher.
+        let e = expand("${V#*a*a*a*a*a*a*a*a*a*a*a*a*b}", '\\', &look);
+        assert_eq!(e.value, v);
+        let e = expand("${V%%a*a}", '\\', &look);
+        assert_eq!(e.value, "");
+        let long = "?".repeat(20_000);
+        let e = expand(&format!("${{V#{long}}}"), '\\', &look);
+        assert_eq!(e.limited, Some(Limit::Pattern));
     }
 }

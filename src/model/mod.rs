@@ -2,7 +2,10 @@
 //! owned data. Stages and their graph, ARG and ENV scopes, image references,
 //! USER per stage, COPY/ADD sources and flags, and RUN as shell commands.
 
+#![deny(clippy::string_slice)]
+
 pub mod expand;
+mod graph_errors;
 pub mod image;
 pub mod package;
 pub mod pragma;
@@ -10,7 +13,9 @@ pub mod pragma;
 use std::collections::HashMap;
 
 use crate::syntax::buildkit::RawInstruction;
-pub use crate::syntax::buildkit::{Comment, Directive, Heredoc, ParseError, Word};
+pub use crate::syntax::buildkit::{
+    Comment, Directive, ErrorKind, Heredoc, ParseError, Phase, Word,
+};
 pub use crate::syntax::shell::Joiner;
 use crate::syntax::{shell, LineIndex, Span, SyntaxDocument};
 pub use image::ImageRef;
@@ -408,12 +413,40 @@ pub struct Stage {
     /// USER instructions: (instruction, value as written, value expanded).
     pub users: Vec<(usize, String, String)>,
     pub env: Vec<(String, String, usize)>,
+    /// name → index of its last definition in `args` / `env`, so look-ups
+    /// stay O(1) on files with many ARGs and ENVs.
+    arg_index: HashMap<String, usize>,
+    env_index: HashMap<String, usize>,
 }
 
 impl Stage {
     pub fn name(&self) -> Option<&str> {
         self.alias.as_ref().map(|a| a.value.as_str())
     }
+
+    /// The last ARG of that name declared in the stage.
+    pub fn arg(&self, name: &str) -> Option<&ArgDef> {
+        self.arg_index.get(name).map(|&i| &self.args[i])
+    }
+
+    fn push_arg(&mut self, d: ArgDef) {
+        self.arg_index.insert(d.name.clone(), self.args.len());
+        self.args.push(d);
+    }
+
+    fn push_env(&mut self, e: (String, String, usize)) {
+        self.env_index.insert(e.0.clone(), self.env.len());
+        self.env.push(e);
+    }
+}
+
+/// A word whose expansion hit a bound (see [`expand::Limit`]): its value
+/// is not known to the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpansionLimit {
+    pub instruction: usize,
+    pub span: Span,
+    pub limit: expand::Limit,
 }
 
 /// An edge of the stage graph.
@@ -448,6 +481,16 @@ pub struct Model {
     pub errors: Vec<ParseError>,
     /// Whether the tree-sitter tree has an ERROR (None: not built).
     pub tree_has_error: Option<bool>,
+    /// Words whose expansion hit a bound while the model was built.
+    pub expansion_limits: Vec<ExpansionLimit>,
+    /// What variables may still paste into values (shared with the rules'
+    /// expansions).
+    budget: expand::Budget,
+    budget_reported: bool,
+    /// name → index of its last definition in `global_args`.
+    global_index: HashMap<String, usize>,
+    /// Lower-cased stage name → the first stage of that name.
+    stage_index: HashMap<String, usize>,
 }
 
 /// Well-known images that start as a non-root user: (repository pattern,
@@ -487,6 +530,11 @@ impl Model {
             bom: parsed.bom,
             errors: parsed.errors,
             tree_has_error: tree.as_ref().map(|t| t.has_error),
+            expansion_limits: Vec::new(),
+            budget: expand::Budget::default(),
+            budget_reported: false,
+            global_index: HashMap::new(),
+            stage_index: HashMap::new(),
         };
         for (index, raw) in parsed.instructions.into_iter().enumerate() {
             let rec = recovered.get(index).copied().flatten();
@@ -494,11 +542,11 @@ impl Model {
             m.instructions.push(inst);
         }
         m.build_stages();
+        graph_errors::check(&mut m);
         m
     }
 
     fn build_stages(&mut self) {
-        let escape = self.escape;
         let mut stage_of: Vec<Option<usize>> = Vec::with_capacity(self.instructions.len());
         let mut current: Option<usize> = None;
         for idx in 0..self.instructions.len() {
@@ -515,20 +563,24 @@ impl Model {
                 };
                 let platform = inst.flag("platform").and_then(|f| f.value.clone());
                 let lookup = |name: &str| -> Option<String> { self.global_value(name) };
+                let mut limited = None;
                 let (base, expanded) = match &image {
                     None => (Base::Invalid(String::new()), None),
                     Some(w) => {
-                        let e = expand::expand(&w.value, escape, &lookup);
-                        let base = if !e.unresolved.is_empty() {
+                        let e = self.expand_with(&w.value, &lookup);
+                        if let Some(l) = e.limited {
+                            limited = Some((w.span, l));
+                        }
+                        let base = if !e.unresolved.is_empty() || e.limited.is_some() {
                             Base::Unresolved {
                                 text: w.value.clone(),
                                 vars: e.unresolved.clone(),
                             }
                         } else if e.value.eq_ignore_ascii_case("scratch") {
                             Base::Scratch
-                        } else if let Some(prev) = self.stages.iter().position(|s| {
-                            s.name().is_some_and(|n| n.eq_ignore_ascii_case(&e.value))
-                        }) {
+                        } else if let Some(&prev) =
+                            self.stage_index.get(&e.value.to_ascii_lowercase())
+                        {
                             Base::Stage(prev)
                         } else {
                             match ImageRef::parse(&e.value) {
@@ -539,6 +591,14 @@ impl Model {
                         (base, Some(e.value))
                     }
                 };
+                if let Some((span, limit)) = limited {
+                    self.limit_hit(idx, span, limit);
+                }
+                if let Some(a) = &alias {
+                    self.stage_index
+                        .entry(a.value.to_ascii_lowercase())
+                        .or_insert(si);
+                }
                 if let Base::Stage(prev) = base {
                     self.deps.push(StageDep {
                         from_stage: si,
@@ -559,6 +619,8 @@ impl Model {
                     args: Vec::new(),
                     users: Vec::new(),
                     env: Vec::new(),
+                    arg_index: HashMap::new(),
+                    env_index: HashMap::new(),
                 });
                 current = Some(si);
                 stage_of.push(current);
@@ -569,13 +631,17 @@ impl Model {
                 None => {
                     if kind == Kind::Arg {
                         let defs = arg_defs(&self.instructions[idx]);
-                        for mut d in defs {
+                        for (wi, mut d) in defs.into_iter().enumerate() {
                             if let Some(v) = &d.default {
-                                let e = expand::expand(v, escape, &|n: &str| self.global_value(n));
-                                if e.unresolved.is_empty() {
+                                let e = self.expand_with(v, &|n: &str| self.global_value(n));
+                                if let Some(l) = e.limited {
+                                    self.limit_hit_word(idx, wi, l);
+                                } else if e.unresolved.is_empty() {
                                     d.default = Some(e.value);
                                 }
                             }
+                            self.global_index
+                                .insert(d.name.clone(), self.global_args.len());
                             self.global_args.push(d);
                         }
                     }
@@ -585,7 +651,7 @@ impl Model {
                     match kind {
                         Kind::Arg => {
                             let defs = arg_defs(&self.instructions[idx]);
-                            for mut d in defs {
+                            for (wi, mut d) in defs.into_iter().enumerate() {
                                 match &d.default {
                                     None => {
                                         // A global ARG redeclared in a stage keeps its default.
@@ -593,29 +659,46 @@ impl Model {
                                     }
                                     Some(v) => {
                                         let e = self.expand_in_stage_full(si, v);
-                                        if e.unresolved.is_empty() {
+                                        if let Some(l) = e.limited {
+                                            self.limit_hit_word(idx, wi, l);
+                                        } else if e.unresolved.is_empty() {
                                             d.default = Some(e.value);
                                         }
                                     }
                                 }
-                                self.stages[si].args.push(d);
+                                self.stages[si].push_arg(d);
                             }
                         }
                         Kind::Env => {
+                            // Every pair sees the environment before the
+                            // instruction (`ENV a=1 b=$a` leaves b to the old a).
                             let args = &self.instructions[idx].args;
                             let mut pairs = Vec::new();
+                            let mut hits = Vec::new();
                             for pair in args.chunks(2) {
                                 if let [k, v] = pair {
-                                    let v = self.expand_in_stage(si, &unquote(&v.value));
-                                    pairs.push((k.value.clone(), v, idx));
+                                    let e = self.expand_in_stage_full(si, &unquote(&v.value));
+                                    if let Some(l) = e.limited {
+                                        hits.push((v.span, l));
+                                    }
+                                    pairs.push((k.value.clone(), e.value, idx));
                                 }
                             }
-                            self.stages[si].env.extend(pairs);
+                            for (span, l) in hits {
+                                self.limit_hit(idx, span, l);
+                            }
+                            for p in pairs {
+                                self.stages[si].push_env(p);
+                            }
                         }
                         Kind::User => {
                             if let Some(w) = self.instructions[idx].args.first() {
-                                let expanded = self.expand_in_stage(si, &w.value);
-                                self.stages[si].users.push((idx, w.value.clone(), expanded));
+                                let (raw, span) = (w.value.clone(), w.span);
+                                let e = self.expand_in_stage_full(si, &raw);
+                                if let Some(l) = e.limited {
+                                    self.limit_hit(idx, span, l);
+                                }
+                                self.stages[si].users.push((idx, raw, e.value));
                             }
                         }
                         _ => {}
@@ -639,7 +722,13 @@ impl Model {
                 .filter(|_| matches!(self.instructions[idx].kind, Kind::Copy | Kind::Add))
                 .cloned()
             {
-                let r = self.resolve_from(si, flag.value.as_deref().unwrap_or(""));
+                let text = flag.value.as_deref().unwrap_or("");
+                let r = self.resolve_from(si, text);
+                if matches!(r, FromRef::Unresolved(_)) {
+                    if let Some(l) = self.expand_in_stage_full(si, text).limited {
+                        self.limit_hit(idx, flag.span, l);
+                    }
+                }
                 if let FromRef::Stage(to) = r {
                     self.deps.push(StageDep {
                         from_stage: si,
@@ -656,13 +745,19 @@ impl Model {
             {
                 for m in &mounts {
                     if let Some(f) = m.get("from") {
-                        if let FromRef::Stage(to) = self.resolve_from(si, f) {
-                            self.deps.push(StageDep {
+                        match self.resolve_from(si, f) {
+                            FromRef::Stage(to) => self.deps.push(StageDep {
                                 from_stage: si,
                                 to_stage: to,
                                 kind: DepKind::MountFrom,
                                 instruction: idx,
-                            });
+                            }),
+                            FromRef::Unresolved(_) => {
+                                if let Some(l) = self.expand_in_stage_full(si, f).limited {
+                                    self.limit_hit(idx, m.span, l);
+                                }
+                            }
+                            FromRef::Image(_) => {}
                         }
                     }
                 }
@@ -670,7 +765,47 @@ impl Model {
         }
     }
 
+    /// Records that a word's expansion hit a bound (once per instruction;
+    /// the spent file budget once per file).
+    fn limit_hit(&mut self, instruction: usize, span: Span, limit: expand::Limit) {
+        if self
+            .expansion_limits
+            .last()
+            .is_some_and(|l| l.instruction == instruction)
+        {
+            return;
+        }
+        if limit == expand::Limit::Budget && self.budget_reported {
+            return;
+        }
+        self.budget_reported |= limit == expand::Limit::Budget;
+        self.expansion_limits.push(ExpansionLimit {
+            instruction,
+            span,
+            limit,
+        });
+    }
+
+    /// [`Self::limit_hit`] at the `n`-th argument of an instruction (ARG).
+    fn limit_hit_word(&mut self, instruction: usize, n: usize, limit: expand::Limit) {
+        let inst = &self.instructions[instruction];
+        let span = inst.args.get(n).map(|w| w.span).unwrap_or(inst.span);
+        self.limit_hit(instruction, span, limit);
+    }
+
+    /// Expands `text` with `lookup`, within the file's expansion budget.
+    /// Every expansion of the file (the model's and the rules') goes
+    /// through here or [`Self::expand_in_stage_full`].
+    pub fn expand_with(
+        &self,
+        text: &str,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> expand::Expanded {
+        expand::expand_budgeted(text, self.escape, lookup, Some(&self.budget))
+    }
+
     /// Expands a word with the stage's ARGs and ENVs (and the global ARGs).
+    /// When the expansion hits a bound, the word as written.
     pub fn expand_in_stage(&self, stage: usize, text: &str) -> String {
         self.expand_in_stage_full(stage, text).value
     }
@@ -682,26 +817,20 @@ impl Model {
             if let Some(v) = self.env_value(stage, name, 0) {
                 return Some(v);
             }
-            st.args
-                .iter()
-                .rev()
-                .find(|a| a.name == name)
-                .and_then(|a| a.default.clone())
-                .or_else(|| {
-                    automatic_arg(name)
-                        .map(str::to_string)
-                        .filter(|_| st.args.iter().any(|a| a.name == name))
-                })
+            let a = st.arg(name)?;
+            a.default
+                .clone()
+                .or_else(|| automatic_arg(name).map(str::to_string))
         };
-        expand::expand(text, self.escape, &lookup)
+        self.expand_with(text, &lookup)
     }
 
     /// An ENV value visible in a stage: its own, or inherited from the stage
     /// it is built FROM.
     pub fn env_value(&self, stage: usize, name: &str, depth: usize) -> Option<String> {
         let st = &self.stages[stage];
-        if let Some((_, v, _)) = st.env.iter().rev().find(|(k, _, _)| k == name) {
-            return Some(v.clone());
+        if let Some(&i) = st.env_index.get(name) {
+            return Some(st.env[i].1.clone());
         }
         match st.base {
             Base::Stage(p) if p < stage && depth < 64 => self.env_value(p, name, depth + 1),
@@ -713,7 +842,7 @@ impl Model {
     /// value BuildKit gives an automatic platform ARG (for the default
     /// linux/amd64 platform).
     pub fn global_value(&self, name: &str) -> Option<String> {
-        match self.global_args.iter().rev().find(|a| a.name == name) {
+        match self.global_index.get(name).map(|&i| &self.global_args[i]) {
             Some(a) => a
                 .default
                 .clone()
@@ -724,19 +853,20 @@ impl Model {
 
     /// Whether a name is a declared global ARG.
     pub fn is_global_arg(&self, name: &str) -> bool {
-        self.global_args.iter().any(|a| a.name == name)
+        self.global_index.contains_key(name)
     }
 
     /// What `--from=<text>` names, seen from `stage`.
     pub fn resolve_from(&self, stage: usize, text: &str) -> FromRef {
         let e = self.expand_in_stage_full(stage, text);
-        if !e.unresolved.is_empty() {
+        if !e.unresolved.is_empty() || e.limited.is_some() {
             return FromRef::Unresolved(text.to_string());
         }
         let v = e.value;
-        if let Some(i) = self.stages[..stage.min(self.stages.len())]
-            .iter()
-            .position(|s| s.name().is_some_and(|n| n.eq_ignore_ascii_case(&v)))
+        if let Some(&i) = self
+            .stage_index
+            .get(&v.to_ascii_lowercase())
+            .filter(|&&i| i < stage)
         {
             return FromRef::Stage(i);
         }
@@ -751,16 +881,15 @@ impl Model {
         }
     }
 
+    /// The first stage named `name` (stage names are case-insensitive).
+    pub fn stage_named(&self, name: &str) -> Option<usize> {
+        self.stage_index.get(&name.to_ascii_lowercase()).copied()
+    }
+
     /// The stage that is built: `target` by name, else the last one.
     pub fn final_stage(&self, target: Option<&str>) -> Option<&Stage> {
-        if let Some(t) = target {
-            if let Some(s) = self
-                .stages
-                .iter()
-                .find(|s| s.name().is_some_and(|n| n.eq_ignore_ascii_case(t)))
-            {
-                return Some(s);
-            }
+        if let Some(i) = target.and_then(|t| self.stage_named(t)) {
+            return self.stages.get(i);
         }
         self.stages.last()
     }
@@ -801,6 +930,13 @@ impl Model {
 
     pub fn text(&self, span: Span) -> &str {
         self.source.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// The source of `span` for quoting in a message: one line
+    /// (continuations joined), control characters escaped, at most `max`
+    /// characters.
+    pub fn quote(&self, span: Span, max: usize) -> String {
+        crate::text::one_line(self.text(span), self.escape, max)
     }
 }
 
@@ -913,7 +1049,7 @@ pub fn automatic_arg(name: &str) -> Option<&'static str> {
 pub fn unquote(s: &str) -> String {
     let b = s.as_bytes();
     if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
-        s[1..s.len() - 1].to_string()
+        s.get(1..s.len() - 1).unwrap_or(s).to_string()
     } else {
         s.to_string()
     }

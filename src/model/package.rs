@@ -659,7 +659,7 @@ pub fn parse(cmd: &ShellCommand) -> Option<PackageCommand<'_>> {
         }
         let long_body = t.strip_prefix("--").or_else(|| {
             // Go spells every option with one dash.
-            (tool == Tool::Go).then(|| &t[1..])
+            t.strip_prefix('-').filter(|_| tool == Tool::Go)
         });
         if let Some(body) = long_body {
             let (name, value) = match body.split_once('=') {
@@ -690,10 +690,13 @@ pub fn parse(cmd: &ShellCommand) -> Option<PackageCommand<'_>> {
             continue;
         }
         // A group of short letters.
-        let body = &t[1..];
+        // `t` starts with `-` (checked above).
+        let body = t.strip_prefix('-').unwrap_or(t);
         for (pos, c) in body.char_indices() {
-            let after = &body[pos + c.len_utf8()..];
-            let name = &body[pos..pos + c.len_utf8()];
+            // `pos` and `pos + c.len_utf8()` are char boundaries: they come
+            // from char_indices.
+            let after = body.get(pos + c.len_utf8()..).unwrap_or("");
+            let name = body.get(pos..pos + c.len_utf8()).unwrap_or("");
             if let Some(v) = after.strip_prefix('=') {
                 opts.push(Opt {
                     word: w,
@@ -1213,8 +1216,9 @@ fn expand_raw(raw: &str, lookup: &dyn Fn(&str) -> Option<VarValue>) -> Option<Ve
                             .chars()
                             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                             .count();
-                        let name = inner[..n_len].to_string();
-                        let rest = inner[n_len..].to_string();
+                        // The name is ASCII: `n_len` chars are `n_len` bytes.
+                        let (name, rest) = inner.split_at_checked(n_len).unwrap_or(("", &inner));
+                        let (name, rest) = (name.to_string(), rest.to_string());
                         (name, rest, i + 3 + p)
                     }
                     Some(c) if c.is_ascii_alphabetic() || c == '_' => {

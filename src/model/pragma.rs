@@ -160,7 +160,7 @@ fn strip_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
         return None;
     }
     // `word` is ASCII and matched, so its length is a char boundary.
-    let rest = &t[word.len()..];
+    let rest = t.get(word.len()..)?;
     (rest.is_empty() || rest.starts_with(char::is_whitespace)).then_some(rest)
 }
 

@@ -59,7 +59,7 @@ pub fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
                 l.column,
                 severity(d.severity),
                 escape(&d.message),
-                escape(d.rule.code),
+                escape(d.code()),
             )?;
         }
         writeln!(out, "  </file>")?;

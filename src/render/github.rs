@@ -34,7 +34,7 @@ fn command(s: Severity) -> &'static str {
 pub fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
     for (r, report, d) in findings(results) {
         let l = location(report, d.span);
-        let title = format!("dlint {} ({})", d.rule.code, d.rule.name);
+        let title = format!("dlint {} ({})", d.code(), d.rule.name);
         writeln!(
             out,
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",

@@ -12,7 +12,7 @@ use crate::diagnostic::{Diagnostic, FileChange, Fix};
 #[derive(Serialize)]
 struct Finding<'a> {
     file: &'a str,
-    code: &'static str,
+    code: &'a str,
     name: &'static str,
     aliases: &'static [&'static str],
     severity: &'static str,
@@ -67,7 +67,7 @@ fn finding<'a>(file: &'a str, report: &Report, d: &'a Diagnostic) -> Finding<'a>
     } = location(report, d.span);
     Finding {
         file,
-        code: d.rule.code,
+        code: d.code(),
         name: d.rule.name,
         aliases: d.rule.aliases,
         severity: d.severity.as_str(),
@@ -186,6 +186,7 @@ pub(crate) mod tests {
             span,
             related: Vec::new(),
             fix: None,
+            sub_code: None,
         }
     }
 

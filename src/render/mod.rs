@@ -109,6 +109,10 @@ pub fn render(
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    // Buffered: stdout is line-buffered, and a pretty JSON report of 100,000
+    // findings is millions of lines (a write each).
+    let mut buf = io::BufWriter::with_capacity(1 << 16, out);
+    let out: &mut dyn Write = &mut buf;
     match format {
         Format::Text => text::render(results, opts, out),
         Format::Json => json::render(results, out),
@@ -116,5 +120,6 @@ pub fn render(
         Format::Sarif => sarif::render(results, out),
         Format::Checkstyle => checkstyle::render(results, out),
         Format::Gitlab => gitlab::render(results, out),
-    }
+    }?;
+    buf.flush()
 }

@@ -81,7 +81,11 @@ fn artifact_location(path: &str) -> ArtifactLocation {
         && bytes[1] == b':'
         && bytes[2] == b'/'
     {
-        absolute(format!("file:///{}:{}", &p[..1], encode_path(&p[2..])))
+        absolute(format!(
+            "file:///{}:{}",
+            p.get(..1).unwrap_or(""),
+            encode_path(p.get(2..).unwrap_or(""))
+        ))
     } else {
         ArtifactLocation {
             uri: encode_path(&slash_path(&p)),
@@ -278,7 +282,7 @@ fn result<'a>(
     report: &Report,
     artifact: &'a ArtifactLocation,
     d: &'a Diagnostic,
-    line_text: &str,
+    line_hash: u64,
     occurrence: usize,
 ) -> SarifResult<'a> {
     let related_locations = d
@@ -294,7 +298,7 @@ fn result<'a>(
             message: Some(Text { text: &rel.message }),
         })
         .collect();
-    let hash = fnv1a_64(&[d.rule.code.as_bytes(), line_text.as_bytes()]);
+    let hash = line_hash;
     // Only fixes wholly inside the Dockerfile: a fix that also creates or
     // appends to another file would be incomplete here.
     let fixes = d
@@ -351,8 +355,13 @@ pub fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
         .collect();
     let mut sarif_results = Vec::new();
     for (report, artifact) in &files {
-        for (d, (text, occurrence)) in report.diagnostics.iter().zip(line_keys(report)) {
-            sarif_results.push(result(report, artifact, d, text, occurrence));
+        // (rule, line) → the hash of the rule and the line's text, once.
+        let mut hashes: std::collections::HashMap<(&str, usize), u64> = Default::default();
+        for (d, (text, occurrence, line)) in report.diagnostics.iter().zip(line_keys(report)) {
+            let h = *hashes
+                .entry((d.rule.code, line))
+                .or_insert_with(|| fnv1a_64(&[d.rule.code.as_bytes(), text.as_bytes()]));
+            sarif_results.push(result(report, artifact, d, h, occurrence));
         }
     }
     let version = env!("CARGO_PKG_VERSION");

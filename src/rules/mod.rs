@@ -11,6 +11,7 @@ pub mod image;
 pub mod instruction;
 pub mod package;
 pub mod security;
+pub mod shell;
 pub mod syntax;
 
 use crate::context::BuildContext;
@@ -28,6 +29,11 @@ pub struct RuleOptions {
     /// `root-user`: more images known to start as a non-root user
     /// (`repo` or `repo:tag`, `*` allowed).
     pub nonroot_images: Vec<String>,
+    /// `shellcheck`: where to find ShellCheck (dlint.toml's `shellcheck`).
+    pub shellcheck: crate::shellcheck::Setting,
+    /// A runner to use instead of the setting's (the language server's,
+    /// which does not block on a cache miss).
+    pub shellcheck_runner: Option<std::sync::Arc<crate::shellcheck::ShellCheck>>,
 }
 
 /// A registry row.
@@ -53,6 +59,7 @@ macro_rules! rule {
 pub static REGISTRY: &[RuleEntry] = &[
     rule!(syntax::invalid_syntax, "invalid-syntax"),
     rule!(syntax::invalid_suppression, "invalid-suppression"),
+    rule!(syntax::expansion_limit, "expansion-limit"),
     rule!(image::untagged_image, "untagged-image"),
     rule!(image::latest_tag, "latest-tag"),
     rule!(image::untrusted_registry, "untrusted-registry"),
@@ -91,10 +98,15 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(package::apt_install_recommends, "apt-install-recommends"),
     rule!(package::zypper_dist_upgrade, "zypper-dist-upgrade"),
     rule!(package::apt_instead_of_apt_get, "apt-instead-of-apt-get"),
+    rule!(shell::shellcheck, "shellcheck"),
 ];
 
-/// Finds a rule by code, name or alias.
+/// Finds a rule by code, name or alias; a ShellCheck code (`SC2086`) finds
+/// the `shellcheck` rule.
 pub fn find(name: &str) -> Option<&'static RuleEntry> {
+    if is_shellcheck_code(name) {
+        return REGISTRY.iter().find(|e| e.meta.name == "shellcheck");
+    }
     REGISTRY.iter().find(|e| e.meta.is_named(name))
 }
 
@@ -123,7 +135,9 @@ pub fn did_you_mean(name: &str) -> Option<&'static str> {
 pub fn is_shellcheck_code(name: &str) -> bool {
     name.len() == 6
         && name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("SC"))
-        && name[2..].chars().all(|c| c.is_ascii_digit())
+        && name
+            .get(2..)
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// What rules see while they run.
@@ -170,6 +184,7 @@ impl<'a> Checker<'a> {
             span,
             related: Vec::new(),
             fix: None,
+            sub_code: None,
         });
         self.diagnostics.last_mut().expect("just pushed")
     }

@@ -35,7 +35,11 @@ fn wanted(only: Option<&Vec<CodeActionKind>>, kind: &str) -> bool {
         None => true,
         Some(only) => only.iter().any(|o| {
             let o = o.as_str();
-            o.is_empty() || kind == o || (kind.starts_with(o) && kind[o.len()..].starts_with('.'))
+            o.is_empty()
+                || kind == o
+                || kind
+                    .strip_prefix(o)
+                    .is_some_and(|rest| rest.starts_with('.'))
         }),
     }
 }
@@ -151,7 +155,10 @@ pub fn minimal_edit(old: &str, new: &str) -> Option<(Span, String)> {
         }
         s -= 1;
     }
-    Some((Span::new(p, a.len() - s), new[p..b.len() - s].to_string()))
+    Some((
+        Span::new(p, a.len() - s),
+        new.get(p..b.len() - s)?.to_string(),
+    ))
 }
 
 /// The document's own diagnostics for an action request: those the client

@@ -125,7 +125,7 @@ pub fn uri_to_path(uri: &str) -> Option<PathBuf> {
         .or_else(|| uri.strip_prefix("FILE://"))?;
     // Drop the authority (`localhost` or empty).
     let path = match rest.find('/') {
-        Some(i) => &rest[i..],
+        Some(i) => rest.get(i..)?,
         None => return None,
     };
     let path = path.split(['?', '#']).next().unwrap_or(path);

@@ -128,12 +128,14 @@ pub fn file_ops(files: &[FileChange], enc: Encoding) -> Option<Vec<FileOp>> {
     files
         .iter()
         .map(|f| match f {
+            // Never through a symbolic link (see `fix::apply_file_change`).
+            _ if crate::files::is_symlink(f.path()) => None,
             FileChange::Create { path, content } => Some(FileOp::Create {
                 uri: convert::path_to_uri(path)?,
                 content: content.clone(),
             }),
             FileChange::Append { path, content } => {
-                let old = std::fs::read_to_string(path).ok()?;
+                let old = crate::files::read_text(path, crate::files::MAX_FILE).ok()?;
                 Some(FileOp::Append {
                     uri: convert::path_to_uri(path)?,
                     at: convert::end_position(&old, enc),
@@ -184,7 +186,9 @@ pub fn ignore_edit(
                     }
                 }
             }
-            let indent: String = src[line_start..inst.span.start]
+            let indent: String = src
+                .get(line_start..inst.span.start)
+                .unwrap_or("")
                 .chars()
                 .take_while(|c| *c == ' ' || *c == '\t')
                 .collect();
@@ -229,8 +233,12 @@ fn ignore_list_end(comment: &str) -> Option<usize> {
 }
 
 fn strip_word<'a>(s: &'a str, w: &str) -> Option<&'a str> {
-    (s.len() >= w.len() && s.is_char_boundary(w.len()) && s[..w.len()].eq_ignore_ascii_case(w))
-        .then(|| &s[w.len()..])
+    let head = s.get(..w.len())?;
+    if head.eq_ignore_ascii_case(w) {
+        s.get(w.len()..)
+    } else {
+        None
+    }
 }
 
 /// Converts a report to LSP diagnostics for document `uri` at `version`.
@@ -276,8 +284,15 @@ pub fn to_lsp(
             Diagnostic {
                 range: convert::range(src, lines, d.span, enc),
                 severity: Some(severity(d.severity)),
-                code: Some(NumberOrString::String(rule.code.to_string())),
-                code_description: href(&mut hrefs, rule),
+                code: Some(NumberOrString::String(d.code().to_string())),
+                code_description: match &d.sub_code {
+                    Some(_) => d
+                        .doc_url()
+                        .parse::<Uri>()
+                        .ok()
+                        .map(|href| CodeDescription { href }),
+                    None => href(&mut hrefs, rule),
+                },
                 source: Some(SOURCE.to_string()),
                 message: d.message.clone(),
                 related_information: (!related.is_empty()).then_some(related),
@@ -357,6 +372,22 @@ fn fix_data(
             .collect(),
         files,
     })
+}
+
+/// What an editor shows for a document whose lint failed with an internal
+/// error: one error at the top, instead of stale findings.
+pub fn internal_error(msg: &str) -> lsp_types::Diagnostic {
+    lsp_types::Diagnostic {
+        range: lsp_types::Range::default(),
+        severity: Some(lsp_types::DiagnosticSeverity::ERROR),
+        code: Some(lsp_types::NumberOrString::String("internal-error".into())),
+        source: Some("dlint".into()),
+        message: format!(
+            "dlint could not lint this file (internal error: {msg}); please report it at {}",
+            crate::panic::REPORT_URL
+        ),
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

@@ -105,6 +105,12 @@ impl Document {
         self.context = None;
         self.analysis = None;
     }
+
+    /// Lint again with the same settings and context (new ShellCheck
+    /// results came in).
+    pub fn invalidate_analysis(&mut self) {
+        self.analysis = None;
+    }
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ fn rule_in_comment(model: &Model, offset: usize) -> Option<(Span, &'static RuleE
             continue;
         }
         let w = word_at(text, rel)?;
-        let entry = rules::find(&text[w.start..w.end])?;
+        let entry = rules::find(text.get(w.start..w.end)?)?;
         return Some((Span::new(span.start + w.start, span.start + w.end), entry));
     }
     None

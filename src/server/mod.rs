@@ -34,7 +34,9 @@
 //!   again when a Dockerfile is saved.
 
 mod actions;
-mod convert;
+/// Position conversions (public for tests/unicode.rs and the fuzz targets).
+#[doc(hidden)]
+pub mod convert;
 mod diagnostics;
 mod documents;
 mod hover;

@@ -11,6 +11,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -121,7 +123,38 @@ impl Caps {
     }
 }
 
+/// ShellCheck off the typing path: scripts a lint did not find in the cache
+/// are checked on a thread; when it is done the documents waiting for them
+/// are linted again. A document edit cancels a running check (the new text's
+/// scripts are queued by its own lint).
+struct ShellJobs {
+    /// Non-blocking runners, by setting.
+    runners: Vec<(
+        crate::shellcheck::Setting,
+        Arc<crate::shellcheck::ShellCheck>,
+    )>,
+    done_tx: crossbeam_channel::Sender<()>,
+    done_rx: crossbeam_channel::Receiver<()>,
+    running: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+    /// Documents linted without some ShellCheck results.
+    waiting: HashSet<String>,
+}
+
+impl Default for ShellJobs {
+    fn default() -> Self {
+        let (done_tx, done_rx) = crossbeam_channel::unbounded();
+        ShellJobs {
+            runners: Vec::new(),
+            done_tx,
+            done_rx,
+            running: None,
+            waiting: HashSet::new(),
+        }
+    }
+}
+
 struct Server<'a> {
+    shell: ShellJobs,
     conn: &'a Connection,
     phase: Phase,
     caps: Caps,
@@ -155,6 +188,7 @@ const PUBLISH_DELAY_MAX: Duration = Duration::from_millis(100);
 /// 1 otherwise.
 pub fn run(connection: Connection) -> i32 {
     let mut server = Server {
+        shell: ShellJobs::default(),
         conn: &connection,
         phase: Phase::Uninitialized,
         caps: Caps::default(),
@@ -211,11 +245,18 @@ impl Server<'_> {
                     self.retired.clear();
                 }
             }
+            self.start_shell_job();
             if self.queue.is_empty() {
-                match self.conn.receiver.recv() {
-                    Ok(m) => self.enqueue(m),
-                    Err(_) => return self.exit_code(),
+                crossbeam_channel::select! {
+                    recv(self.conn.receiver) -> m => match m {
+                        Ok(m) => self.enqueue(m),
+                        Err(_) => return self.exit_code(),
+                    },
+                    recv(self.shell.done_rx) -> _ => self.shell_job_done(),
                 }
+            }
+            while let Ok(()) = self.shell.done_rx.try_recv() {
+                self.shell_job_done();
             }
             while let Ok(m) = self.conn.receiver.try_recv() {
                 self.enqueue(m);
@@ -594,6 +635,9 @@ impl Server<'_> {
         match self.docs.get_mut(&key) {
             Some(doc) => {
                 let old = doc.apply_changes(p.text_document.version, p.content_changes, enc);
+                if let Some((cancel, _)) = &self.shell.running {
+                    cancel.store(true, Ordering::Relaxed);
+                }
                 // Dropped after the diagnostics are out (a big model takes
                 // a while to free).
                 self.retired.extend(old);
@@ -682,17 +726,91 @@ impl Server<'_> {
                 Settings::default()
             }
         };
-        let (s, unknown) = self.client.apply(base);
+        let (mut s, unknown) = self.client.apply(base);
         if !unknown.is_empty() {
             self.warn_once(format!(
                 "dlint: unknown rule(s) in the editor settings: {}",
                 unknown.join(", ")
             ));
         }
+        s.options.shellcheck_runner = self.shell_runner(&s);
         s
     }
 
-    /// Lints a document if its lint is not current.
+    /// The language server's non-blocking ShellCheck for these settings.
+    fn shell_runner(&mut self, s: &Settings) -> Option<Arc<crate::shellcheck::ShellCheck>> {
+        let on = s
+            .active_rules(None)
+            .iter()
+            .any(|e| e.meta.name == "shellcheck");
+        if !on {
+            return None;
+        }
+        let setting = &s.options.shellcheck;
+        if let Some((_, r)) = self.shell.runners.iter().find(|(k, _)| k == setting) {
+            return Some(r.clone());
+        }
+        match crate::shellcheck::ShellCheck::get(setting) {
+            Ok(r) => {
+                let nb = Arc::new(r.non_blocking());
+                self.shell.runners.push((setting.clone(), nb.clone()));
+                Some(nb)
+            }
+            Err(crate::shellcheck::Unavailable::Off) => None,
+            Err(why) => {
+                self.warn_once(format!("dlint: {}", why.describe()));
+                None
+            }
+        }
+    }
+
+    /// Starts checking the scripts lints queued, one job at a time.
+    fn start_shell_job(&mut self) {
+        if self.shell.running.is_some() {
+            return;
+        }
+        for (_, runner) in &self.shell.runners {
+            let texts = runner.take_pending();
+            if texts.is_empty() {
+                continue;
+            }
+            let cancel = Arc::new(AtomicBool::new(false));
+            let (r, c, tx) = (runner.clone(), cancel.clone(), self.shell.done_tx.clone());
+            let handle = std::thread::spawn(move || {
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let _ = crate::panic::catch(|| r.prefetch_cancellable(&refs, &c));
+                let _ = tx.send(());
+            });
+            self.shell.running = Some((cancel, handle));
+            return;
+        }
+    }
+
+    /// ShellCheck results are in: lint the documents that waited again.
+    fn shell_job_done(&mut self) {
+        if let Some((_, h)) = self.shell.running.take() {
+            let _ = h.join();
+        }
+        let waiting: Vec<String> = self.shell.waiting.drain().collect();
+        let mut any = false;
+        for key in waiting {
+            if let Some(doc) = self.docs.get_mut(&key) {
+                doc.invalidate_analysis();
+                any = true;
+                if doc.lint && !self.caps.pull {
+                    self.dirty.insert(key);
+                }
+            }
+        }
+        if any && self.caps.pull && self.caps.refresh {
+            self.request_client(
+                "workspace/diagnostic/refresh",
+                Value::Null,
+                Pending::Refresh,
+            );
+        }
+    }
+
     fn ensure_analysis(&mut self, key: &str) -> Option<&Document> {
         let (lint, needs_settings, path) = {
             let d = self.docs.get(key)?;
@@ -718,6 +836,14 @@ impl Server<'_> {
                 version: doc.version,
                 report,
             });
+            let waits = settings
+                .options
+                .shellcheck_runner
+                .as_ref()
+                .is_some_and(|r| r.has_pending());
+            if waits {
+                self.shell.waiting.insert(key.to_string());
+            }
         }
         self.docs.get(key)
     }
@@ -743,13 +869,13 @@ impl Server<'_> {
         }
         while let Some(key) = self.dirty.pop_first() {
             let enc = self.caps.encoding;
-            let linted = catch_unwind(AssertUnwindSafe(|| {
+            let linted = crate::panic::catch(|| {
                 self.ensure_analysis(&key).and_then(|d| {
                     d.analysis
                         .as_ref()
                         .map(|a| (d.lsp_diagnostics(enc), a.version))
                 })
-            }));
+            });
             match linted {
                 Ok(Some((diags, version))) => {
                     if let Some(doc) = self.docs.get(&key) {
@@ -757,10 +883,17 @@ impl Server<'_> {
                     }
                 }
                 Ok(None) => {}
-                Err(_) => self.log(
-                    MessageType::ERROR,
-                    format!("dlint: internal error while linting {key}"),
-                ),
+                Err(msg) => {
+                    self.log(
+                        MessageType::ERROR,
+                        format!("dlint: internal error while linting {key}: {msg}"),
+                    );
+                    // Replace the stale findings: they no longer match the text.
+                    if let Some(doc) = self.docs.get(&key) {
+                        let version = Some(doc.version);
+                        self.publish(doc, vec![diagnostics::internal_error(&msg)], version);
+                    }
+                }
             }
         }
     }
@@ -832,10 +965,12 @@ impl Server<'_> {
                     ))
                 } else {
                     let enc = self.caps.encoding;
-                    let items = self
-                        .ensure_analysis(&key)
-                        .map(|d| d.lsp_diagnostics(enc))
-                        .unwrap_or_default();
+                    let items = crate::panic::catch(|| {
+                        self.ensure_analysis(&key)
+                            .map(|d| d.lsp_diagnostics(enc))
+                            .unwrap_or_default()
+                    })
+                    .unwrap_or_else(|msg| vec![diagnostics::internal_error(&msg)]);
                     full(Some(result_id), items)
                 }
             }

@@ -43,6 +43,58 @@ pub struct ParseError {
     pub message: String,
     pub span: Span,
     pub line: usize,
+    pub phase: Phase,
+    pub kind: ErrorKind,
+    /// The instruction (index in the file) the error is about.
+    pub instruction: Option<usize>,
+}
+
+impl ParseError {
+    /// An error of BuildKit's parser (`parser.Parse`).
+    pub fn parse(message: impl Into<String>, span: Span, line: usize) -> Self {
+        ParseError {
+            message: message.into(),
+            span,
+            line,
+            phase: Phase::Parse,
+            kind: ErrorKind::Parse,
+            instruction: None,
+        }
+    }
+}
+
+/// Which part of BuildKit's Dockerfile frontend raises an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// `parser.Parse`: the file cannot be split into instructions.
+    Parse,
+    /// `instructions.Parse` and the conversion to LLB (`dockerfile2llb`):
+    /// an instruction's arguments, flags or place are wrong.
+    Instruction,
+}
+
+/// What an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// Raised by the parser (directives, heredocs, ENV/LABEL forms, JSON).
+    Parse,
+    UnknownInstruction,
+    /// Wrong number or form of arguments.
+    Arguments,
+    /// Unknown, duplicate, misplaced or badly valued builder flags.
+    Flag,
+    /// `RUN --mount` options.
+    Mount,
+    /// `FROM ... AS name` with a name BuildKit refuses.
+    StageName,
+    /// An instruction before the first FROM, or no FROM at all.
+    NoStage,
+    /// `FROM` names an image reference BuildKit cannot parse.
+    BaseImage,
+    /// `COPY --from` (or `RUN --mount=from=`) names what BuildKit refuses.
+    FromFlag,
+    /// Non-ASCII text where BuildKit reads bytes (builder flags).
+    ByteReading,
 }
 
 /// Maps offsets in a logical (continuation-joined) line back to the source.
@@ -119,6 +171,10 @@ pub struct RawInstruction {
     pub comments: Vec<Word>,
     /// An argument error BuildKit would refuse the file for.
     pub error: Option<String>,
+    /// BuildKit reads the builder flags (and HEALTHCHECK's type) byte by
+    /// byte and so garbles non-ASCII text there; dlint reads chars. What
+    /// BuildKit reads instead, when the two differ.
+    pub byte_misread: Option<String>,
     /// An empty line inside a continuation (deprecated by BuildKit).
     pub empty_continuation_lines: Vec<usize>,
 }
@@ -126,7 +182,7 @@ pub struct RawInstruction {
 impl RawInstruction {
     /// The arguments text (after keyword and flags) in the logical line.
     pub fn args_text(&self) -> &str {
-        &self.line[self.args_offset.min(self.line.len())..]
+        self.line.get(self.args_offset..).unwrap_or("")
     }
 }
 
@@ -237,8 +293,8 @@ impl Directives {
         if name_len == 0 {
             return None;
         }
-        let name = &rest[..name_len];
-        let rest = rest[name_len..].trim_start_matches(is_perl_space);
+        let (name, rest) = rest.split_at_checked(name_len)?;
+        let rest = rest.trim_start_matches(is_perl_space);
         let rest = rest.strip_prefix('=')?;
         let value = rest.trim_matches(is_perl_space);
         if value.is_empty() {
@@ -298,6 +354,9 @@ fn continuation(line: &str, escape: char) -> Option<usize> {
     Some(before.len())
 }
 
+/// `bufio.MaxScanTokenSize - 1`: the longest line BuildKit reads.
+const MAX_LINE: usize = 64 * 1024 - 1;
+
 /// Parses a Dockerfile the way BuildKit does.
 pub fn parse(src: &str) -> Parsed {
     let lines = split_lines(src);
@@ -305,6 +364,23 @@ pub fn parse(src: &str) -> Parsed {
         escape: '\\',
         ..Parsed::default()
     };
+    // bufio.Scanner with BuildKit's buffer: a line of 64 KiB or more before
+    // its `\n` stops the scan (BuildKit stops reading there; dlint reads on).
+    for (n, pl) in lines.iter().enumerate() {
+        let before_newline = if src.as_bytes().get(pl.end.wrapping_sub(1)) == Some(&b'\n') {
+            pl.end - 1 - pl.start
+        } else {
+            pl.end - pl.start
+        };
+        if before_newline > MAX_LINE {
+            out.errors.push(ParseError::parse(
+                format!("dockerfile line greater than max allowed size of {MAX_LINE}"),
+                Span::new(pl.start, pl.start),
+                n + 1,
+            ));
+            break;
+        }
+    }
     let mut d = Directives {
         escape: '\\',
         done: false,
@@ -319,13 +395,17 @@ pub fn parse(src: &str) -> Parsed {
             first_start += 3;
             out.bom = true;
         }
-        let raw = &src[first_start..pl.content_end];
+        let raw = src.get(first_start..pl.content_end).unwrap_or("");
         let line_no = i + 1;
         i += 1;
         let stripped = trim_leading_ws(raw);
         let stripped_start = pl.content_end - stripped.len();
         if is_comment(raw) {
-            let text = stripped[1..].trim_matches(is_space).to_string();
+            let text = stripped
+                .strip_prefix('#')
+                .unwrap_or(stripped)
+                .trim_matches(is_space)
+                .to_string();
             let span = Span::new(stripped_start, pl.content_end);
             out.comments.push(Comment {
                 text: text.clone(),
@@ -342,11 +422,11 @@ pub fn parse(src: &str) -> Parsed {
                 span: Span::new(stripped_start, pl.content_end),
             }),
             Ok(None) => {}
-            Err(e) => out.errors.push(ParseError {
-                message: e,
-                span: Span::new(stripped_start, pl.content_end),
-                line: line_no,
-            }),
+            Err(e) => out.errors.push(ParseError::parse(
+                e,
+                Span::new(stripped_start, pl.content_end),
+                line_no,
+            )),
         }
         let escape = d.escape;
         out.escape = escape;
@@ -362,7 +442,7 @@ pub fn parse(src: &str) -> Parsed {
         match continuation(content, escape) {
             Some(keep) => {
                 end_of_line = false;
-                line.push_str(&content[..keep]);
+                line.push_str(content.get(..keep).unwrap_or(content));
                 map.push(stripped_start, keep);
             }
             None => {
@@ -379,22 +459,26 @@ pub fn parse(src: &str) -> Parsed {
         let mut empty_continuation_lines = Vec::new();
         while !end_of_line && i < lines.len() {
             let pl = &lines[i];
-            let raw = &src[pl.start..pl.content_end];
+            let raw = src.get(pl.start..pl.content_end).unwrap_or("");
             let no = i + 1;
             i += 1;
             last_line = no;
             if let Err(e) = d.possible(raw) {
-                out.errors.push(ParseError {
-                    message: e,
-                    span: Span::new(pl.start, pl.content_end),
-                    line: no,
-                });
+                out.errors.push(ParseError::parse(
+                    e,
+                    Span::new(pl.start, pl.content_end),
+                    no,
+                ));
             }
             if is_comment(raw) {
                 let stripped = trim_leading_ws(raw);
                 let s = pl.content_end - stripped.len();
                 out.comments.push(Comment {
-                    text: stripped[1..].trim_matches(is_space).to_string(),
+                    text: stripped
+                        .strip_prefix('#')
+                        .unwrap_or(stripped)
+                        .trim_matches(is_space)
+                        .to_string(),
                     line: no,
                     span: Span::new(s, pl.content_end),
                 });
@@ -406,7 +490,7 @@ pub fn parse(src: &str) -> Parsed {
             }
             match continuation(raw, escape) {
                 Some(keep) => {
-                    line.push_str(&raw[..keep]);
+                    line.push_str(raw.get(..keep).unwrap_or(raw));
                     map.push(pl.start, keep);
                 }
                 None => {
@@ -438,7 +522,7 @@ pub fn parse(src: &str) -> Parsed {
                     let pl = &lines[i];
                     i += 1;
                     last_line = i;
-                    let text = &src[pl.start..pl.content_end];
+                    let text = src.get(pl.start..pl.content_end).unwrap_or("");
                     let candidate = if doc.chomp {
                         text.trim_start_matches('\t')
                     } else {
@@ -450,18 +534,19 @@ pub fn parse(src: &str) -> Parsed {
                         end_offset = pl.content_end;
                         break;
                     }
-                    doc.content.push_str(&src[pl.start..pl.end]);
+                    doc.content
+                        .push_str(src.get(pl.start..pl.end).unwrap_or(""));
                     body_end = pl.end;
                     end_offset = pl.content_end;
                 }
                 doc.content_span = Span::new(body_start, body_end.max(body_start));
                 doc.marker_span = marker_span;
                 if !terminated {
-                    out.errors.push(ParseError {
-                        message: "unterminated heredoc".into(),
-                        span: Span::new(inst.keyword.span.start, end_offset),
-                        line: start_line,
-                    });
+                    out.errors.push(ParseError::parse(
+                        "unterminated heredoc",
+                        Span::new(inst.keyword.span.start, end_offset),
+                        start_line,
+                    ));
                     doc.terminator_span = Span::new(end_offset, end_offset);
                     found.push(doc);
                     break;
@@ -487,20 +572,17 @@ pub fn parse(src: &str) -> Parsed {
             sub.span = Span::new(sub.keyword.span.start, inst.span.end);
         }
         if let Some(e) = &inst.error {
-            out.errors.push(ParseError {
-                message: e.clone(),
-                span: inst.span,
-                line: start_line,
-            });
+            out.errors
+                .push(ParseError::parse(e.clone(), inst.span, start_line));
         }
         out.instructions.push(inst);
     }
     if out.instructions.is_empty() {
-        out.errors.push(ParseError {
-            message: "file with no instructions".into(),
-            span: Span::new(0, 0),
-            line: lines.len(),
-        });
+        out.errors.push(ParseError::parse(
+            "file with no instructions",
+            Span::new(0, 0),
+            lines.len(),
+        ));
     }
     out
 }
@@ -525,6 +607,22 @@ fn keyword_lower(s: &str) -> String {
 }
 
 /// `splitCommand` + the dispatch table.
+/// How many `ONBUILD` triggers deep the reader goes.
+const MAX_ONBUILD_DEPTH: usize = 4;
+
+thread_local! {
+    static ONBUILD_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs a closure when dropped.
+struct OnExit<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for OnExit<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
+}
+
 fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction {
     let lead = line.len() - trim_leading_ws(line).len();
     let trimmed = line.trim_matches(is_space);
@@ -532,19 +630,24 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
     let kw_start = lead;
     let kw_end = lead + kw_len;
     let keyword = Word {
-        value: trimmed[..kw_len].to_string(),
+        value: trimmed.get(..kw_len).unwrap_or("").to_string(),
         span: map.span(kw_start, kw_end),
     };
     let mut flags = Vec::new();
     let mut args_offset = kw_end;
     let mut rest_trimmed = String::new();
+    let mut byte_misread = None;
     if kw_len < trimmed.len() {
         // Skip the whitespace run after the keyword.
-        let after = &trimmed[kw_len..];
+        let after = trimmed.get(kw_len..).unwrap_or("");
         let skip = after.len() - after.trim_start_matches(is_token_ws).len();
         let rest_start = kw_end + skip;
-        let rest = &line[rest_start..lead + trimmed.len()];
+        let rest = line.get(rest_start..lead + trimmed.len()).unwrap_or("");
         let (consumed, fl) = extract_builder_flags(rest);
+        let region = rest.get(..consumed.unwrap_or(rest.len())).unwrap_or(rest);
+        if !region.is_ascii() {
+            byte_misread = Some(describe_byte_misread(rest));
+        }
         for (v, s, e) in fl {
             flags.push(Word {
                 value: v,
@@ -553,7 +656,7 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
         }
         match consumed {
             Some(c) => {
-                let args = &rest[c..];
+                let args = rest.get(c..).unwrap_or("");
                 let t = args.trim_matches(is_space);
                 let l = args.len() - args.trim_start_matches(is_space).len();
                 args_offset = rest_start + c + l;
@@ -579,6 +682,7 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
         sub: None,
         comments: Vec::new(),
         error: None,
+        byte_misread,
         empty_continuation_lines: Vec::new(),
     };
     let rest = rest_trimmed.as_str();
@@ -599,7 +703,9 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
             }
             JsonResult::NotJson => {
                 if !rest.is_empty() {
-                    inst.args = split_ws(rest).map(|(s, e)| mk(&rest[s..e], s, e)).collect();
+                    inst.args = split_ws(rest)
+                        .map(|(s, e)| mk(rest.get(s..e).unwrap_or(""), s, e))
+                        .collect();
                 }
             }
         },
@@ -610,7 +716,9 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
         }
         "from" | "expose" => {
             if !rest.is_empty() {
-                inst.args = split_ws(rest).map(|(s, e)| mk(&rest[s..e], s, e)).collect();
+                inst.args = split_ws(rest)
+                    .map(|(s, e)| mk(rest.get(s..e).unwrap_or(""), s, e))
+                    .collect();
             }
         }
         "workdir" | "maintainer" | "stopsignal" | "user" => {
@@ -638,20 +746,21 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
                 if parts.len() < 2 {
                     inst.error = Some(format!("{key} must have two arguments"));
                     if let Some((s, e)) = parts.pop() {
-                        inst.args = vec![mk(&rest[s..e], s, e)];
+                        inst.args = vec![mk(rest.get(s..e).unwrap_or(""), s, e)];
                     }
                 } else {
                     inst.args = parts
                         .into_iter()
-                        .map(|(s, e)| mk(&rest[s..e], s, e))
+                        .map(|(s, e)| mk(rest.get(s..e).unwrap_or(""), s, e))
                         .collect();
                 }
             } else {
                 for (w, s, e) in words {
                     match w.find('=') {
                         Some(eq) => {
-                            inst.args.push(mk(&w[..eq], s, s + eq));
-                            inst.args.push(mk(&w[eq + 1..], s + eq + 1, e));
+                            let (k, v) = w.split_at(eq);
+                            inst.args.push(mk(k, s, s + eq));
+                            inst.args.push(mk(v.get(1..).unwrap_or(""), s + eq + 1, e));
                         }
                         None => {
                             inst.error = Some(format!(
@@ -665,19 +774,33 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
             }
         }
         "healthcheck" => {
-            // Byte-wise, as BuildKit does.
+            // `parseHealthConfig`: the type is the text up to the first
+            // byte that is whitespace as a Latin-1 char, the command starts
+            // after the whitespace bytes that follow. That is exact in chars
+            // unless a whitespace byte (0x85, 0xA0) lies inside a UTF-8
+            // char: then BuildKit cuts the char, dlint reads chars (up to
+            // the first whitespace char) and reports the difference.
             let b = rest.as_bytes();
-            let mut sep = 0;
-            while sep < b.len() && !is_space(b[sep] as char) {
-                sep += 1;
-            }
-            let mut next = sep;
-            while next < b.len() && is_space(b[next] as char) {
-                next += 1;
+            let byte_space = |x: u8| is_space(char::from(x));
+            let mut sep = b.iter().position(|&x| byte_space(x)).unwrap_or(b.len());
+            let mut next = sep + b.iter().skip(sep).take_while(|&&x| byte_space(x)).count();
+            let exact = b.get(sep).is_none_or(|x| x.is_ascii())
+                && rest.is_char_boundary(sep)
+                && rest.is_char_boundary(next);
+            if !exact {
+                sep = rest.find(is_space).unwrap_or(rest.len());
+                let after = rest.get(sep..).unwrap_or("");
+                next = sep + (after.len() - after.trim_start_matches(is_space).len());
+                if inst.byte_misread.is_none() {
+                    inst.byte_misread = Some(format!(
+                        "BuildKit reads HEALTHCHECK's type byte by byte and cuts `{}` inside a character: write the type (`CMD` or `NONE`) and the space after it in ASCII",
+                        rest.get(..next).unwrap_or(rest).trim_end_matches(is_space)
+                    ));
+                }
             }
             if sep > 0 {
-                let typ = lossy_slice(rest, 0, sep);
-                let cmd = lossy_slice(rest, next, rest.len());
+                let typ = rest.get(..sep).unwrap_or("").to_string();
+                let cmd = rest.get(next..).unwrap_or("").to_string();
                 inst.args.push(mk(&typ, 0, sep));
                 let mut tmp = inst.clone();
                 tmp.args.clear();
@@ -695,7 +818,14 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
             }
         }
         "onbuild" => {
-            if !rest.is_empty() {
+            // Triggers of triggers are read a few levels deep only: BuildKit
+            // refuses `ONBUILD ONBUILD` anyway, and each level copies the
+            // rest of the line (a line of 1,000,000 `ONBUILD` would take
+            // quadratic memory and overflow the stack).
+            let depth = ONBUILD_DEPTH.with(|d| d.get());
+            if !rest.is_empty() && depth < MAX_ONBUILD_DEPTH {
+                ONBUILD_DEPTH.with(|d| d.set(depth + 1));
+                let _restore = OnExit(|| ONBUILD_DEPTH.with(|d| d.set(depth)));
                 let sub_line = rest.to_string();
                 // The trigger's own map: offsets shifted by `base`.
                 let mut sub_map = LineMap::default();
@@ -714,6 +844,9 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
                 let sub = new_node_from_line(&sub_line, &sub_map, escape);
                 if let Some(e) = &sub.error {
                     inst.error = Some(e.clone());
+                }
+                if inst.byte_misread.is_none() {
+                    inst.byte_misread.clone_from(&sub.byte_misread);
                 }
                 // BuildKit's ONBUILD node carries its trigger's arguments; a
                 // nested ONBUILD with a trigger of its own shows one empty
@@ -766,17 +899,6 @@ fn parse_maybe_json(
 /// Go's `%q` for the common printable case.
 fn go_quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
-}
-
-/// A byte slice of a string read the way Go converts `rune(byte)` chars:
-/// used where BuildKit indexes bytes. Falls back to the UTF-8 slice when the
-/// cut is on a char boundary.
-fn lossy_slice(s: &str, a: usize, b: usize) -> String {
-    if s.is_char_boundary(a) && s.is_char_boundary(b) {
-        s[a..b].to_string()
-    } else {
-        String::from_utf8_lossy(&s.as_bytes()[a..b]).into_owned()
-    }
 }
 
 enum JsonResult {
@@ -840,7 +962,7 @@ fn split_ws_n2(rest: &str) -> Vec<(usize, usize)> {
     match rest.find(is_token_ws) {
         None => vec![(0, rest.len())],
         Some(i) => {
-            let after = &rest[i..];
+            let after = rest.get(i..).unwrap_or("");
             let skip = after.len() - after.trim_start_matches(is_token_ws).len();
             vec![(0, i), (i + skip, rest.len())]
         }
@@ -937,10 +1059,19 @@ fn parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
     words
 }
 
-/// `extractBuilderFlags`: leading `--flag[=value]` words. Works on bytes as
-/// BuildKit does (each byte taken as a Latin-1 char). Returns where the
+/// `extractBuilderFlags`: leading `--flag[=value]` words. Returns where the
 /// arguments start (None when the line held only flags) and the flags with
-/// their offsets in `line`.
+/// their offsets in `line`; every offset is a char boundary of `line`.
+///
+/// BuildKit reads this part of the line byte by byte, each byte taken as a
+/// Latin-1 char. Between words that is exact in chars: a non-ASCII char never
+/// starts with a whitespace byte or `-`, so it ends the flags there, and only
+/// ASCII whitespace separates them (U+00A0 after a flag starts the
+/// arguments, as in BuildKit). Inside a flag word BuildKit garbles non-ASCII
+/// text (each byte becomes a char; the bytes 0x85 and 0xA0 inside a UTF-8
+/// char count as whitespace and cut the word): dlint keeps the text as
+/// written (U+0085 and U+00A0 end the word, as in BuildKit), and the caller
+/// reports the difference (see [`buildkit_flag_bytes`]).
 #[allow(clippy::type_complexity)]
 fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usize)>) {
     #[derive(PartialEq)]
@@ -949,27 +1080,28 @@ fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usiz
         Word,
         Quote,
     }
-    let b = line.as_bytes();
+    // Go's unicode.IsSpace on an ASCII byte.
+    let ascii_space = |c: char| c.is_ascii() && is_space(c);
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
     let mut words: Vec<(String, usize, usize)> = Vec::new();
     let mut phase = Phase::Spaces;
     let mut word = String::new();
     let mut word_start = 0;
-    let mut quote = 0u8;
+    let mut quote = '\0';
     let mut blank_ok = false;
-    let mut pos = 0;
-    let sp = |c: u8| is_space(c as char);
-    while pos <= b.len() {
-        let at_end = pos == b.len();
-        let ch = if at_end { 0 } else { b[pos] };
+    let mut k = 0;
+    while k <= chars.len() {
+        let at_end = k == chars.len();
+        let (pos, ch) = if at_end { (line.len(), '\0') } else { chars[k] };
         if phase == Phase::Spaces {
             if at_end {
                 break;
             }
-            if sp(ch) {
-                pos += 1;
+            if ascii_space(ch) {
+                k += 1;
                 continue;
             }
-            if ch != b'-' || pos + 1 == b.len() || b[pos + 1] != b'-' {
+            if ch != '-' || chars.get(k + 1).map(|c| c.1) != Some('-') {
                 return (Some(pos), words);
             }
             phase = Phase::Word;
@@ -982,13 +1114,113 @@ fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usiz
             break;
         }
         if phase == Phase::Word {
-            if sp(ch) {
+            if ascii_space(ch) || ch == '\u{85}' || ch == '\u{a0}' {
                 phase = Phase::Spaces;
                 if word == "--" {
                     return (Some(pos), words);
                 }
                 if blank_ok || !word.is_empty() {
                     words.push((word.clone(), word_start, pos));
+                }
+                word.clear();
+                blank_ok = false;
+                k += 1;
+                continue;
+            }
+            let mut ch = ch;
+            if ch == '\'' || ch == '"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+                k += 1;
+                continue;
+            }
+            if ch == '\\' {
+                if k + 1 == chars.len() {
+                    k += 1;
+                    continue;
+                }
+                k += 1;
+                ch = chars[k].1;
+            }
+            word.push(ch);
+            k += 1;
+            continue;
+        }
+        // Quote.
+        let mut ch = ch;
+        if ch == quote {
+            phase = Phase::Word;
+            k += 1;
+            continue;
+        }
+        if ch == '\\' {
+            if k + 1 == chars.len() {
+                phase = Phase::Word;
+                k += 1;
+                continue;
+            }
+            k += 1;
+            ch = chars[k].1;
+        }
+        word.push(ch);
+        k += 1;
+    }
+    (None, words)
+}
+
+/// BuildKit's own `extractBuilderFlags`, byte by byte: each byte is taken as
+/// the Latin-1 char of the same value (Go's `rune(line[pos])`), so the bytes
+/// 0x85 and 0xA0 inside a UTF-8 char count as whitespace and every other
+/// non-ASCII byte becomes a char of its own. Returns the flags as BuildKit
+/// spells them and the arguments text it goes on with (lossily decoded: it
+/// may start inside a char). Only used to tell the user what BuildKit reads.
+pub fn buildkit_flag_bytes(line: &str) -> (Vec<String>, String) {
+    #[derive(PartialEq)]
+    enum Phase {
+        Spaces,
+        Word,
+        Quote,
+    }
+    let b = line.as_bytes();
+    let mut words: Vec<String> = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut word = String::new();
+    let mut quote = 0u8;
+    let mut blank_ok = false;
+    let mut pos = 0;
+    let sp = |c: u8| is_space(char::from(c));
+    let rest = |pos: usize| String::from_utf8_lossy(b.get(pos..).unwrap_or_default()).into_owned();
+    while pos <= b.len() {
+        let at_end = pos == b.len();
+        let ch = b.get(pos).copied().unwrap_or(0);
+        if phase == Phase::Spaces {
+            if at_end {
+                break;
+            }
+            if sp(ch) {
+                pos += 1;
+                continue;
+            }
+            if ch != b'-' || b.get(pos + 1) != Some(&b'-') {
+                return (words, rest(pos));
+            }
+            phase = Phase::Word;
+        }
+        if at_end {
+            if word != "--" && (blank_ok || !word.is_empty()) {
+                words.push(word.clone());
+            }
+            break;
+        }
+        if phase == Phase::Word {
+            if sp(ch) {
+                phase = Phase::Spaces;
+                if word == "--" {
+                    return (words, rest(pos));
+                }
+                if blank_ok || !word.is_empty() {
+                    words.push(word.clone());
                 }
                 word.clear();
                 blank_ok = false;
@@ -1009,13 +1241,12 @@ fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usiz
                     continue;
                 }
                 pos += 1;
-                ch = b[pos];
+                ch = b.get(pos).copied().unwrap_or(0);
             }
-            word.push(ch as char);
+            word.push(char::from(ch));
             pos += 1;
             continue;
         }
-        // Quote.
         let mut ch = ch;
         if ch == quote {
             phase = Phase::Word;
@@ -1029,12 +1260,34 @@ fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usiz
                 continue;
             }
             pos += 1;
-            ch = b[pos];
+            ch = b.get(pos).copied().unwrap_or(0);
         }
-        word.push(ch as char);
+        word.push(char::from(ch));
         pos += 1;
     }
-    (None, words)
+    (words, String::new())
+}
+
+/// What BuildKit makes of builder flags holding non-ASCII text.
+fn describe_byte_misread(rest: &str) -> String {
+    let (flags, args) = buildkit_flag_bytes(rest);
+    let mut seen = flags
+        .iter()
+        .map(|f| format!("`{}`", f.escape_debug()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if seen.is_empty() {
+        seen = "no flags".into();
+    }
+    let args = args.trim_matches(is_space);
+    let tail = if args.is_empty() {
+        String::new()
+    } else {
+        format!(", then the arguments `{}`", args.escape_debug())
+    };
+    format!(
+        "BuildKit reads builder flags byte by byte, so non-ASCII text in them is garbled: it reads {seen}{tail}. Keep flags ASCII"
+    )
 }
 
 /// `heredocsFromLine`: the words of the line as BuildKit's shell lexer sees
@@ -1055,7 +1308,8 @@ fn heredocs_from_line(line: &str, map: &LineMap) -> Vec<(Heredoc, Span)> {
 /// Parses one word as a heredoc marker.
 pub fn parse_heredoc_word(w: &str) -> Option<Heredoc> {
     let digits = w.len() - w.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    let after = w[digits..].strip_prefix("<<")?;
+    let (fd_text, after) = w.split_at_checked(digits)?;
+    let after = after.strip_prefix("<<")?;
     let (chomp, rest) = match after.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, after),
@@ -1066,7 +1320,7 @@ pub fn parse_heredoc_word(w: &str) -> Option<Heredoc> {
     let fd = if digits == 0 {
         0
     } else {
-        w[..digits].parse::<u32>().unwrap_or(0)
+        fd_text.parse::<u32>().unwrap_or(0)
     };
     let words = shell_words(rest, false)?;
     if words.len() != 1 {
@@ -1265,10 +1519,13 @@ mod tests {
         let i = &p.instructions[0];
         assert_eq!(i.flags[0].value, "--from=build");
         assert_eq!(
-            &src[i.flags[1].span.start..i.flags[1].span.end],
+            src.get(i.flags[1].span.start..i.flags[1].span.end).unwrap(),
             "--chown=a:b"
         );
-        assert_eq!(&src[i.args[0].span.start..i.args[0].span.end], "src/");
+        assert_eq!(
+            src.get(i.args[0].span.start..i.args[0].span.end),
+            Some("src/")
+        );
     }
 
     #[test]

@@ -92,8 +92,12 @@ pub fn parse(script: &str) -> Script {
         let Some(parser) = slot.as_mut() else {
             return Script::default();
         };
-        let Some(tree) = parser.parse(script, None) else {
-            return Script::default();
+        let Some(tree) = super::parse_bounded(parser, script) else {
+            // Out of time (hostile input): no commands, and an error.
+            return Script {
+                commands: Vec::new(),
+                has_error: true,
+            };
         };
         let root = tree.root_node();
         let mut out = Script {
@@ -106,7 +110,7 @@ pub fn parse(script: &str) -> Script {
         for c in out.commands.iter_mut() {
             if let Some(end) = prev_end {
                 if end <= c.span.start {
-                    c.joined_by = Some(joiner_in(&script[end..c.span.start]));
+                    c.joined_by = Some(joiner_in(script.get(end..c.span.start).unwrap_or("")));
                 } else {
                     c.joined_by = Some(Joiner::Seq);
                 }
@@ -158,102 +162,110 @@ const NESTING: &[&str] = &[
     "case_statement",
 ];
 
+/// How deep commands inside `$(…)` arguments are collected: each level's
+/// words hold the text of the levels inside it, so `$($($(…)))` 100,000
+/// deep would take quadratic memory (22 GB for 1 MB).
+const MAX_SUBSTITUTION_DEPTH: usize = 16;
+
+/// The simple commands under `node`. An explicit stack, not recursion: a
+/// chain of 100,000 `&&` is a tree that deep.
 fn collect(node: tree_sitter::Node, src: &str, nested: bool, out: &mut Vec<Command>) {
-    if node.kind() == "command" {
-        let mut words = Vec::new();
-        let mut assignments = Vec::new();
-        let mut cursor = node.walk();
-        for (i, child) in node.children(&mut cursor).enumerate() {
-            let field = node.field_name_for_child(i as u32);
-            match (field, child.kind()) {
-                (Some("name"), _) => {
-                    let inner = child.named_child(0).unwrap_or(child);
-                    words.push(word(inner, src));
+    // (node, nested, only commands nested in substitutions and subshells,
+    // substitutions around it)
+    let mut stack = vec![(node, nested, false, 0usize)];
+    while let Some((node, nested, nested_only, depth)) = stack.pop() {
+        let first = stack.len();
+        if nested_only {
+            if matches!(
+                node.kind(),
+                "command_substitution" | "process_substitution" | "subshell"
+            ) {
+                if depth < MAX_SUBSTITUTION_DEPTH {
+                    stack.push((node, true, false, depth + 1));
                 }
-                (Some("argument"), _) => words.push(word(child, src)),
-                (_, "variable_assignment") => assignments.push(word(child, src)),
-                _ => {}
+                continue;
             }
-        }
-        out.push(Command {
-            span: Span::new(node.start_byte(), node.end_byte()),
-            assignments,
-            words,
-            joined_by: None,
-            nested,
-        });
-        // Commands inside arguments ($(...)) are nested.
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            collect_nested_only(child, src, out);
-        }
-        return;
-    }
-    // `export A=1`, `declare -x A`, `unset A`: commands too (the shell runs
-    // them), with the keyword as the program.
-    if matches!(node.kind(), "declaration_command" | "unset_command") {
-        let mut words = Vec::new();
-        let mut cursor = node.walk();
-        for (i, child) in node.children(&mut cursor).enumerate() {
-            if i == 0 || child.is_named() {
-                words.push(word(child, src));
-            }
-        }
-        out.push(Command {
-            span: Span::new(node.start_byte(), node.end_byte()),
-            assignments: Vec::new(),
-            words,
-            joined_by: None,
-            nested,
-        });
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            collect_nested_only(child, src, out);
-        }
-        return;
-    }
-    // `A=1` on its own sets a shell variable.
-    if matches!(node.kind(), "variable_assignment" | "variable_assignments") {
-        let mut assignments = Vec::new();
-        if node.kind() == "variable_assignment" {
-            assignments.push(word(node, src));
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor).map(|c| (c, nested, true, depth)));
+        } else if node.kind() == "command" {
+            out.push(command(node, src, nested));
+            // Commands inside arguments ($(...)) are nested.
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor).map(|c| (c, true, true, depth)));
+        } else if let Some(c) = declaration_or_assignment(node, src, nested) {
+            out.push(c);
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor).map(|c| (c, true, true, depth)));
         } else {
+            let nest = nested || NESTING.contains(&node.kind());
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor).map(|c| (c, nest, false, depth)));
+        }
+        // Children in source order when popped.
+        stack[first..].reverse();
+    }
+}
+
+/// `export A=1`, `declare -x A`, `unset A`: commands too (the shell runs
+/// them), with the keyword as the program. `A=1` on its own sets a shell
+/// variable: a command with assignments and no words.
+fn declaration_or_assignment(node: tree_sitter::Node, src: &str, nested: bool) -> Option<Command> {
+    let mut words = Vec::new();
+    let mut assignments = Vec::new();
+    match node.kind() {
+        "declaration_command" | "unset_command" => {
+            let mut cursor = node.walk();
+            for (i, child) in node.children(&mut cursor).enumerate() {
+                if i == 0 || child.is_named() {
+                    words.push(word(child, src));
+                }
+            }
+        }
+        "variable_assignment" => assignments.push(word(node, src)),
+        "variable_assignments" => {
             let mut cursor = node.walk();
             for child in node.named_children(&mut cursor) {
                 assignments.push(word(child, src));
             }
         }
-        out.push(Command {
-            span: Span::new(node.start_byte(), node.end_byte()),
-            assignments,
-            words: Vec::new(),
-            joined_by: None,
-            nested,
-        });
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            collect_nested_only(child, src, out);
-        }
-        return;
+        _ => return None,
     }
-    let nest = nested || NESTING.contains(&node.kind());
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        collect(child, src, nest, out);
-    }
+    Some(Command {
+        span: Span::new(node.start_byte(), node.end_byte()),
+        assignments,
+        words,
+        joined_by: None,
+        nested,
+    })
 }
 
-fn collect_nested_only(node: tree_sitter::Node, src: &str, out: &mut Vec<Command>) {
-    if matches!(
-        node.kind(),
-        "command_substitution" | "process_substitution" | "subshell"
-    ) {
-        collect(node, src, true, out);
-        return;
-    }
+fn command(node: tree_sitter::Node, src: &str, nested: bool) -> Command {
+    let mut words = Vec::new();
+    let mut assignments = Vec::new();
+    // The cursor knows each child's field in constant time;
+    // `field_name_for_child(i)` walks from the first child (a command with
+    // 1,000,000 arguments was quadratic).
     let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        collect_nested_only(child, src, out);
+    let mut more = cursor.goto_first_child();
+    while more {
+        let child = cursor.node();
+        match (cursor.field_name(), child.kind()) {
+            (Some("name"), _) => {
+                let inner = child.named_child(0).unwrap_or(child);
+                words.push(word(inner, src));
+            }
+            (Some("argument"), _) => words.push(word(child, src)),
+            (_, "variable_assignment") => assignments.push(word(child, src)),
+            _ => {}
+        }
+        more = cursor.goto_next_sibling();
+    }
+    Command {
+        span: Span::new(node.start_byte(), node.end_byte()),
+        assignments,
+        words,
+        joined_by: None,
+        nested,
     }
 }
 

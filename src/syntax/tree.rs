@@ -50,8 +50,11 @@ pub fn parse(src: &str) -> TreeSummary {
         let Some(parser) = slot.as_mut() else {
             return TreeSummary::default();
         };
-        let Some(tree) = parser.parse(src, None) else {
-            return TreeSummary::default();
+        let Some(tree) = super::parse_bounded(parser, src) else {
+            return TreeSummary {
+                has_error: true,
+                ..TreeSummary::default()
+            };
         };
         let root = tree.root_node();
         let mut nodes = Vec::with_capacity(root.named_child_count());

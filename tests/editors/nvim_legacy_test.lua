@@ -1,4 +1,4 @@
--- Headless check of editors/nvim/lua/dlint_legacy.lua (run by tests/editors/nvim.sh):
+-- Headless check of editors/nvim/lua/dlint_legacy.lua on Neovim 0.7 to 0.10 (run by tests/lsp_e2e.rs):
 --   nvim --headless -u NONE -c "luafile tests/editors/nvim_legacy_test.lua"   (in a directory with a Dockerfile)
 -- Env: DLINT_BIN (the dlint binary), DLINT_REPO (the repository root).
 -- Prints "client started", the diagnostics received, and "RESULT ok" or "RESULT fail: ...".

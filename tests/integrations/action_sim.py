@@ -1,5 +1,6 @@
 """Runs action.yml's composite steps the way the GitHub runner does, for a
-few input sets, with a prebuilt dlint standing in for the cached binary.
+few input sets, with a prebuilt dlint standing in for the cached binary and
+for the release binary.
 
 Usage: action_sim.py REPO_ROOT DLINT_BIN SCHEMA
 
@@ -7,15 +8,25 @@ It checks: every `run` step uses `shell: bash` and no `${{ }}` inside the
 script (inputs go through `env`, so they cannot inject shell code); the
 cache step caches the path the later steps run; inputs reach dlint; the
 action fails exactly when dlint fails; annotations are printed; outputs are
-set; the SARIF file is written and valid (sarif_check.py).
+set; the SARIF file is written and valid (sarif_check.py). The install step,
+on a cache miss with no cargo on PATH, against a local HTTP server standing
+in for the GitHub releases (DLINT_RELEASES_URL; archives made by
+scripts/release/package.sh, the source hash by source-hash.sh): the release
+binary is installed when the release's source hash is the action's; a wrong
+SHA-256 fails; another source hash, no release, `install: source` fall back
+to building (which here fails clearly for want of cargo); `install: release`
+fails without a matching release.
 """
 
+import functools
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 from ruamel.yaml import YAML
 
@@ -40,8 +51,8 @@ for st in steps:
             fail(f"step {st.get('name')!r} expands an expression inside its script (use env)")
 
 
-def run_action(inputs, workspace, cache_hit, path_env=None):
-    """Returns (exit code, outputs, stdout)."""
+def run_action(inputs, workspace, cache_hit, path_env=None, releases_url=None):
+    """Returns (exit code, outputs, stdout, the installed binary's path)."""
     given = {k: str(v.get("default", "")) for k, v in action["inputs"].items()}
     for k in inputs:
         if k not in given:
@@ -82,7 +93,7 @@ def run_action(inputs, workspace, cache_hit, path_env=None):
                 fail(f"unexpected action {st['uses']}")
             path = sub(st["with"]["path"])
             key = sub(st["with"]["key"])
-            if not re.fullmatch(r"dlint-Linux-X64-ubuntu24-[0-9a-f]{32}", key):
+            if not re.fullmatch(r"dlint-Linux-X64-ubuntu24-[a-z]+-[0-9a-f]{64}", key):
                 fail(f"cache key {key!r}")
             if cache_hit:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -92,15 +103,20 @@ def run_action(inputs, workspace, cache_hit, path_env=None):
         out_file = os.path.join(home, f"output-{len(outputs)}")
         open(out_file, "w").close()
         env = dict(os.environ)
+        env.pop("DLINT_RELEASES_URL", None)
         env.update({
             "HOME": home,
             "CARGO_HOME": cargo_home,
             "GITHUB_ACTION_PATH": ROOT,
             "GITHUB_OUTPUT": out_file,
+            "GITHUB_PATH": os.path.join(home, "github-path"),
             "GITHUB_WORKSPACE": workspace,
             "RUNNER_OS": "Linux",
+            "RUNNER_ARCH": "X64",
             "ImageOS": "ubuntu24",
         })
+        if releases_url is not None:
+            env["DLINT_RELEASES_URL"] = releases_url
         if path_env is not None:
             env["PATH"] = path_env
         for k, v in (st.get("env") or {}).items():
@@ -120,8 +136,13 @@ def run_action(inputs, workspace, cache_hit, path_env=None):
                 vals[k] = v
         outputs[sid] = vals
         if p.returncode != 0:
-            return p.returncode, {k: sub(v["value"]) for k, v in action["outputs"].items()}, out_all
-    return 0, {k: sub(v["value"]) for k, v in action["outputs"].items()}, out_all
+            return (p.returncode, {k: sub(v["value"]) for k, v in action["outputs"].items()}, out_all + p.stderr,
+                    outputs.get("source", {}).get("bin"))
+    bin_path = outputs["source"]["bin"]
+    on_path = open(os.path.join(home, "github-path")).read().split()
+    if on_path != [os.path.dirname(bin_path)]:
+        fail(f"GITHUB_PATH has {on_path}, expected the directory of {bin_path}")
+    return 0, {k: sub(v["value"]) for k, v in action["outputs"].items()}, out_all, bin_path
 
 
 ws = tempfile.mkdtemp()
@@ -130,8 +151,11 @@ os.makedirs(os.path.join(ws, "clean"))
 open(os.path.join(ws, "clean", "Containerfile"), "w").write('FROM alpine:3.20\nUSER nobody\nCMD ["true"]\n')
 
 
-def case(name, inputs, want_rc, check=None, cache_hit=True, path_env=None):
-    rc, outs, out = run_action(inputs, ws, cache_hit, path_env)
+def case(name, inputs, want_rc, check=None, cache_hit=True, path_env=None, releases_url=None, says=None):
+    rc, outs, out, _ = run_action(inputs, ws, cache_hit, path_env, releases_url)
+    if says is not None and says not in out:
+        print(out)
+        fail(f"{name}: the output does not say {says!r}")
     annotations = [l for l in out.splitlines() if l.startswith("::")]
     print(f"-- {name}: exit {rc}, {len(annotations)} annotations, outputs {outs}")
     if rc != want_rc:
@@ -169,8 +193,68 @@ case("sarif-file with --fail-level in args", {"paths": "docs/examples/Dockerfile
 case("paths on lines", {"paths": "clean/Containerfile\ndocs/examples/Dockerfile\n"}, 1, example_annotations)
 case("clean", {"paths": "clean"}, 0, lambda a, o: a and fail(f"annotations for a clean file: {a}"))
 case("bad config", {"paths": "docs/examples/Dockerfile", "args": "--config /nonexistent/dlint.toml"}, 2)
-# A cache miss on a runner without cargo: a clear error, exit 2 (no build attempted).
+# Cache misses on a runner without cargo: the install step, against a local "releases" server.
 bare = "/usr/bin:/bin"
-if shutil.which("cargo", path=bare) is None:
-    case("cache miss, no cargo", {"paths": "clean"}, 2, cache_hit=False, path_env=bare)
+for tool in ("cargo", "rustc"):
+    if shutil.which(tool, path=bare) is not None:
+        fail(f"{tool} is on {bare}: the install cases need a PATH without it")
+for tool in ("curl", "tar", "sha256sum"):
+    if shutil.which(tool, path=bare) is None:
+        fail(f"{tool} is not on {bare}")
+
+version = re.search(r'^version = "(.*)"$', open(os.path.join(ROOT, "Cargo.toml")).read(), re.M).group(1)
+source_hash = subprocess.run(["bash", os.path.join(ROOT, "scripts/release/source-hash.sh"), ROOT],
+                             check=True, capture_output=True, text=True).stdout.strip()
+if not re.fullmatch(r"[0-9a-f]{64}", source_hash):
+    fail(f"source-hash.sh printed {source_hash!r}")
+serve = tempfile.mkdtemp()
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+handler = functools.partial(Quiet, directory=serve)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+url = f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def release(name, source=source_hash, corrupt_sum=False):
+    """A release directory <name>/v<version>/ as the release workflow uploads it."""
+    d = os.path.join(serve, name, f"v{version}")
+    os.makedirs(d)
+    subprocess.run(["bash", os.path.join(ROOT, "scripts/release/package.sh"), BIN, "x86_64-unknown-linux-musl", d],
+                   check=True, capture_output=True)
+    open(os.path.join(d, "dlint-source.sha256"), "w").write(source + "\n")
+    if corrupt_sum:
+        p = os.path.join(d, "dlint-x86_64-unknown-linux-musl.tar.gz.sha256")
+        open(p, "w").write("0" * 64 + "  dlint-x86_64-unknown-linux-musl.tar.gz\n")
+    return f"{url}/{name}"
+
+
+good = release("good")
+rc, outs, out, installed = run_action({"paths": "docs/examples/Dockerfile"}, ws, False, bare, good)
+print(f"-- release binary: exit {rc}, outputs {outs}")
+if rc != 1 or outs["exit-code"] != "1" or "installed the release binary dlint-x86_64-unknown-linux-musl.tar.gz" not in out:
+    print(out)
+    fail("release binary: not installed and run")
+if open(installed, "rb").read() != open(BIN, "rb").read():
+    fail("release binary: the installed file is not the released one")
+case("release binary, install: release", {"paths": "clean", "install": "release"}, 0, cache_hit=False,
+     path_env=bare, releases_url=good, says="installed the release binary")
+case("release binary, wrong SHA-256", {"paths": "clean"}, 2, cache_hit=False, path_env=bare,
+     releases_url=release("corrupt", corrupt_sum=True), says="does not match the release's")
+case("release of other sources", {"paths": "clean"}, 2, cache_hit=False, path_env=bare,
+     releases_url=release("other", source="f" * 64), says="built from other sources than this action's")
+case("no release", {"paths": "clean"}, 2, cache_hit=False, path_env=bare, releases_url=f"{url}/none",
+     says=f"cargo not found, and no release v{version}")
+case("no release, install: release", {"paths": "clean", "install": "release"}, 2, cache_hit=False,
+     path_env=bare, releases_url=f"{url}/none", says="install: release, but no release")
+case("install: source", {"paths": "clean", "install": "source"}, 2, cache_hit=False, path_env=bare,
+     releases_url=good, says="cargo not found, and install: source")
+case("install: bad", {"paths": "clean", "install": "binary"}, 2, cache_hit=False, path_env=bare,
+     releases_url=good, says="install must be auto, release or source")
+server.shutdown()
 print("action: OK")

@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
-# The pre-commit hooks (.pre-commit-hooks.yaml) with the real pre-commit from
-# PyPI: `pre-commit try-repo <clone of HEAD> dlint --all-files` must fail
-# with dlint's findings for a bad Dockerfile (and none for a clean one), and
-# `... dlint-fix --all-files` must fix the bad file (ADD -> COPY).
+# The pre-commit hooks with the real pre-commit from PyPI, on a sample project:
+# `pre-commit try-repo <hook repo> dlint --all-files` must fail with dlint's
+# findings for a bad Dockerfile (and none for a clean one), and
+# `... dlint-fix --all-files` must fix the bad file (ADD -> COPY). Two hook
+# repositories:
+#
+# 1. The `language: python` hooks of the dlint-pre-commit repository, written
+#    by scripts/release/pre-commit-mirror.sh as the release workflow publishes
+#    it: pre-commit `pip install`s it, which installs the dlint-cli wheel.
+#    With a wheel directory (the first argument; tests/integrations/wheel.sh
+#    writes one) pip is pointed at it alone (PIP_NO_INDEX, PIP_FIND_LINKS,
+#    plus the flit-core wheel the shim package builds with), as if the wheel
+#    were published, and pre-commit runs with no cargo on PATH. The time of the
+#    first run (hook environment created and installed) is printed. (The
+#    python hooks cannot live in this repository's .pre-commit-hooks.yaml:
+#    pre-commit runs `pip install .` in the hook repository, and this one's
+#    pyproject.toml builds dlint from source with maturin and cargo.)
+# 2. This repository's `language: rust` hooks (.pre-commit-hooks.yaml), on a
+#    clone of HEAD.
 #
 # `language: rust` makes pre-commit `cargo install --path .` the hook repo
 # (against crates.io; without --locked, so cargo resolves the newest
@@ -10,6 +25,7 @@
 # store, so every try-repo builds; CARGO_TARGET_DIR points at a cache so only
 # the dlint crate itself is rebuilt after the first run (~40 s, ~3.5 min cold).
 #
+# Usage: tests/integrations/pre_commit.sh [WHEEL_DIR]
 # Env: DLINT_CI_CACHE (default ~/.cache/dlint-ci): the venv and cargo target
 # cache. Only committed files are tested (a clone of HEAD).
 set -euo pipefail
@@ -17,6 +33,9 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cache="${DLINT_CI_CACHE:-$HOME/.cache/dlint-ci}"
 venv="$cache/precommit-venv"
 pc_version="4.7.0"
+flit_core_version="4.2.0"
+wheels="${1:-}"
+if [ -n "$wheels" ]; then wheels="$(cd "$wheels" && pwd)"; fi
 mkdir -p "$cache"
 
 echo "== pre-commit: venv ($venv)"
@@ -46,11 +65,6 @@ export CARGO_TERM_COLOR=never
 export GIT_AUTHOR_NAME=dlint-ci GIT_AUTHOR_EMAIL=ci@dlint.invalid
 export GIT_COMMITTER_NAME=dlint-ci GIT_COMMITTER_EMAIL=ci@dlint.invalid
 
-# The hook repository: a clone of HEAD (what users get).
-git clone --quiet --no-hardlinks "$root" "$tmp/dlint"
-git -C "$tmp/dlint" log -1 --format='hook repo: %h %s'
-test -f "$tmp/dlint/.pre-commit-hooks.yaml" || { echo "pre-commit: .pre-commit-hooks.yaml is not committed" >&2; exit 1; }
-
 # A sample project: a bad Dockerfile and a clean one (with its .dockerignore).
 proj="$tmp/project"
 mkdir -p "$proj/web" "$proj/api"
@@ -66,10 +80,10 @@ echo "not a Dockerfile" > README.md
 git add -A
 git commit --quiet -m sample
 
-run() { # name, expected rc, args...
-  local name="$1" want="$2"; shift 2
+run() { # hook repo, name, expected rc, args...
+  local repo="$1" name="$2" want="$3"; shift 3
   local t0=$SECONDS rc=0
-  "$venv/bin/pre-commit" try-repo "$tmp/dlint" "$@" --all-files --color never >"$tmp/$name.out" 2>&1 || rc=$?
+  "$venv/bin/pre-commit" try-repo "$repo" "$@" --all-files --color never >"$tmp/$name.out" 2>&1 || rc=$?
   echo "-- $name: rc=$rc in $((SECONDS - t0)) s"
   sed -n '/^====/,$p' "$tmp/$name.out" | grep -v '^Using config\|^====\|^repos:\|^-   repo\|^    rev\|^    hooks\|^    -   id' || true
   if [ "$rc" != "$want" ]; then
@@ -79,19 +93,58 @@ run() { # name, expected rc, args...
   fi
 }
 
-echo "== pre-commit try-repo dlint --all-files (expect findings)"
-run lint 1 dlint
-grep -q 'web/Dockerfile:3:1' "$tmp/lint.out" || { echo "pre-commit: no finding for web/Dockerfile line 3" >&2; exit 1; }
-grep -q 'add-instead-of-copy' "$tmp/lint.out" || { echo "pre-commit: add-instead-of-copy not reported" >&2; exit 1; }
-if grep -q 'api/Containerfile:' "$tmp/lint.out"; then echo "pre-commit: the clean Containerfile has findings" >&2; exit 1; fi
-if grep -q 'README' "$tmp/lint.out"; then echo "pre-commit: README.md was passed to dlint" >&2; exit 1; fi
+hooks() { # hook repo, label
+  local repo="$1" label="$2"
+  git checkout --quiet -- .
+  echo "== pre-commit ($label): try-repo dlint --all-files (expect findings)"
+  run "$repo" "$label-lint" 1 dlint
+  grep -q 'web/Dockerfile:3:1' "$tmp/$label-lint.out" || { echo "pre-commit: no finding for web/Dockerfile line 3" >&2; exit 1; }
+  grep -q 'add-instead-of-copy' "$tmp/$label-lint.out" || { echo "pre-commit: add-instead-of-copy not reported" >&2; exit 1; }
+  if grep -q 'api/Containerfile:' "$tmp/$label-lint.out"; then echo "pre-commit: the clean Containerfile has findings" >&2; exit 1; fi
+  if grep -q 'README' "$tmp/$label-lint.out"; then echo "pre-commit: README.md was passed to dlint" >&2; exit 1; fi
 
-echo "== pre-commit try-repo dlint-fix --all-files (expect the file fixed)"
-run fix 1 dlint-fix
-grep -q 'files were modified by this hook' "$tmp/fix.out" || { echo "pre-commit: dlint-fix modified nothing" >&2; exit 1; }
-grep -q '^COPY server.js /app/$' web/Dockerfile || { echo "pre-commit: ADD was not fixed:" >&2; cat web/Dockerfile >&2; exit 1; }
-if grep -q '^ADD' web/Dockerfile; then echo "pre-commit: ADD left in web/Dockerfile" >&2; exit 1; fi
-grep -q 'No problems found in 2 files' "$tmp/fix.out" || { echo "pre-commit: findings left after dlint-fix" >&2; exit 1; }
-git diff --stat
-git diff --quiet -- api/ || { echo "pre-commit: dlint-fix changed the clean Containerfile" >&2; exit 1; }
+  echo "== pre-commit ($label): try-repo dlint-fix --all-files (expect the file fixed)"
+  run "$repo" "$label-fix" 1 dlint-fix
+  grep -q 'files were modified by this hook' "$tmp/$label-fix.out" || { echo "pre-commit: dlint-fix modified nothing" >&2; exit 1; }
+  grep -q '^COPY server.js /app/$' web/Dockerfile || { echo "pre-commit: ADD was not fixed:" >&2; cat web/Dockerfile >&2; exit 1; }
+  if grep -q '^ADD' web/Dockerfile; then echo "pre-commit: ADD left in web/Dockerfile" >&2; exit 1; fi
+  grep -q 'No problems found in 2 files' "$tmp/$label-fix.out" || { echo "pre-commit: findings left after dlint-fix" >&2; exit 1; }
+  git diff --stat
+  git diff --quiet -- api/ || { echo "pre-commit: dlint-fix changed the clean Containerfile" >&2; exit 1; }
+}
+
+if [ -n "$wheels" ]; then
+  # 1. The python hooks: the hook repository as released, the wheel as if published.
+  version=$(cd "$root" && cargo metadata --no-deps --locked --format-version 1 \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["packages"][0]["version"])')
+  ls "$wheels"/dlint_cli-"$version"-*.whl >/dev/null || { echo "pre-commit: no dlint_cli-$version wheel in $wheels" >&2; exit 1; }
+  links="$tmp/links"
+  mkdir -p "$links"
+  cp "$wheels"/dlint_cli-"$version"-*.whl "$links/"
+  "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+    -d "$links" "flit-core==$flit_core_version"
+  bash "$root/scripts/release/pre-commit-mirror.sh" "$version" "$tmp/dlint-pre-commit"
+  "$venv/bin/pre-commit" validate-manifest "$tmp/dlint-pre-commit/.pre-commit-hooks.yaml"
+  bare="$venv/bin:/usr/local/bin:/usr/bin:/bin"
+  for tool in cargo rustc rustup; do
+    if PATH="$bare" command -v "$tool" >/dev/null; then echo "pre-commit: $tool is on the bare PATH $bare" >&2; exit 1; fi
+  done
+  (
+    export PATH="$bare" PIP_NO_INDEX=1 PIP_FIND_LINKS="$links" PIP_DISABLE_PIP_VERSION_CHECK=1
+    # try-repo uses a throw-away store: each run below creates the hook environment (a first run).
+    # The only dlint pip can install there is the wheel in $links.
+    hooks "$tmp/dlint-pre-commit" python
+  )
+elif [ "${CI:-}" = true ]; then
+  echo "pre-commit: CI=true but no wheel directory given: the python hooks would go untested" >&2
+  exit 1
+else
+  echo "== pre-commit: python hooks not tested (no wheel directory given)"
+fi
+
+# 2. The rust hooks of this repository: a clone of HEAD (what users get).
+git clone --quiet --no-hardlinks "$root" "$tmp/dlint"
+git -C "$tmp/dlint" log -1 --format='hook repo: %h %s'
+test -f "$tmp/dlint/.pre-commit-hooks.yaml" || { echo "pre-commit: .pre-commit-hooks.yaml is not committed" >&2; exit 1; }
+hooks "$tmp/dlint" rust
 echo "pre-commit: OK"

@@ -3,7 +3,8 @@
 --- https://github.com/dlint-dev/dlint
 ---
 --- dlint, a Dockerfile linter and optimizer, as a language server: diagnostics, quick fixes,
---- `source.fixAll.dlint` and hover. Install the `dlint` binary (`cargo install --path .` in a
+--- `source.fixAll.dlint` and hover. Install the `dlint` binary (`pipx install dlint-cli`, a release
+--- binary, or `cargo install --path .` in a
 --- clone of the repository) and put this file on your 'runtimepath' as `lsp/dlint.lua`
 --- (Neovim 0.11+), then:
 ---

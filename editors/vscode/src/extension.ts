@@ -91,11 +91,22 @@ function which(name: string): string | undefined {
 
 class NotFound extends Error {}
 
-/** The dlint executable: `dlint.path`, else `dlint` on PATH. */
-function resolveExecutable(): string {
-  const configured = vscode.workspace.getConfiguration("dlint").get<string>("path", "").trim();
+/** Where a dlint executable came from (logged, and shown in errors). */
+export type ExecutableSource = "dlint.path" | "bundled" | "PATH";
+
+/**
+ * The dlint executable: `dlint.path` when it is set; else the binary bundled in a
+ * platform-specific .vsix (`<extension>/bundled/dlint[.exe]`); else `dlint` on PATH.
+ * Pure but for file-system look-ups, so tests/editors/vscode.sh can call it.
+ */
+export function findExecutable(opts: {
+  configured: string;
+  extensionPath: string;
+  workspaceFolder?: string;
+}): { path: string; source: ExecutableSource } {
+  const configured = opts.configured.trim();
   if (configured !== "") {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const folder = opts.workspaceFolder;
     let p = configured.replace(/\$\{workspaceFolder\}/g, folder ?? "");
     if (p === "~" || p.startsWith("~/") || p.startsWith("~\\")) {
       p = path.join(os.homedir(), p.slice(1));
@@ -109,7 +120,7 @@ function resolveExecutable(): string {
         if (found === undefined) {
           throw new NotFound(`dlint.path is "${configured}", but no such executable is on PATH.`);
         }
-        return found;
+        return { path: found, source: "dlint.path" };
       }
     }
     if (!isExecutableFile(p)) {
@@ -117,20 +128,46 @@ function resolveExecutable(): string {
         `dlint.path is "${configured}", but ${p} does not exist or is not an executable file.`,
       );
     }
-    return p;
+    return { path: p, source: "dlint.path" };
+  }
+  const bundled = path.join(opts.extensionPath, "bundled", process.platform === "win32" ? "dlint.exe" : "dlint");
+  if (fs.existsSync(bundled)) {
+    if (process.platform !== "win32" && !isExecutableFile(bundled)) {
+      // An installer that dropped the mode bits: the file is ours, make it executable again.
+      try {
+        fs.chmodSync(bundled, 0o755);
+      } catch {
+        // reported below
+      }
+    }
+    if (isExecutableFile(bundled)) {
+      return { path: bundled, source: "bundled" };
+    }
   }
   const found = which("dlint");
   if (found === undefined) {
-    throw new NotFound("The dlint executable was not found on PATH.");
+    throw new NotFound(
+      "This build of the extension bundles no dlint binary for this platform, and the dlint executable was not found on PATH.",
+    );
   }
-  return found;
+  return { path: found, source: "PATH" };
+}
+
+let extensionPath = "";
+
+function resolveExecutable(): { path: string; source: ExecutableSource } {
+  return findExecutable({
+    configured: vscode.workspace.getConfiguration("dlint").get<string>("path", ""),
+    extensionPath,
+    workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+  });
 }
 
 async function reportNotFound(message: string): Promise<void> {
   const openSettings = "Open Settings";
   const howTo = "Installation";
   const choice = await vscode.window.showErrorMessage(
-    `dlint: ${message} Install dlint (for example \`cargo install --git https://github.com/dlint-dev/dlint dlint\`) ` +
+    `dlint: ${message} Install dlint (for example \`pipx install dlint-cli\`, or a release binary) ` +
       "or set `dlint.path` to the executable, then run “dlint: Restart server”.",
     openSettings,
     howTo,
@@ -146,8 +183,9 @@ async function reportNotFound(message: string): Promise<void> {
 
 async function startClient(): Promise<void> {
   let command: string;
+  let source: ExecutableSource;
   try {
-    command = resolveExecutable();
+    ({ path: command, source } = resolveExecutable());
   } catch (e) {
     if (e instanceof NotFound) {
       outputChannel?.appendLine(`dlint: ${e.message}`);
@@ -156,7 +194,7 @@ async function startClient(): Promise<void> {
     }
     throw e;
   }
-  outputChannel?.appendLine(`dlint: starting ${command} server`);
+  outputChannel?.appendLine(`dlint: starting ${command} server (from ${source})`);
 
   const run = { command, args: ["server"], transport: TransportKind.stdio };
   const serverOptions: ServerOptions = {
@@ -310,6 +348,7 @@ async function fixAllCommand(): Promise<void> {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionPath = context.extensionPath;
   outputChannel = vscode.window.createOutputChannel("dlint");
   context.subscriptions.push(outputChannel);
 

@@ -364,9 +364,8 @@ pub fn check(cx: &mut Checker) {
                 };
                 reported.push(eco);
                 let manifests = manifest_names(eco, file.as_deref(), ctx);
-                let install = m.text(c.span);
-                let install_short: String = install.chars().take(60).collect();
-                let copy_text = m.text(copy.span).lines().next().unwrap_or("").to_string();
+                let install_short = m.quote(c.span, 60);
+                let copy_text = m.quote(copy.span, 80);
                 let msg = format!(
                     "`{copy_text}` copies the build context before `{install_short}` (line {}): any change to any copied file invalidates the cache and re-runs the whole install. Copy {} first, run the install, then copy the rest",
                     inst.start_line,
@@ -479,7 +478,7 @@ fn reorder_fix(
         format!(
             "Copy {} and install before `{}`",
             manifests.join(", "),
-            m.text(copy.span).lines().next().unwrap_or("")
+            m.quote(copy.span, 80)
         ),
         edits,
     ))

@@ -24,7 +24,8 @@ pub fn shipped_stages(m: &Model, target: Option<&str>) -> Vec<usize> {
     loop {
         out.push(st);
         match m.stages[st].base {
-            Base::Stage(p) if p < st && !out.contains(&p) => st = p,
+            // Bases come before their stage: the walk ends.
+            Base::Stage(p) if p < st => st = p,
             _ => break,
         }
     }
@@ -36,9 +37,12 @@ pub fn shipped_stages(m: &Model, target: Option<&str>) -> Vec<usize> {
 /// makes FROM this one, which dlint cannot see), and RUNs before any FROM
 /// (a file without FROM is read as one stage).
 pub fn shipped_runs<'m>(m: &'m Model, target: Option<&str>) -> Vec<&'m Instruction> {
-    let shipped = shipped_stages(m, target);
+    let mut shipped = vec![false; m.stages.len()];
+    for s in shipped_stages(m, target) {
+        shipped[s] = true;
+    }
     m.runs()
-        .filter(|i| i.is_trigger || i.stage.is_none_or(|s| shipped.contains(&s)))
+        .filter(|i| i.is_trigger || i.stage.is_none_or(|s| shipped.get(s) == Some(&true)))
         .collect()
 }
 

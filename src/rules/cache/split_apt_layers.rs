@@ -88,12 +88,10 @@ fn check_sequence(cx: &mut Checker, runs: &[&Instruction]) {
             if install_refreshes(&install.2) {
                 continue;
             }
-            let upd = m.text(update.2.cmd.span).to_string();
-            let ins = m.text(install.2.cmd.span);
-            let ins_short: String = ins.chars().take(60).collect();
-            let ellipsis = if ins.chars().count() > 60 { "…" } else { "" };
+            let upd = m.quote(update.2.cmd.span, 80);
+            let ins_short = m.quote(install.2.cmd.span, 60);
             let msg = format!(
-                "`{upd}` runs in its own RUN, but the install is in a later RUN (line {}): Docker caches the update layer, so later builds reuse an old package index and install outdated packages or fail with 404s. Run `{} && {ins_short}{ellipsis}` in one RUN",
+                "`{upd}` runs in its own RUN, but the install is in a later RUN (line {}): Docker caches the update layer, so later builds reuse an old package index and install outdated packages or fail with 404s. Run `{} && {ins_short}` in one RUN",
                 later.start_line,
                 update_command(pm),
             );
@@ -187,10 +185,11 @@ fn merge_fix(
             });
         }
     }
-    let between = m
-        .stage_instructions(update_run.stage?)
-        .filter(|i| i.index > update_run.index && i.index < install_run.index)
-        .count();
+    // The stage's instruction indices are sorted.
+    let of_stage = &m.stages[update_run.stage?].instructions;
+    let between = of_stage
+        .partition_point(|&i| i < install_run.index)
+        .saturating_sub(of_stage.partition_point(|&i| i <= update_run.index));
     let title = format!(
         "Move `{update_text}` into the install RUN (line {})",
         install_run.start_line

@@ -10,7 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "dockerignore-gaps",
     category: Category::Context,
     severity: Severity::Info,
-    fix: FixAvailability::Always,
+    fix: FixAvailability::Sometimes,
     aliases: &[],
     summary: "A broad COPY sends `.git`, `.env` files, `node_modules` or build output the .dockerignore does not exclude",
     default_enabled: true,
@@ -73,7 +73,7 @@ pub fn check(cx: &mut Checker) {
     }
     let msg = format!(
         "`{}` copies {} that `{}` does not exclude: {}",
-        m.text(inst.span).lines().next().unwrap_or(""),
+        m.quote(inst.span, 80),
         if sent.len() == 1 {
             "an entry"
         } else {
@@ -106,6 +106,17 @@ pub fn check(cx: &mut Checker) {
         content.push('\n');
     }
     let path = ignore.path.clone();
+    if let Some(target) = &ignore.link_target {
+        // Appending would rewrite the link as a regular file holding the
+        // target's content: a link to a secret would commit the secret.
+        cx.report(inst.keyword.span, msg).fix = Some(Fix::display_only(format!(
+            "Add {} to {} by hand: it is a symbolic link to {}, and dlint does not write through links",
+            lines.join(", "),
+            path.display(),
+            target.display()
+        )));
+        return;
+    }
     cx.report(inst.keyword.span, msg).fix = Some(Fix {
         applicability: Applicability::Safe,
         title: format!("Add {} to {}", lines.join(", "), path.display()),

@@ -8,7 +8,7 @@ pub const META: RuleMeta = RuleMeta {
     name: "missing-dockerignore",
     category: Category::Context,
     severity: Severity::Warning,
-    fix: FixAvailability::Always,
+    fix: FixAvailability::Sometimes,
     aliases: &[],
     summary: "COPY/ADD read the build context, but the context has no .dockerignore",
     default_enabled: true,
@@ -41,6 +41,17 @@ pub fn check(cx: &mut Checker) {
     let Some(copy) = first_context_copy(cx.model) else {
         return;
     };
+    if let Some(e) = &ctx.ignore_error {
+        // There is an ignore file, but it is no regular file dlint can read
+        // (a FIFO, a link to a device, too large).
+        let msg = format!(
+            "The ignore file `{}` was not read: it is {}. The checks that need it are skipped, and `docker build` may block on it or fail: make it a regular text file",
+            e.path.display(),
+            e.reason
+        );
+        cx.report(copy.keyword.span, msg);
+        return;
+    }
     let unwanted = unwanted_entries(ctx);
     let named = if unwanted.is_empty() {
         String::new()
@@ -62,6 +73,20 @@ pub fn check(cx: &mut Checker) {
     let content = generated_ignore(ctx);
     let path = ctx.ignore_target.clone();
     let span = copy.keyword.span;
+    if let Some(target) = &ctx.ignore_target_link {
+        // A dangling link: creating the file would write wherever it
+        // points, possibly outside the repository.
+        let msg = format!(
+            "{msg} `{}` is a symbolic link to `{}`, which does not exist",
+            path.display(),
+            target.display()
+        );
+        cx.report(span, msg).fix = Some(Fix::display_only(format!(
+            "Replace the link {} with a regular file (dlint does not create files through symbolic links)",
+            path.display()
+        )));
+        return;
+    }
     cx.report(span, msg).fix = Some(Fix {
         applicability: Applicability::Safe,
         title: format!("Create {}", path.display()),

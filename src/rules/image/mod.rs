@@ -3,7 +3,7 @@ pub mod latest_tag;
 pub mod untagged_image;
 pub mod untrusted_registry;
 
-use crate::model::{expand, Base, FromRef, ImageRef, Kind, Model};
+use crate::model::{Base, FromRef, ImageRef, Kind, Model};
 use crate::syntax::Span;
 
 /// Where an image is used.
@@ -50,6 +50,24 @@ pub enum UseKind {
 
 const PLACEHOLDER: &str = "\u{1}";
 
+/// Whether `COPY --from=NAME` is `copy-from-unknown-stage`'s finding rather
+/// than an image reference: a bare name (no registry, tag, digest or path)
+/// that is no stage is far more often a mistyped stage than an image pull
+/// (`--from=build` where the stage is `builder`), and a stage naming itself
+/// is a circular dependency. One finding, with a did-you-mean, not two.
+pub fn copy_from_owns(m: &Model, inst: &crate::model::Instruction) -> bool {
+    let (Some(stage), Some(flag)) = (inst.stage, inst.flag("from")) else {
+        return false;
+    };
+    let raw = flag.value.as_deref().unwrap_or("");
+    let name = m.expand_in_stage(stage, raw);
+    let is_stage = m
+        .stages
+        .iter()
+        .any(|s| s.name().is_some_and(|n| n.eq_ignore_ascii_case(&name)));
+    is_stage || !name.contains(['/', ':', '.', '@'])
+}
+
 /// Every external image the file pulls: FROM bases (not stages, not
 /// scratch), `COPY --from=<image>` and `RUN --mount=from=<image>`.
 pub fn image_uses(m: &Model) -> Vec<ImageUse> {
@@ -78,8 +96,8 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
                     .filter(|v| m.is_global_arg(v))
                     .cloned()
                     .collect();
-                let e = expand::expand(text, m.escape, &lookup);
-                if e.invalid {
+                let e = m.expand_with(text, &lookup);
+                if e.invalid || e.limited.is_some() {
                     // A template placeholder, not a Dockerfile BuildKit builds.
                     continue;
                 }
@@ -136,6 +154,9 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
         let Some(si) = inst.stage else { continue };
         if let Some(c) = &inst.copy {
             if let Some((FromRef::Image(r), span)) = &c.from {
+                if copy_from_owns(m, inst) {
+                    continue;
+                }
                 // Narrow `--from=nginx` to `nginx` when it is on one line.
                 let text = m.text(*span);
                 let (span, text) = match text.split_once('=') {

@@ -84,7 +84,7 @@ pub fn check(cx: &mut Checker) {
             .iter()
             .map(|s| {
                 let e = m.expand_in_stage_full(stage, &s.value);
-                if !e.unresolved.is_empty() {
+                if !e.unresolved.is_empty() || e.limited.is_some() {
                     None
                 } else {
                     Some(!(is_remote(&e.value) || is_archive(&e.value)))

@@ -1,7 +1,7 @@
 //! `copy-from-unknown-stage`: `COPY --from=<name>` where the name is no
 //! stage (a typo BuildKit turns into an image pull), or the stage itself.
 use crate::diagnostic::Severity;
-use crate::model::Kind;
+use crate::model::{ErrorKind, Kind};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -17,22 +17,45 @@ pub const META: RuleMeta = RuleMeta {
 
 /// Levenshtein distance, for "did you mean".
 fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    // Long names get no suggestion, nor names whose lengths differ by more
+    // than a suggestion allows.
+    if a.chars().count().abs_diff(b.chars().count()) > 2 || a.len().max(b.len()) > 512 {
+        return usize::MAX;
     }
-    prev[b.len()]
+    strsim::levenshtein(a, b)
+}
+
+/// Stages looked at for a did-you-mean.
+const MAX_SUGGEST: usize = 256;
+
+/// What `--from` may name without a finding, looked up once per file.
+struct Known {
+    /// Stage names and FROM images, lower-cased.
+    names: std::collections::HashSet<String>,
+    /// A stage name comes from a variable (buildah): nothing can be checked.
+    dynamic: bool,
+}
+
+impl Known {
+    fn of(m: &crate::model::Model) -> Known {
+        let mut names = std::collections::HashSet::new();
+        let mut dynamic = false;
+        for s in &m.stages {
+            if let Some(n) = s.name() {
+                dynamic |= n.contains('$');
+                names.insert(n.to_ascii_lowercase());
+            }
+            if let Some(i) = &s.image_expanded {
+                names.insert(i.to_ascii_lowercase());
+            }
+        }
+        Known { names, dynamic }
+    }
 }
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
+    let mut known: Option<Known> = None;
     for inst in &m.instructions {
         if !matches!(inst.kind, Kind::Copy | Kind::Add) {
             continue;
@@ -40,9 +63,21 @@ pub fn check(cx: &mut Checker) {
         let (Some(stage), Some(flag)) = (inst.stage, inst.flag("from")) else {
             continue;
         };
+        // What BuildKit refuses (a stage copying from itself, an index past
+        // the last stage, a name that is no valid image, `--from` on ADD) is
+        // invalid-syntax's finding: one finding per mistake.
+        if m.errors.iter().any(|e| {
+            e.instruction == Some(inst.index)
+                && matches!(
+                    e.kind,
+                    ErrorKind::FromFlag | ErrorKind::Flag | ErrorKind::ByteReading
+                )
+        }) {
+            continue;
+        }
         let raw = flag.value.as_deref().unwrap_or("");
         let e = m.expand_in_stage_full(stage, raw);
-        if !e.unresolved.is_empty() || e.value.is_empty() {
+        if !e.unresolved.is_empty() || e.limited.is_some() || e.value.is_empty() {
             continue;
         }
         let name = e.value.as_str();
@@ -74,18 +109,20 @@ pub fn check(cx: &mut Checker) {
         // Any stage, earlier or later: BuildKit resolves names across the
         // file. Stage names from variables (buildah) cannot be checked, and
         // a name the file also uses as a FROM image is an image.
-        if m.stages.iter().any(|s| {
-            s.name()
-                .is_some_and(|n| n.eq_ignore_ascii_case(name) || n.contains('$'))
-                || s.image_expanded
-                    .as_deref()
-                    .is_some_and(|i| i.eq_ignore_ascii_case(name))
-        }) {
+        let known = known.get_or_insert_with(|| Known::of(m));
+        if known.dynamic || known.names.contains(&name.to_ascii_lowercase()) {
             continue;
         }
+        // A did-you-mean compares with every stage name: not on files with
+        // hundreds of stages (generated, or hostile: quadratic).
         let close = m
             .stages
             .iter()
+            .take(if m.stages.len() <= MAX_SUGGEST {
+                MAX_SUGGEST
+            } else {
+                0
+            })
             .filter_map(|s| s.name())
             .map(|n| {
                 (

@@ -20,11 +20,11 @@ pub fn check(cx: &mut Checker) {
         if alias.value.contains('$') {
             continue;
         }
-        let Some(first) = m.stages[..i].iter().find(|p| {
-            p.alias
-                .as_ref()
-                .is_some_and(|a| a.value.eq_ignore_ascii_case(&alias.value))
-        }) else {
+        let Some(first) = m
+            .stage_named(&alias.value)
+            .filter(|&f| f < i)
+            .map(|f| &m.stages[f])
+        else {
             continue;
         };
         let first_line = m.instructions[first.from].start_line;

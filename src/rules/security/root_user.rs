@@ -185,7 +185,7 @@ pub fn check(cx: &mut Checker) {
             let inst = &m.instructions[idx];
             let msg = format!(
                 "The final stage ends with `{}`: the container runs as root, so a compromised process owns the whole container and every volume it mounts. Switch to an unprivileged user (`USER app` or a numeric uid) after the steps that need root",
-                m.text(inst.span).lines().next().unwrap_or("USER root")
+                m.quote(inst.span, 80)
             );
             cx.report(inst.span, msg);
         }

@@ -59,8 +59,22 @@ pub fn check(cx: &mut Checker) {
                 Some(w) => format!("`sudo {}`", w.text()),
                 None => "`sudo`".to_string(),
             };
+            // Who the RUN runs as: the stage's last USER before it, else
+            // the base image's user.
+            let user = inst.stage.and_then(|si| {
+                m.stages[si]
+                    .users
+                    .iter()
+                    .rfind(|(idx, _, _)| *idx < inst.index)
+                    .map(|(_, raw, _)| raw.clone())
+            });
+            let runs_as = match user {
+                Some(u) => format!("RUN already runs as `{u}` (the USER set above)"),
+                None => "RUN runs as the base image's user (root, unless the image sets another)"
+                    .to_string(),
+            };
             let msg = format!(
-                "{what}: RUN already runs as the stage's USER, and sudo in a build may prompt for a password, reset the environment or be missing. Run the step as root with `USER root` before this RUN and switch back with `USER <user>` after it"
+                "{what}: {runs_as}, and sudo in a build may prompt for a password, reset the environment or be missing. Run the step as root with `USER root` before this RUN and switch back with `USER <user>` after it"
             );
             cx.report(first.span, msg);
         }

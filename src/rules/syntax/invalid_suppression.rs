@@ -24,8 +24,11 @@ pub fn check(cx: &mut Checker) {
             if find(&n.text).is_some() || is_shellcheck_code(&n.text) {
                 continue;
             }
+            let hint = crate::rules::did_you_mean(&n.text)
+                .map(|r| format!("; did you mean `{r}`?"))
+                .unwrap_or_else(|| " (see `dlint rules`)".to_string());
             let msg = format!(
-                "`{}` is not a dlint rule, code or alias, so this comment suppresses nothing for it (see `dlint rules`)",
+                "`{}` is not a dlint rule, code or alias, so this comment suppresses nothing for it{hint}",
                 n.text
             );
             cx.report(n.span, msg);

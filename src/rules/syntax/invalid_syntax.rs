@@ -1,5 +1,6 @@
 //! `invalid-syntax`: what BuildKit refuses to build.
 use crate::diagnostic::Severity;
+use crate::model::Phase;
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -13,9 +14,14 @@ pub const META: RuleMeta = RuleMeta {
     default_enabled: true,
 };
 
+/// Reports the errors the syntax layer and the model found: BuildKit's
+/// parser errors, then those of its instruction pass and conversion.
 pub fn check(cx: &mut Checker) {
     for e in &cx.model.errors {
-        let msg = format!("BuildKit cannot parse this: {}", e.message);
+        let msg = match e.phase {
+            Phase::Parse => format!("BuildKit cannot parse this: {}", e.message),
+            Phase::Instruction => format!("BuildKit refuses this: {}", e.message),
+        };
         cx.report(e.span, msg);
     }
 }

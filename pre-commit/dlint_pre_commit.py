@@ -1,0 +1,1 @@
+"""pre-commit hooks for dlint: this package only depends on dlint-cli, which installs `dlint`."""

@@ -1,0 +1,2 @@
+//! The shell code inside RUN.
+pub mod shellcheck;

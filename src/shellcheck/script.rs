@@ -1,0 +1,609 @@
+//! The shell scripts of a Dockerfile, as the shell runs them, with a map
+//! back to the Dockerfile for every character.
+//!
+//! What is checked, as hadolint does (so that results match): every
+//! shell-form `RUN` (also inside `ONBUILD`), and the heredoc bodies a shell
+//! runs; the shell is the stage's `SHELL` (default `/bin/sh`), or a heredoc's
+//! shebang; `pwsh`, `powershell`, `cmd` and shells ShellCheck does not know
+//! are skipped, as is everything after a `# hadolint shell=…` pragma naming
+//! one of them. The `ARG` and `ENV` names the stage has declared before the
+//! `RUN`, and the `*_PROXY` variables, are exported in a header so that
+//! ShellCheck does not call them unassigned.
+
+use crate::model::{Base, Instruction, Kind, Model};
+
+/// Variables every build has (BuildKit passes them through).
+const PROXIES: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// A run of the script that is a copy of the Dockerfile's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    script: usize,
+    source: usize,
+    len: usize,
+}
+
+/// One script for ShellCheck.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellScript {
+    /// The instruction it comes from (the ONBUILD, for a trigger).
+    pub instruction: usize,
+    /// The shell, as ShellCheck's shebang names it (`sh`, `bash`, …).
+    pub shell: String,
+    /// The whole text handed to ShellCheck (shebang and header included).
+    pub text: String,
+    pieces: Vec<Piece>,
+}
+
+impl ShellScript {
+    /// The Dockerfile offset of a byte offset in `text`. Offsets in text
+    /// dlint added (the header, line breaks between a command and its
+    /// heredocs) map to the nearest character that came from the file.
+    pub fn to_source(&self, offset: usize) -> usize {
+        let i = self.pieces.partition_point(|p| p.script <= offset);
+        if i == 0 {
+            return self.pieces.first().map_or(0, |p| p.source);
+        }
+        let p = self.pieces[i - 1];
+        if offset < p.script + p.len {
+            p.source + (offset - p.script)
+        } else if offset == p.script + p.len && self.pieces.get(i).is_none_or(|n| n.script > offset)
+        {
+            // Just after the piece: its end.
+            p.source + p.len
+        } else {
+            self.pieces.get(i).map_or(p.source + p.len, |n| n.source)
+        }
+    }
+
+    /// Whether `text[start..end]` is one unbroken copy of the Dockerfile's
+    /// text (no continuation, header or added line break inside), so that
+    /// an edit of it can be made in the Dockerfile.
+    pub fn contiguous(&self, start: usize, end: usize) -> bool {
+        let i = self.pieces.partition_point(|p| p.script <= start);
+        if i == 0 {
+            return false;
+        }
+        let p = self.pieces[i - 1];
+        start >= p.script && end <= p.script + p.len
+    }
+
+    /// The byte offset in `text` of a 1-based line and 1-based character
+    /// column, as ShellCheck reports them.
+    pub fn offset_of(&self, line: usize, column: usize) -> Option<usize> {
+        let mut start = 0;
+        for _ in 1..line.max(1) {
+            start += self.text.get(start..)?.find('\n')? + 1;
+        }
+        let rest = self.text.get(start..)?;
+        let line_len = rest.find('\n').unwrap_or(rest.len());
+        let mut off = start + line_len;
+        for (n, (i, _)) in rest.get(..line_len)?.char_indices().enumerate() {
+            if n + 1 == column {
+                off = start + i;
+                break;
+            }
+        }
+        Some(off)
+    }
+}
+
+/// The basename of a shell path: `/usr/bin/env bash` → `bash`.
+fn shell_name(first: &str, rest: &[&str]) -> String {
+    let base = first.rsplit(['/', '\\']).next().unwrap_or(first);
+    let base = base.trim_end_matches(".exe").to_ascii_lowercase();
+    if base == "env" {
+        if let Some(next) = rest.iter().find(|a| !a.starts_with('-')) {
+            return shell_name(next, &[]);
+        }
+    }
+    if base == "busybox" {
+        return "sh".into();
+    }
+    base
+}
+
+/// The shebang ShellCheck understands for a shell, if it checks it.
+fn supported(shell: &str) -> Option<&'static str> {
+    match shell {
+        "sh" => Some("sh"),
+        "bash" => Some("bash"),
+        "dash" => Some("dash"),
+        "ksh" | "mksh" | "ksh93" => Some("ksh"),
+        "ash" => Some("ash"),
+        _ => None,
+    }
+}
+
+struct Builder {
+    text: String,
+    pieces: Vec<Piece>,
+}
+
+impl Builder {
+    fn new(shell: &str, vars: &[String]) -> Builder {
+        let mut text = format!("#!/bin/{shell}\n");
+        for v in vars {
+            text.push_str("export ");
+            text.push_str(v);
+            text.push_str("=1\n");
+        }
+        Builder {
+            text,
+            pieces: Vec::new(),
+        }
+    }
+
+    /// Appends text that is a copy of the Dockerfile at `source`.
+    fn copy(&mut self, s: &str, source: usize) {
+        if s.is_empty() {
+            return;
+        }
+        self.pieces.push(Piece {
+            script: self.text.len(),
+            source,
+            len: s.len(),
+        });
+        self.text.push_str(s);
+    }
+
+    fn add(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    fn finish(self, instruction: usize, shell: &str) -> ShellScript {
+        ShellScript {
+            instruction,
+            shell: shell.to_string(),
+            text: self.text,
+            pieces: self.pieces,
+        }
+    }
+}
+
+/// Copies a RUN's command text (a logical line: continuations joined, as
+/// BuildKit hands it to the shell), piece by piece where it came from.
+fn copy_logical(b: &mut Builder, inst: &Instruction) {
+    let raw = &inst.raw;
+    let base = raw.args_offset.min(raw.line.len());
+    let text = raw.args_text();
+    // Group characters whose source offsets follow each other.
+    let mut run_start = 0;
+    let mut run_source = raw.map.to_source(base);
+    let mut expected = run_source;
+    for (i, c) in text.char_indices() {
+        let src = raw.map.to_source(base + i);
+        if src != expected {
+            b.copy(text.get(run_start..i).unwrap_or(""), run_source);
+            run_start = i;
+            run_source = src;
+        }
+        expected = src + c.len_utf8();
+    }
+    b.copy(text.get(run_start..).unwrap_or(""), run_source);
+}
+
+/// Whether a RUN's inline text is nothing but heredoc markers (`RUN <<EOF`):
+/// then each body is a script of its own.
+fn only_markers(inst: &Instruction) -> bool {
+    let mut rest = inst.raw.args_text().to_string();
+    for h in &inst.heredocs {
+        for form in [
+            format!("<<-\"{}\"", h.name),
+            format!("<<-'{}'", h.name),
+            format!("<<-{}", h.name),
+            format!("<<\"{}\"", h.name),
+            format!("<<'{}'", h.name),
+            format!("<<{}", h.name),
+        ] {
+            rest = rest.replacen(&form, "", 1);
+        }
+    }
+    rest.trim().is_empty()
+}
+
+fn run_scripts(
+    out: &mut Vec<ShellScript>,
+    index: usize,
+    run: &Instruction,
+    shell: &str,
+    vars: &[String],
+) {
+    if run.json {
+        return;
+    }
+    if run.heredocs.is_empty() || !only_markers(run) {
+        let mut b = Builder::new(shell, vars);
+        copy_logical(&mut b, run);
+        for h in &run.heredocs {
+            b.add("\n");
+            b.copy(&h.content, h.content_span.start);
+            if !h.content.is_empty() && !h.content.ends_with('\n') {
+                b.add("\n");
+            }
+            b.add(&h.name);
+        }
+        b.add("\n");
+        out.push(b.finish(index, shell));
+        return;
+    }
+    for h in &run.heredocs {
+        let body = h.content.as_str();
+        let first = body.lines().next().unwrap_or("");
+        let (sh, from) = match first.strip_prefix("#!") {
+            Some(bang) => {
+                let words: Vec<&str> = bang.split_whitespace().collect();
+                let Some((head, rest)) = words.split_first() else {
+                    continue;
+                };
+                match supported(&shell_name(head, rest)) {
+                    // The body's own shebang line is dropped: ours names
+                    // the same shell.
+                    Some(s) => (s.to_string(), first.len() + 1),
+                    None => continue,
+                }
+            }
+            None => (shell.to_string(), 0),
+        };
+        let mut b = Builder::new(&sh, vars);
+        if from > 0 {
+            b.add("\n"); // keep the body's line numbers
+        }
+        let from = from.min(body.len());
+        b.copy(body.get(from..).unwrap_or(""), h.content_span.start + from);
+        if !body.ends_with('\n') {
+            b.add("\n");
+        }
+        out.push(b.finish(index, &sh));
+    }
+}
+
+/// A `# hadolint shell=NAME` comment's shell.
+fn pragma_shell(text: &str) -> Option<String> {
+    let rest = text.trim().strip_prefix("hadolint")?;
+    let rest = rest.trim_start().strip_prefix("shell")?;
+    let name = rest.trim_start().strip_prefix('=')?.trim();
+    let first = name.split_whitespace().next()?;
+    Some(shell_name(first, &[]))
+}
+
+/// What a `RUN` is checked with: the shell (None: not checked) and the
+/// variables known to be set.
+#[derive(Debug, Clone)]
+struct Context {
+    shell: Option<String>,
+    vars: Vec<String>,
+}
+
+impl Context {
+    fn new(shell: Option<String>) -> Context {
+        Context {
+            shell,
+            vars: PROXIES.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// What an `ARG`, `ENV` or `SHELL` (also as an `ONBUILD` trigger) does
+    /// to the context.
+    fn apply(&mut self, inst: &Instruction) {
+        match inst.kind {
+            Kind::Arg => {
+                for a in &inst.args {
+                    add_var(&mut self.vars, a.value.split('=').next().unwrap_or(""));
+                }
+            }
+            Kind::Env => {
+                for pair in inst.args.chunks(2) {
+                    add_var(&mut self.vars, &pair[0].value);
+                }
+            }
+            Kind::Shell if inst.json => {
+                let words: Vec<&str> = inst.args.iter().map(|a| a.value.as_str()).collect();
+                if let Some((head, rest)) = words.split_first() {
+                    self.shell = supported(&shell_name(head, rest)).map(str::to_string);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A stage's state at its end: what a stage built `FROM` it starts with.
+#[derive(Debug, Clone)]
+struct StageEnd {
+    context: Context,
+    /// The `ENV` names alone (with the parent stages'): what an image built
+    /// from this one has set when its `ONBUILD` triggers run.
+    env: Vec<String>,
+}
+
+/// Whether a stage's base image is a Windows image, whose default shell is
+/// `cmd /S /C` (ShellCheck cannot check it).
+fn windows_base(m: &Model, stage: usize) -> bool {
+    let st = &m.stages[stage];
+    if st
+        .platform
+        .as_deref()
+        .is_some_and(|p| p.to_ascii_lowercase().starts_with("windows"))
+    {
+        return true;
+    }
+    let text = match &st.base {
+        Base::Image(r) => format!("{}:{}", r.full_path(), r.tag.as_deref().unwrap_or("")),
+        Base::Unresolved { text, .. } => text.clone(),
+        _ => return false,
+    }
+    .to_ascii_lowercase();
+    [
+        "windowsservercore",
+        "nanoserver",
+        "servercore",
+        "windows/",
+        "ltsc20",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
+}
+
+/// Every script of the file ShellCheck should check, in file order.
+///
+/// The context of a `RUN` is its stage's, as BuildKit runs it: a stage
+/// built `FROM` an earlier stage starts with that stage's shell, `ARG`s and
+/// `ENV`s; any other stage with `/bin/sh` (`cmd` for a Windows image) and
+/// the proxy variables. A `# hadolint shell=…` comment sets the shell from
+/// there on, or, before the first `FROM`, every stage's default.
+/// An `ONBUILD RUN` runs in the build of an image made from this one: with
+/// the stage's last shell and its `ENV`s (not its `ARG`s), after the
+/// `ONBUILD` triggers before it.
+pub fn scripts(m: &Model) -> Vec<ShellScript> {
+    let mut out = Vec::new();
+    let mut default_shell: Option<Option<String>> = None;
+    let mut ends: Vec<StageEnd> = Vec::with_capacity(m.stages.len());
+    let mut comments = m.comments.iter().peekable();
+    let mut current: Option<usize> = None;
+    // Instructions before the first FROM (not a build, but checked as one).
+    let mut cur = StageEnd {
+        context: Context::new(Some("sh".into())),
+        env: Vec::new(),
+    };
+    let mut triggers: Vec<usize> = Vec::new();
+    let flush = |out: &mut Vec<ShellScript>, end: &StageEnd, triggers: &[usize]| {
+        let mut cx = Context::new(end.context.shell.clone());
+        for v in &end.env {
+            add_var(&mut cx.vars, v);
+        }
+        for &i in triggers {
+            let Some(t) = m.instructions[i].trigger.as_deref() else {
+                continue;
+            };
+            if t.kind == Kind::Run {
+                if let Some(sh) = &cx.shell {
+                    run_scripts(out, i, t, sh, &cx.vars);
+                }
+            } else {
+                cx.apply(t);
+            }
+        }
+    };
+    for (idx, inst) in m.instructions.iter().enumerate() {
+        while let Some(c) = comments.next_if(|c| c.span.start < inst.span.start) {
+            if let Some(s) = pragma_shell(&c.text) {
+                let sh = supported(&s).map(str::to_string);
+                if current.is_none() {
+                    default_shell = Some(sh.clone());
+                }
+                cur.context.shell = sh;
+            }
+        }
+        if inst.kind == Kind::From {
+            let Some(si) = m.stages.iter().position(|s| s.from == idx) else {
+                continue;
+            };
+            flush(&mut out, &cur, &triggers);
+            if current.is_some() {
+                ends.push(cur.clone());
+            }
+            triggers.clear();
+            while ends.len() < si {
+                // A stage the walk did not see (cannot happen): empty.
+                ends.push(StageEnd {
+                    context: Context::new(None),
+                    env: Vec::new(),
+                });
+            }
+            current = Some(si);
+            cur = match m.stages[si].base {
+                Base::Stage(p) if p < ends.len() => ends[p].clone(),
+                _ => {
+                    let shell = match &default_shell {
+                        Some(sh) => sh.clone(),
+                        None if windows_base(m, si) => None,
+                        None => Some("sh".into()),
+                    };
+                    StageEnd {
+                        context: Context::new(shell),
+                        env: Vec::new(),
+                    }
+                }
+            };
+            continue;
+        }
+        match inst.kind {
+            Kind::Run => {
+                if let Some(sh) = &cur.context.shell {
+                    run_scripts(&mut out, idx, inst, sh, &cur.context.vars);
+                }
+            }
+            Kind::Onbuild => triggers.push(idx),
+            Kind::Env => {
+                cur.context.apply(inst);
+                for pair in inst.args.chunks(2) {
+                    add_var(&mut cur.env, &pair[0].value);
+                }
+            }
+            _ => cur.context.apply(inst),
+        }
+    }
+    flush(&mut out, &cur, &triggers);
+    // ONBUILD scripts were made at the end of their stage: file order.
+    out.sort_by_key(|s| s.instruction);
+    out
+}
+
+fn add_var(vars: &mut Vec<String>, name: &str) {
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid && !vars.iter().any(|v| v == name) {
+        vars.push(name.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(src: &str) -> (Model, ShellScript) {
+        let m = Model::build(src);
+        let mut s = scripts(&m);
+        assert_eq!(s.len(), 1, "{s:?}");
+        (m, s.remove(0))
+    }
+
+    #[test]
+    fn continuation_lines_map_back_to_the_file() {
+        let src = "FROM a:1\nARG V=1\nRUN echo $V \\\n    && echo 공 $x\n";
+        let (m, s) = one(src);
+        assert!(s.text.starts_with("#!/bin/sh\n"));
+        assert!(s.text.contains("export V=1\n"));
+        let x = s.text.find("$x").unwrap();
+        assert_eq!(&m.source[s.to_source(x)..s.to_source(x) + 2], "$x");
+        let e = s.text.find("echo $V").unwrap();
+        assert_eq!(&m.source[s.to_source(e)..s.to_source(e) + 7], "echo $V");
+        assert!(s.contiguous(x, x + 2));
+        // Across the continuation: not one piece.
+        let amp = s.text.find("&&").unwrap();
+        assert!(!s.contiguous(e, amp));
+    }
+
+    #[test]
+    fn shells_heredocs_and_skips() {
+        let m = Model::build(
+            "FROM a:1\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN echo $x\nRUN <<EOF\necho hi\nEOF\nRUN [\"echo\", \"exec\"]\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\nFROM b:1\nRUN cat <<EOF > /f\n$y\nEOF\nSHELL [\"pwsh\", \"-c\"]\nRUN Write-Host hi\n",
+        );
+        let s = scripts(&m);
+        let shells: Vec<&str> = s.iter().map(|s| s.shell.as_str()).collect();
+        assert_eq!(shells, vec!["bash", "bash", "sh"], "{s:#?}");
+        assert_eq!(s[1].text, "#!/bin/bash\nexport HTTP_PROXY=1\nexport http_proxy=1\nexport HTTPS_PROXY=1\nexport https_proxy=1\nexport FTP_PROXY=1\nexport ftp_proxy=1\nexport NO_PROXY=1\nexport no_proxy=1\necho hi\n");
+        assert!(
+            s[2].text.ends_with("cat <<EOF > /f\n$y\nEOF\n"),
+            "{}",
+            s[2].text
+        );
+        let y = s[2].text.rfind("$y").unwrap();
+        assert_eq!(&m.source[s[2].to_source(y)..s[2].to_source(y) + 2], "$y");
+    }
+
+    #[test]
+    fn onbuild_and_pragma() {
+        let m = Model::build(
+            "FROM a:1\nONBUILD RUN echo $z\nRUN echo $w\n# hadolint shell=powershell\nRUN Get-Item x\n",
+        );
+        let s = scripts(&m);
+        // The trigger runs with the image's last shell: PowerShell.
+        assert_eq!(s.len(), 1, "{s:#?}");
+        let w = s[0].text.find("$w").unwrap();
+        assert_eq!(&m.source[s[0].to_source(w)..s[0].to_source(w) + 2], "$w");
+        let m = Model::build("FROM a:1\nONBUILD RUN echo $z\n");
+        let s = scripts(&m);
+        let z = s[0].text.find("$z").unwrap();
+        assert_eq!(&m.source[s[0].to_source(z)..s[0].to_source(z) + 2], "$z");
+    }
+
+    fn header(s: &ShellScript) -> Vec<&str> {
+        s.text
+            .lines()
+            .take_while(|l| l.starts_with("#!") || l.starts_with("export "))
+            .collect()
+    }
+
+    #[test]
+    fn a_stage_from_a_stage_starts_with_its_shell_args_and_envs() {
+        let m = Model::build(
+            "FROM a:1 AS base\nARG A1\nSHELL [\"/bin/bash\", \"-c\"]\nENV E1=1\nFROM base AS next\nRUN echo 1\nFROM next\nARG A2\nRUN echo 2\nFROM a:1\nRUN echo 3\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 3, "{s:#?}");
+        let h: Vec<Vec<&str>> = s.iter().map(header).collect();
+        assert_eq!(h[0][0], "#!/bin/bash");
+        assert!(h[0].contains(&"export A1=1") && h[0].contains(&"export E1=1"));
+        assert_eq!(h[1][0], "#!/bin/bash");
+        assert!(h[1].contains(&"export A2=1") && h[1].contains(&"export E1=1"));
+        assert_eq!(h[2][0], "#!/bin/sh");
+        assert!(!h[2].iter().any(|l| l.contains("A1") || l.contains("E1")));
+    }
+
+    #[test]
+    fn an_onbuild_trigger_has_the_images_envs_and_last_shell_but_not_its_args() {
+        let m = Model::build(
+            "FROM a:1\nARG a1\nENV e1=1\nONBUILD ENV e2=2\nONBUILD RUN echo\nSHELL [\"/bin/bash\", \"-c\"]\nENV e3=3\nONBUILD RUN echo\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 2, "{s:#?}");
+        for sc in &s {
+            let h = header(sc);
+            assert_eq!(h[0], "#!/bin/bash");
+            assert!(
+                h.contains(&"export e1=1") && h.contains(&"export e3=1"),
+                "{h:?}"
+            );
+            assert!(h.contains(&"export e2=1"), "{h:?}");
+            assert!(!h.contains(&"export a1=1"), "{h:?}");
+        }
+    }
+
+    #[test]
+    fn windows_images_run_cmd_and_a_pragma_before_from_sets_every_stage() {
+        let m = Model::build(
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN echo %x%\nFROM golang:1.22-nanoserver\nRUN echo %x%\nFROM --platform=windows/amd64 a:1\nRUN dir\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"bash\", \"-c\"]\nRUN echo $x\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 1, "{s:#?}");
+        assert!(s[0].text.ends_with("echo $x\n"));
+        let m = Model::build(
+            "# hadolint shell=powershell\nFROM a:1\nRUN Get-Item x\nFROM b:1\nRUN Get-Item y\n# hadolint shell=bash\nRUN echo $RANDOM\nFROM c:1\nRUN Get-Item z\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 1, "{s:#?}");
+        assert!(s[0].text.starts_with("#!/bin/bash\n"));
+    }
+
+    #[test]
+    fn an_unsupported_shell_ends_at_the_next_stage() {
+        let m = Model::build(
+            "FROM a:1\nSHELL [\"pwsh\", \"-c\"]\nRUN Get-Item x\nFROM b:1\nRUN echo $x\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 1, "{s:#?}");
+        assert!(s[0].text.starts_with("#!/bin/sh\n"));
+    }
+
+    #[test]
+    fn offsets_of_lines_and_columns() {
+        let (_, s) = one("FROM a:1\nRUN echo 공 $x\n");
+        let line = s.text.lines().position(|l| l.contains("$x")).unwrap() + 1;
+        let off = s.offset_of(line, 8).unwrap();
+        assert_eq!(&s.text[off..off + 2], "$x");
+    }
+}

@@ -1,0 +1,156 @@
+//! Text that dlint did not write (Dockerfile text, file content, registry
+//! answers) made safe to put in a message: no control character reaches a
+//! terminal, an editor or a CI log raw.
+//!
+//! Low in the layer stack: it depends on nothing else in dlint, so every
+//! layer (model, rules, renderers, the fixer, `--pin-digests`) can use it.
+
+use std::borrow::Cow;
+
+/// Whether `c` must not appear raw in a message: C0 and C1 control
+/// characters (`\r`, `\n`, `\t`, ESC, DEL, …) and the Unicode bidirectional
+/// controls that reorder what a terminal shows ("Trojan Source").
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `s` with every unsafe character escaped (`\r`, `\n`, `\t`, `\\u{1b}`, …).
+/// Borrows when nothing needs escaping (the common case).
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\r' => out.push_str("\\r"),
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        c if is_unsafe(c) => {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// Foreign text shortened to at most `max` characters (then `…`) and
+/// escaped: for quoting a registry answer or a file's content in a message.
+pub fn quote(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
+/// Dockerfile source as one line: line continuations (`escape` followed by
+/// a line ending, then the next line's indentation) become one space, other
+/// line endings too, runs of blanks shrink to one, and what is left is
+/// escaped. At most `max` characters, then `…`. For quoting an instruction
+/// or a command that spans lines in a message.
+pub fn one_line(src: &str, escape_char: char, max: usize) -> String {
+    let mut flat = String::with_capacity(src.len().min(max * 4 + 8));
+    let mut chars = src.chars().peekable();
+    let mut pending_space = false;
+    let mut count = 0usize;
+    while let Some(c) = chars.next() {
+        let line_end = match c {
+            '\r' if chars.peek() == Some(&'\n') => {
+                chars.next();
+                true
+            }
+            '\r' | '\n' => true,
+            c if c == escape_char => {
+                // A continuation: the escape, blanks, then a line ending.
+                let mut look = chars.clone();
+                while look.peek().is_some_and(|c| *c == ' ' || *c == '\t') {
+                    look.next();
+                }
+                match look.peek() {
+                    Some('\n') | Some('\r') => {
+                        chars = look;
+                        if chars.next() == Some('\r') && chars.peek() == Some(&'\n') {
+                            chars.next();
+                        }
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        if line_end || c == ' ' || c == '\t' {
+            pending_space = !flat.is_empty();
+            continue;
+        }
+        if pending_space {
+            if count == max {
+                flat.push('…');
+                return flat;
+            }
+            flat.push(' ');
+            count += 1;
+            pending_space = false;
+        }
+        if count == max {
+            flat.push('…');
+            return flat;
+        }
+        push_escaped(&mut flat, c);
+        count += 1;
+    }
+    flat
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_only() {
+        assert!(matches!(escape("plain 日本語 ü"), Cow::Borrowed(_)));
+        assert_eq!(escape("a\r\nb\tc"), "a\\r\\nb\\tc");
+        assert_eq!(escape("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(escape("x\u{7f}\u{85}y"), "x\\u{7f}\\u{85}y");
+        assert_eq!(escape("abc\u{202e}def"), "abc\\u{202e}def");
+    }
+
+    #[test]
+    fn quote_shortens_by_chars() {
+        assert_eq!(quote("보안을 위해", 3), "보안을…");
+        assert_eq!(quote("a\u{1b}b", 10), "a\\u{1b}b");
+        assert_eq!(quote("abc", 3), "abc");
+    }
+
+    #[test]
+    fn one_line_joins_continuations() {
+        assert_eq!(
+            one_line("apt-get \\\r\n    update", '\\', 100),
+            "apt-get update"
+        );
+        assert_eq!(
+            one_line("apt-get \\\n  install \\ \n  -y", '\\', 100),
+            "apt-get install -y"
+        );
+        assert_eq!(one_line("echo a `\r\n  b", '`', 100), "echo a b");
+        assert_eq!(one_line("RUN echo 'a\\tb'", '\\', 100), "RUN echo 'a\\tb'");
+        assert_eq!(one_line("COPY a\r\n", '\\', 100), "COPY a");
+        assert_eq!(one_line("한국어 주석 입니다", '\\', 5), "한국어 주…");
+        assert_eq!(one_line("a\u{1b}b", '\\', 10), "a\\u{1b}b");
+    }
+}
