@@ -672,3 +672,19 @@ fn sudo_in_run_says_who_the_run_runs_as() {
     assert!(m[0].contains("runs as the base image's user"), "{m:?}");
     assert!(m[1].contains("already runs as `jenkins`"), "{m:?}");
 }
+
+/// A file name from an untrusted repository may hold terminal escapes: every
+/// `dlint:` line on stderr and the text report show them escaped.
+#[test]
+fn file_names_with_control_characters_are_escaped_on_stderr_and_in_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = "x\u{1b}]0;owned\u{7}\u{1b}[31m.Dockerfile";
+    fs::write(dir.path().join(bad), DIRTY).unwrap();
+    let missing = "gone\u{1b}[2J";
+    let o = dlint(dir.path(), &["--isolated", bad, missing]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    let (e, t) = (err(&o), out(&o));
+    assert!(!e.contains('\u{1b}') && !t.contains('\u{1b}'), "raw ESC:\n{e}\n{t}");
+    assert!(e.contains(r"gone\u{1b}[2J: no such file"), "{e}");
+    assert!(t.contains(r"x\u{1b}]0;owned\u{7}\u{1b}[31m.Dockerfile"), "{t}");
+}

@@ -143,3 +143,38 @@ fn build_script_falls_back_without_git() {
         assert!(run(manifest_dir(), &path, None).starts_with("9.8.7 ("));
     }
 }
+
+/// Every "Rust 1.NN" a document states is the `rust-version` of Cargo.toml.
+#[test]
+fn docs_state_the_minimum_rust_of_cargo_toml() {
+    let cargo = std::fs::read_to_string(manifest_dir().join("Cargo.toml")).unwrap();
+    let msrv = cargo
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("rust-version in Cargo.toml");
+    let re = regex::Regex::new(r"Rust (1\.[0-9]+)").unwrap();
+    let mut docs = vec![manifest_dir().join("README.md")];
+    for dir in ["docs", "editors/nvim", "editors/vscode"] {
+        for e in std::fs::read_dir(manifest_dir().join(dir))
+            .unwrap()
+            .flatten()
+        {
+            if e.path().extension().is_some_and(|x| x == "md") {
+                docs.push(e.path());
+            }
+        }
+    }
+    let mut seen = 0;
+    for d in docs {
+        let text = std::fs::read_to_string(&d).unwrap();
+        for c in re.captures_iter(&text) {
+            seen += 1;
+            assert_eq!(&c[1], msrv, "{} says Rust {}", d.display(), &c[1]);
+        }
+    }
+    assert!(
+        seen >= 3,
+        "the README and guides state the minimum Rust ({seen} found)"
+    );
+}

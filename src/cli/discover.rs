@@ -1,5 +1,6 @@
 //! Which files a lint run reads.
 
+use super::say;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
@@ -52,17 +53,16 @@ pub fn discover(paths: &[PathBuf], err: &mut dyn Write, had_error: &mut bool) ->
                         }
                     }
                     Err(e) => {
-                        let _ = writeln!(err, "dlint: {e}");
+                        say(err, &format!("{e}"));
                         *had_error = true;
                     }
                 }
             }
             found.sort();
             if found.is_empty() {
-                let _ = writeln!(
+                say(
                     err,
-                    "dlint: {}: no Dockerfiles found in this directory",
-                    p.display()
+                    &format!("{}: no Dockerfiles found in this directory", p.display()),
                 );
                 *had_error = true;
             }

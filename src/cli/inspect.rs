@@ -1,5 +1,6 @@
 //! `dlint inspect`.
 
+use super::say;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -21,7 +22,7 @@ pub fn cmd_inspect(
                 reports.push(crate::inspect::inspect(&f.to_string_lossy(), &src, &doc));
             }
             Err(e) => {
-                let _ = writeln!(err, "dlint: {}: {e}", f.display());
+                say(err, &format!("{}: {e}", f.display()));
                 code = EXIT_ERROR;
             }
         }

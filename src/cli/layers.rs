@@ -1,6 +1,7 @@
 //! `dlint layers`: each stage's layers, what each COPY/ADD depends on, and
 //! what a change to a file re-runs.
 
+use super::say;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,7 @@ pub fn cmd(
     let src = match crate::source::read_source(file) {
         Ok(s) => s,
         Err(e) => {
-            let _ = writeln!(err, "dlint: {}: {e}", file.display());
+            say(err, &format!("{}: {e}", file.display()));
             return EXIT_ERROR;
         }
     };
@@ -31,11 +32,13 @@ pub fn cmd(
             .unwrap_or_else(|| PathBuf::from(".")),
     };
     if !ctx_dir.is_dir() {
-        let _ = writeln!(
+        say(
             err,
-            "dlint: {}: the build context {} is not a directory",
-            file.display(),
-            ctx_dir.display()
+            &format!(
+                "{}: the build context {} is not a directory",
+                file.display(),
+                ctx_dir.display()
+            ),
         );
         return EXIT_ERROR;
     }
@@ -52,7 +55,7 @@ pub fn cmd(
         Ok(()) => EXIT_OK,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
-            let _ = writeln!(err, "dlint: cannot write output: {e}");
+            say(err, &format!("cannot write output: {e}"));
             EXIT_ERROR
         }
     }

@@ -5,6 +5,7 @@
 //! the changes to other files, print diffs, errors and findings, and choose
 //! the exit code.
 
+use super::say;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -155,14 +156,14 @@ pub fn cmd_lint(
     let overrides = match Overrides::from_args(&args).and_then(|o| check_args(&args).map(|_| o)) {
         Ok(o) => o,
         Err(e) => {
-            let _ = writeln!(err, "dlint: {e}");
+            say(err, &format!("{e}"));
             return EXIT_ERROR;
         }
     };
     let fixed = match fixed_settings(&args) {
         Ok(f) => f,
         Err(e) => {
-            let _ = writeln!(err, "dlint: bad config: {e}");
+            say(err, &format!("bad config: {e}"));
             return EXIT_ERROR;
         }
     };
@@ -197,7 +198,7 @@ pub fn cmd_lint(
     let mut changed_files: BTreeSet<PathBuf> = BTreeSet::new();
     for r in results.iter_mut() {
         for m in r.messages.drain(..) {
-            let _ = writeln!(err, "dlint: {m}");
+            say(err, &format!("{m}"));
         }
         let Some(o) = r.fix.take() else { continue };
         if args.diff {
@@ -233,10 +234,12 @@ pub fn cmd_lint(
                     continue;
                 }
                 if let Err(e) = crate::fix::apply_file_change(fc) {
-                    let _ = writeln!(
+                    say(
                         err,
-                        "dlint: {}: cannot write ({e}); left unchanged",
-                        fc.path().display()
+                        &format!(
+                            "{}: cannot write ({e}); left unchanged",
+                            fc.path().display()
+                        ),
                     );
                     r.error = true;
                 }
@@ -258,12 +261,12 @@ pub fn cmd_lint(
                 if let Some(cfg) = e.strip_prefix("bad config: ") {
                     // One line per bad config, not per file under it.
                     if config_errors.insert(cfg.to_string()) {
-                        let _ = writeln!(err, "dlint: bad config: {cfg}");
+                        say(err, &format!("bad config: {cfg}"));
                     }
                 } else if let Some(rest) = e.strip_prefix("internal error: ") {
-                    let _ = writeln!(err, "dlint: internal error in {}: {rest}", r.file.path);
+                    say(err, &format!("internal error in {}: {rest}", r.file.path));
                 } else {
-                    let _ = writeln!(err, "dlint: {}: {e}", r.file.path);
+                    say(err, &format!("{}: {e}", r.file.path));
                 }
             }
             Outcome::Report(rep) => {
@@ -307,7 +310,7 @@ pub fn cmd_lint(
     };
     if let Err(e) = rendered {
         if e.kind() != io::ErrorKind::BrokenPipe {
-            let _ = writeln!(err, "dlint: cannot write output: {e}");
+            say(err, &format!("cannot write output: {e}"));
             return EXIT_ERROR;
         }
     }
@@ -349,7 +352,7 @@ fn prefetch_shell_scripts(jobs: &Jobs, inputs: &[Input], err: &mut dyn Write) {
             Ok(runner) => runner.prefetch(&texts),
             Err(crate::shellcheck::Unavailable::Off) => {}
             Err(why) => {
-                let _ = writeln!(err, "dlint: note: {}", why.describe());
+                say(err, &format!("note: {}", why.describe()));
             }
         }
     }

@@ -215,3 +215,12 @@ pub fn run(
     let _ = stdout.flush();
     code
 }
+
+/// Writes a `dlint: …` message to stderr with the control characters of
+/// `msg` escaped (line breaks excepted: a config error quotes the lines it
+/// points at): messages name files, and a file name from an untrusted
+/// repository may hold terminal escapes.
+pub(crate) fn say(err: &mut dyn Write, msg: &str) {
+    let safe: Vec<_> = msg.split('\n').map(crate::text::escape).collect();
+    let _ = writeln!(err, "dlint: {}", safe.join("\n"));
+}

@@ -1,5 +1,6 @@
 //! `dlint rules` and `dlint rule NAME`.
 
+use super::say;
 use std::io::Write;
 
 use super::{ListFormat, EXIT_ERROR, EXIT_OK};
@@ -146,7 +147,7 @@ pub fn cmd_rule(name: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             EXIT_OK
         }
         None => {
-            let _ = writeln!(err, "dlint: unknown rule `{name}` (see `dlint rules`)");
+            say(err, &format!("unknown rule `{name}` (see `dlint rules`)"));
             EXIT_ERROR
         }
     }
