@@ -53,6 +53,8 @@ pub enum Category {
     Security,
     /// The build context.
     Context,
+    /// What RUN scripts do: the shell commands themselves.
+    Shell,
 }
 
 impl Category {
@@ -64,6 +66,7 @@ impl Category {
             Category::Cache => "cache",
             Category::Security => "security",
             Category::Context => "context",
+            Category::Shell => "shell",
         }
     }
 }

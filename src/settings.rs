@@ -52,10 +52,14 @@ impl Default for Settings {
     }
 }
 
-/// Resolves a rule selector: a code, name or alias, or `ALL`.
+/// Resolves a rule selector: a code, name or alias, a category, `ALL`, or
+/// `hadolint` (every rule answering to a hadolint `DL` code).
 pub fn resolve_selector(name: &str) -> Option<Vec<usize>> {
     if name.eq_ignore_ascii_case("all") {
         return Some((0..REGISTRY.len()).collect());
+    }
+    if name.eq_ignore_ascii_case("hadolint") {
+        return Some(hadolint_rules());
     }
     let hits: Vec<usize> = REGISTRY
         .iter()
@@ -68,6 +72,32 @@ pub fn resolve_selector(name: &str) -> Option<Vec<usize>> {
     } else {
         Some(hits)
     }
+}
+
+/// hadolint checks that hadolint itself runs only when asked: DL1001 and
+/// DL3057 have severity `ignore`, DL3026 needs `trustedRegistries`.
+const HADOLINT_OFF: &[&str] = &["DL1001", "DL3057", "DL3026"];
+
+/// The rules answering to a hadolint `DL` code that hadolint runs by
+/// default: `--select hadolint` gives hadolint's set of checks (those dlint
+/// has), including the ones dlint leaves off by default.
+pub fn hadolint_rules() -> Vec<usize> {
+    REGISTRY
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.meta
+                .aliases
+                .iter()
+                .any(|a| is_hadolint_code(a) && !HADOLINT_OFF.contains(a))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// `DL` followed by four digits.
+fn is_hadolint_code(a: &str) -> bool {
+    a.len() == 6 && a.starts_with("DL") && a[2..].bytes().all(|b| b.is_ascii_digit())
 }
 
 impl Settings {

@@ -2,12 +2,15 @@
 //!
 //! * `# dlint ignore=NAME[,NAME] [-- reason]`: the next instruction;
 //! * `# dlint global ignore=NAME[,…]`: the whole file;
-//! * `# hadolint ignore=…` / `# hadolint global ignore=…`: the same, read
-//!   through the rules' aliases (ShellCheck `SCxxxx` codes accepted silently);
+//! * `# dlint stage ignore=NAME[,…]` above a FROM: that stage;
+//! * `# hadolint ignore=…` / `global` / `stage`: the same, read through the
+//!   rules' aliases (ShellCheck `SCxxxx` codes accepted silently), as
+//!   hadolint reads them: a comment hadolint cannot read suppresses nothing;
 //! * BuildKit's `# check=skip=A,B` (or `skip=all`) parser directive.
 //!
-//! Names that are no rule are reported in dlint comments (hadolint and
-//! BuildKit names dlint does not implement are accepted silently).
+//! In dlint comments a name that is no rule is reported and the other names
+//! still apply; hadolint and BuildKit names dlint does not implement are
+//! accepted silently.
 
 use crate::model::pragma::{self, Tool};
 pub use crate::model::pragma::{instruction_at, Scope};
@@ -57,6 +60,9 @@ pub struct Suppressions {
 pub fn collect(model: &Model) -> Suppressions {
     let mut out = Suppressions::default();
     for p in pragma::pragmas(model) {
+        let (true, Some(scope)) = (p.active(), p.scope) else {
+            continue;
+        };
         let mut names = Vec::new();
         for n in &p.names {
             match find(&n.text) {
@@ -72,7 +78,7 @@ pub fn collect(model: &Model) -> Suppressions {
             }
         }
         out.items.push(Suppression {
-            scope: p.scope,
+            scope,
             names: if p.all {
                 Names::All
             } else {
@@ -89,11 +95,13 @@ impl Suppressions {
     /// Whether a finding of `rule_name` at `span` is suppressed.
     pub fn suppresses(&self, model: &Model, rule_name: &str, span: Span) -> bool {
         let inst = instruction_at(model, span.start);
+        let stage = inst.and_then(|i| model.instructions[i].stage);
         self.items.iter().any(|s| {
             s.names.covers(rule_name)
                 && match s.scope {
                     Scope::File => true,
                     Scope::Instruction(i) => Some(i) == inst,
+                    Scope::Stage(st) => Some(st) == stage,
                 }
         })
     }

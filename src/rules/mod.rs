@@ -10,6 +10,7 @@ pub mod context;
 pub mod image;
 pub mod instruction;
 pub mod security;
+pub mod shell;
 pub mod syntax;
 
 use crate::context::BuildContext;
@@ -64,14 +65,26 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(instruction::duplicate_stage_name, "duplicate-stage-name"),
     rule!(instruction::multiple_cmd, "multiple-cmd"),
     rule!(instruction::maintainer_deprecated, "maintainer-deprecated"),
+    rule!(instruction::consecutive_run, "consecutive-run"),
     rule!(cache::split_apt_layers, "split-apt-layers"),
     rule!(cache::cache_busting_copy, "cache-busting-copy"),
     rule!(cache::missing_assume_yes, "missing-assume-yes"),
     rule!(cache::apt_lists_not_removed, "apt-lists-not-removed"),
     rule!(security::root_user, "root-user"),
     rule!(security::sudo_in_run, "sudo-in-run"),
+    rule!(security::non_numeric_user, "non-numeric-user"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
+    rule!(shell::missing_pipefail, "missing-pipefail"),
+    rule!(shell::cd_instead_of_workdir, "cd-instead-of-workdir"),
+    rule!(shell::wget_without_progress, "wget-without-progress"),
+    rule!(shell::curl_and_wget, "curl-and-wget"),
+    rule!(
+        shell::useradd_without_no_log_init,
+        "useradd-without-no-log-init"
+    ),
+    rule!(shell::pointless_command, "pointless-command"),
+    rule!(shell::relink_bin_sh, "relink-bin-sh"),
 ];
 
 /// Finds a rule by code, name or alias.

@@ -1,5 +1,6 @@
 //! Instruction choice and form.
 pub mod add_instead_of_copy;
+pub mod consecutive_run;
 pub mod copy_from_unknown_stage;
 pub mod duplicate_stage_name;
 pub mod maintainer_deprecated;
