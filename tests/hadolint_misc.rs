@@ -15,6 +15,19 @@ use dlint::settings::{resolve_selector, Settings};
 fn settings_for(rule: &str) -> Settings {
     let mut s = Settings::default();
     s.select(&resolve_selector(rule).unwrap_or_else(|| panic!("no rule {rule}")));
+    use dlint::rules::LabelType;
+    s.options.label_schema = vec![
+        ("org.opencontainers.image.source".into(), LabelType::Url),
+        ("org.opencontainers.image.licenses".into(), LabelType::Spdx),
+        ("org.opencontainers.image.version".into(), LabelType::Semver),
+        ("org.opencontainers.image.revision".into(), LabelType::Hash),
+        (
+            "org.opencontainers.image.created".into(),
+            LabelType::Rfc3339,
+        ),
+        ("maintainer".into(), LabelType::Email),
+    ];
+    s.options.strict_labels = true;
     s
 }
 
@@ -451,4 +464,177 @@ fn non_numeric_user_only_for_the_image_user() {
         "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nUSER ContainerUser\n"
     )
     .is_empty());
+}
+
+// ---------------------------------------------------------------- instruction checks
+
+#[test]
+fn instruction_rule_snapshots() {
+    snapshot(
+        "copy-then-extract-archive",
+        "FROM debian:12\nCOPY app.tar.gz /tmp/app.tar.gz\nRUN tar -xzf /tmp/app.tar.gz -C /opt\nCOPY b.tgz /tmp/\nRUN cd /tmp && tar xf b.tgz\n",
+        "FROM debian:12\nCOPY app.zip /tmp/\nRUN unzip /tmp/app.zip\nCOPY --from=build /out/c.tar /tmp/\nRUN tar -xf /tmp/c.tar\nCOPY d.tar /srv/\n",
+    );
+    snapshot(
+        "invalid-expose-port",
+        "FROM nginx:1.27\nEXPOSE 80 80800\nEXPOSE 40000-80000/tcp\n",
+        "FROM nginx:1.27\nEXPOSE 80 65535/udp 40000-60000/tcp ${PORT} 1-${MAX}\n",
+    );
+    snapshot(
+        "copy-multiple-sources-to-file",
+        "FROM python:3.12-slim\nCOPY a.txt b.txt /app\nADD x y \"/opt/z\"\nARG D=/srv\nCOPY c d $D\n",
+        "FROM python:3.12-slim\nCOPY a.txt b.txt /app/\nCOPY a.txt /app\nARG D=/srv/\nCOPY c d $D\nCOPY e f $UNSET\n",
+    );
+    snapshot(
+        "copy-relative-without-workdir",
+        "FROM python:3.12-slim\nCOPY requirements.txt .\nADD app.py app/\n",
+        "FROM python:3.12-slim AS base\nCOPY a /abs/\nCOPY b $HOME/b\nCOPY c C:\\x\nWORKDIR /app\nCOPY d .\nFROM base\nCOPY e .\n",
+    );
+    snapshot(
+        "copy-entire-filesystem",
+        "FROM docker:27-cli AS docker\nFROM python:3.12-slim\nCOPY --from=docker / /\nCOPY --from=docker \"/\" \"/\"\n",
+        "FROM docker:27-cli AS docker\nFROM python:3.12-slim\nCOPY / /\nCOPY --from=docker / /app\nCOPY --from=docker /usr /\n",
+    );
+    snapshot(
+        "env-self-reference",
+        "FROM debian:12\nENV APP_HOME=/app APP_BIN=$APP_HOME/bin\nENV A=1 B=\"${A:-x}\"\nENV PATH=/a:${PATH} PATH=/b:${PATH}\n",
+        "FROM debian:12\nENV PATH=/x:$PATH\nENV A=1\nENV B=$A\nENV C=1 D=$CD\nARG V=1\nENV V=1 W=$V\nENV X=$X Y=$X\n",
+    );
+    snapshot(
+        "missing-healthcheck",
+        "FROM nginx:1.27 AS build\nRUN true\nFROM build\nCOPY site /usr/share/nginx/html\nFROM alpine:3.20 AS other\n",
+        "FROM nginx:1.27 AS base\nHEALTHCHECK NONE\nFROM base\nCOPY site /x\n",
+    );
+}
+
+#[test]
+fn label_rule_snapshots() {
+    snapshot(
+        "invalid-label-key",
+        "FROM alpine:3.20\nLABEL Version=1 com.docker.x=y a..b=c\nLABEL invalid$character=\"foo\"\n",
+        "FROM alpine:3.20\nLABEL org.opencontainers.image.version=1.0.0 build_id=7 ${KEY}=x\n",
+    );
+    snapshot(
+        "missing-label",
+        "FROM alpine:3.20 AS base\nLABEL org.opencontainers.image.source=https://x.org/a\nFROM base\nFROM alpine:3.20\n",
+        "FROM alpine:3.20 AS base\nLABEL org.opencontainers.image.source=https://x.org/a org.opencontainers.image.licenses=MIT org.opencontainers.image.version=1.0.0 org.opencontainers.image.revision=abcdef0 org.opencontainers.image.created=2024-05-01T12:00:00Z maintainer=ops@example.com\nFROM base\nCOPY --from=base /x /x\n",
+    );
+    snapshot(
+        "superfluous-label",
+        "FROM alpine:3.20\nLABEL maintainer=ops@example.com team=payments owner=me\n",
+        "FROM alpine:3.20\nLABEL maintainer=ops@example.com org.opencontainers.image.version=1.0.0\n",
+    );
+    snapshot(
+        "empty-label",
+        "FROM alpine:3.20\nLABEL org.opencontainers.image.version=\"\" maintainer=\n",
+        "FROM alpine:3.20\nARG V\nLABEL org.opencontainers.image.version=$V other=\"\"\n",
+    );
+    snapshot(
+        "invalid-label-value",
+        "FROM alpine:3.20\nLABEL org.opencontainers.image.source=github.com/x org.opencontainers.image.version=v1.4 org.opencontainers.image.revision=ABC org.opencontainers.image.created=yesterday org.opencontainers.image.licenses=MITT maintainer=\"Jane <jane@x.org>\"\n",
+        "FROM alpine:3.20\nARG VERSION\nLABEL org.opencontainers.image.source=https://github.com/x org.opencontainers.image.version=2.0.1-rc1 org.opencontainers.image.revision=43c572f1272b6b3171dd1db9e41b7027128ce080 org.opencontainers.image.created=2021-03-10T10:26:33.5+01:00 org.opencontainers.image.licenses=\"Apache-2.0 OR MIT\" maintainer=jane@x.org\nLABEL org.opencontainers.image.version=\"${VERSION}\"\n",
+    );
+}
+
+#[test]
+fn syntax_rule_snapshots() {
+    snapshot(
+        "inline-ignore",
+        "FROM alpine:3.20\n# hadolint ignore=DL3018\nRUN apk add curl\n# dlint ignore=latest-tag -- why\nFROM alpine:latest\n",
+        "# hadolint global ignore=DL3018\n# hadolint shell=bash\nFROM alpine:3.20\n# hadolint ignore=crazy\nRUN apk add curl\n",
+    );
+    snapshot(
+        "invalid-onbuild-trigger",
+        "FROM node:22\nONBUILD ONBUILD RUN x\nONBUILD FROM debian:12\nONBUILD MAINTAINER me\n",
+        "FROM node:22\nONBUILD RUN x\nONBUILD COPY . /app\nONBUILD HEALTHCHECK NONE\n",
+    );
+    snapshot(
+        "instruction-before-from",
+        "# syntax=docker/dockerfile:1\nLABEL a=b\nARG V=1\nRUN echo\nFROM alpine:3.20\n",
+        "# syntax=docker/dockerfile:1\nARG V=1\n# a comment\nFROM alpine:3.20\nLABEL a=b\n",
+    );
+}
+
+#[test]
+fn copy_multiple_sources_fix() {
+    let r = "copy-multiple-sources-to-file";
+    let out = fixed(
+        r,
+        "FROM a:1\nCOPY a b /app\nADD x y \"/opt/z\"\nCOPY [\"c\", \"d\", \"/srv\"]\n",
+        false,
+    );
+    // The JSON form is reported, not fixed.
+    assert_eq!(
+        out,
+        "FROM a:1\nCOPY a b /app/\nADD x y \"/opt/z/\"\nCOPY [\"c\", \"d\", \"/srv\"]\n"
+    );
+}
+
+// ---------------------------------------------------------------- pragmas and selectors
+
+#[test]
+fn hadolint_pragmas_as_hadolint_reads_them() {
+    let r = "invalid-expose-port";
+    // A stage ignore covers the stage below it, FROM line included.
+    let src = "# hadolint stage ignore=DL3011\nFROM a:1\nEXPOSE 80000\nFROM b:1\nEXPOSE 80000\n";
+    assert_eq!(lines(r, src), [5]);
+    let src = "# dlint stage ignore=invalid-expose-port\nFROM a:1\nEXPOSE 80000\n";
+    assert!(lines(r, src).is_empty());
+    // A trailing `# comment` is fine; other text drops the whole comment.
+    assert!(lines(
+        r,
+        "FROM a:1\n# hadolint ignore=DL3011 # port from the template\nEXPOSE 80000\n"
+    )
+    .is_empty());
+    for dropped in [
+        "# hadolint ignore=DL3011 -- reason",
+        "# hadolint ignore=crazy,DL3011",
+        "# hadolint ignore=dl3011",
+        "# HADOLINT ignore=DL3011",
+    ] {
+        let src = format!("FROM a:1\n{dropped}\nEXPOSE 80000\n");
+        assert_eq!(lines(r, &src), [3], "{dropped}");
+        let f = findings("invalid-suppression", &src);
+        assert_eq!(f.len(), 1, "{dropped}: {f:?}");
+        assert!(f[0].1.contains("suppresses nothing"), "{}", f[0].1);
+    }
+    // dlint's own comments apply their known names and report the unknown.
+    let src = "FROM a:1\n# dlint ignore=bogus,DL3011 -- reason\nEXPOSE 80000\n";
+    assert!(lines(r, src).is_empty());
+    assert_eq!(lines("invalid-suppression", src), [2]);
+    // Codes dlint does not implement and ShellCheck codes are fine.
+    let src = "FROM a:1\n# hadolint ignore=DL3011,DL9999,SC2086\nEXPOSE 80000\n";
+    assert!(lines(r, src).is_empty());
+    assert!(lines("invalid-suppression", src).is_empty());
+    // A stage ignore not above a FROM suppresses nothing, and says so.
+    let src = "FROM a:1\n# hadolint stage ignore=DL3011\nEXPOSE 80000\n";
+    assert_eq!(lines(r, src), [3]);
+    assert_eq!(lines("invalid-suppression", src), [2]);
+}
+
+#[test]
+fn select_hadolint_is_hadolints_default_set() {
+    let sel = resolve_selector("hadolint").unwrap();
+    let names: Vec<&str> = sel
+        .iter()
+        .map(|&i| dlint::rules::REGISTRY[i].meta.name)
+        .collect();
+    for n in [
+        "missing-pipefail",
+        "cd-instead-of-workdir",
+        "consecutive-run",
+        "latest-tag",
+        "invalid-label-key",
+    ] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    // hadolint runs these only when asked.
+    for n in [
+        "missing-healthcheck",
+        "inline-ignore",
+        "untrusted-registry",
+        "missing-dockerignore",
+    ] {
+        assert!(!names.contains(&n), "{n} in --select hadolint");
+    }
 }

@@ -28,6 +28,51 @@ pub struct RuleOptions {
     /// `root-user`: more images known to start as a non-root user
     /// (`repo` or `repo:tag`, `*` allowed).
     pub nonroot_images: Vec<String>,
+    /// The label rules: labels the image must have, with the form of each
+    /// value (hadolint's `label-schema`), in the order given.
+    pub label_schema: Vec<(String, LabelType)>,
+    /// `superfluous-label`: only the labels of the schema are allowed
+    /// (hadolint's `strict-labels`).
+    pub strict_labels: bool,
+}
+
+/// The form a label's value must have (hadolint's label-schema types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelType {
+    Text,
+    Url,
+    Semver,
+    Hash,
+    Rfc3339,
+    Spdx,
+    Email,
+}
+
+impl LabelType {
+    pub fn parse(s: &str) -> Option<LabelType> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "text" | "rawtext" => LabelType::Text,
+            "url" => LabelType::Url,
+            "semver" => LabelType::Semver,
+            "hash" | "githash" => LabelType::Hash,
+            "rfc3339" => LabelType::Rfc3339,
+            "spdx" => LabelType::Spdx,
+            "email" => LabelType::Email,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelType::Text => "text",
+            LabelType::Url => "url",
+            LabelType::Semver => "semver",
+            LabelType::Hash => "hash",
+            LabelType::Rfc3339 => "rfc3339",
+            LabelType::Spdx => "spdx",
+            LabelType::Email => "email",
+        }
+    }
 }
 
 /// A registry row.
@@ -53,6 +98,9 @@ macro_rules! rule {
 pub static REGISTRY: &[RuleEntry] = &[
     rule!(syntax::invalid_syntax, "invalid-syntax"),
     rule!(syntax::invalid_suppression, "invalid-suppression"),
+    rule!(syntax::inline_ignore, "inline-ignore"),
+    rule!(syntax::invalid_onbuild_trigger, "invalid-onbuild-trigger"),
+    rule!(syntax::instruction_before_from, "instruction-before-from"),
     rule!(image::untagged_image, "untagged-image"),
     rule!(image::latest_tag, "latest-tag"),
     rule!(image::untrusted_registry, "untrusted-registry"),
@@ -66,6 +114,30 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(instruction::multiple_cmd, "multiple-cmd"),
     rule!(instruction::maintainer_deprecated, "maintainer-deprecated"),
     rule!(instruction::consecutive_run, "consecutive-run"),
+    rule!(
+        instruction::copy_then_extract_archive,
+        "copy-then-extract-archive"
+    ),
+    rule!(instruction::invalid_expose_port, "invalid-expose-port"),
+    rule!(
+        instruction::copy_multiple_sources_to_file,
+        "copy-multiple-sources-to-file"
+    ),
+    rule!(
+        instruction::copy_relative_without_workdir,
+        "copy-relative-without-workdir"
+    ),
+    rule!(
+        instruction::copy_entire_filesystem,
+        "copy-entire-filesystem"
+    ),
+    rule!(instruction::env_self_reference, "env-self-reference"),
+    rule!(instruction::missing_healthcheck, "missing-healthcheck"),
+    rule!(instruction::invalid_label_key, "invalid-label-key"),
+    rule!(instruction::missing_label, "missing-label"),
+    rule!(instruction::superfluous_label, "superfluous-label"),
+    rule!(instruction::empty_label, "empty-label"),
+    rule!(instruction::invalid_label_value, "invalid-label-value"),
     rule!(cache::split_apt_layers, "split-apt-layers"),
     rule!(cache::cache_busting_copy, "cache-busting-copy"),
     rule!(cache::missing_assume_yes, "missing-assume-yes"),

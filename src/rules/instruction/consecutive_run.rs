@@ -95,7 +95,7 @@ fn merge(m: &Model, a: &Instruction, b: &Instruction) -> Option<Fix> {
 /// Whether a RUN runs under cmd or PowerShell, whose scripts dlint cannot
 /// count commands in.
 fn non_posix(m: &Model, inst: &Instruction) -> bool {
-    inst.stage.is_none_or(|st| {
+    inst.stage.is_some_and(|st| {
         stage_image_shell(m, st) == ImageShell::Windows
             || matches!(shell_before(m, st, inst.index), RunShell::NonPosix)
     })

@@ -10,7 +10,12 @@ pub const META: RuleMeta = RuleMeta {
     category: Category::Instruction,
     severity: Severity::Warning,
     fix: FixAvailability::None,
-    aliases: &["DL4003", "DL4004", "MultipleInstructionsDisallowed"],
+    aliases: &[
+        "DL4003",
+        "DL4004",
+        "DL3012",
+        "MultipleInstructionsDisallowed",
+    ],
     summary:
         "A stage has more than one CMD, ENTRYPOINT or HEALTHCHECK; all but the last are ignored",
     default_enabled: true,

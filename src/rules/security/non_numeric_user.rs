@@ -34,6 +34,29 @@ fn effective_user(m: &Model, stage: usize) -> Option<&(usize, String, String)> {
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     let Some(fin) = m.final_stage(cx.target) else {
+        // No FROM (not a Dockerfile BuildKit builds): the last USER.
+        if let Some(u) = m
+            .instructions
+            .iter()
+            .rev()
+            .find(|i| i.kind == crate::model::Kind::User)
+        {
+            if let Some(a) = u.args.first() {
+                let uid = a.value.split(':').next().unwrap_or("");
+                if !uid.is_empty()
+                    && !uid.contains('$')
+                    && !uid.bytes().all(|b| b.is_ascii_digit())
+                    && uid != "root"
+                {
+                    cx.report(
+                        u.args_span(),
+                        format!(
+                            "The image runs as `{uid}`, a user name: use the numeric UID (and GID)"
+                        ),
+                    );
+                }
+            }
+        }
         return;
     };
     // Windows users are names (`ContainerUser`); there are no UIDs.
