@@ -556,6 +556,12 @@ fn syntax_rule_snapshots() {
 }
 
 #[test]
+fn copy_multiple_sources_windows_directory() {
+    let src = "# escape=`\nFROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nCOPY a.dll b.dll C:\\Windows\\System32\\\n";
+    assert!(lines("copy-multiple-sources-to-file", src).is_empty());
+}
+
+#[test]
 fn copy_multiple_sources_fix() {
     let r = "copy-multiple-sources-to-file";
     let out = fixed(

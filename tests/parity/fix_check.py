@@ -23,7 +23,9 @@ import dockerfile
 
 FIXABLE = ["add-instead-of-copy", "split-apt-layers", "cache-busting-copy", "missing-assume-yes",
            "apt-lists-not-removed", "maintainer-deprecated",
-           "root-user", "missing-dockerignore", "dockerignore-gaps"]
+           "root-user", "missing-dockerignore", "dockerignore-gaps",
+           "missing-pipefail", "cd-instead-of-workdir", "wget-without-progress", "useradd-without-no-log-init",
+           "consecutive-run", "copy-multiple-sources-to-file"]
 
 
 def stages(path):

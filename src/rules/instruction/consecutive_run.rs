@@ -33,6 +33,19 @@ fn command_count(inst: &Instruction) -> usize {
     })
 }
 
+/// Whether a RUN runs at most one command. A line without `;`, `&`, `|`,
+/// `$(`, backquotes or a heredoc cannot hold two, so it is not parsed.
+fn at_most_one(inst: &Instruction) -> bool {
+    if inst.json {
+        return true;
+    }
+    let t = inst.args_text();
+    if inst.heredocs.is_empty() && !t.contains([';', '&', '|', '`']) && !t.contains("$(") {
+        return true;
+    }
+    command_count(inst) <= 1
+}
+
 fn flags(inst: &Instruction) -> Vec<(String, Option<String>)> {
     inst.flags
         .iter()
@@ -109,9 +122,8 @@ pub fn check(cx: &mut Checker) {
             prev = None;
             continue;
         }
-        let n = command_count(inst);
         if let Some(p) = prev {
-            if n <= 1 && command_count(p) <= 1 && flags(p) == flags(inst) {
+            if flags(p) == flags(inst) && at_most_one(inst) && at_most_one(p) {
                 let msg = format!(
                     "This RUN follows the RUN on line {} and both run one command: each RUN is a layer and a cache step of its own. Join them with `&&` into one RUN, unless you split them on purpose (for caching or build logs)",
                     p.start_line

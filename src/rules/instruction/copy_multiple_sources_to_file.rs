@@ -39,7 +39,9 @@ pub fn check(cx: &mut Checker) {
             }
             None => unquote(&dest.value),
         };
-        if value.ends_with('/') || value.is_empty() {
+        // A Windows destination may end with `\` (`C:\app\`).
+        let value = value.trim_end_matches(['"', '\'']).to_string();
+        if value.ends_with('/') || value.ends_with('\\') || value.is_empty() {
             continue;
         }
         let kw = inst.kind.as_str();
@@ -48,9 +50,14 @@ pub fn check(cx: &mut Checker) {
         );
         // Insert the `/` inside closing quotes, or at the word's end.
         let text = m.text(dest.span);
+        let mut continue_fix = true;
         let at = if inst.json {
             None
-        } else if text.ends_with('"') || text.ends_with('\'') {
+        } else if let Some(q) = text.chars().last().filter(|c| matches!(c, '"' | '\'')) {
+            // Only a destination quoted whole (`"/opt/z"`), not a stray quote.
+            if !text.starts_with(q) || text.len() < 2 {
+                continue_fix = false;
+            }
             let end = m
                 .source
                 .get(..dest.span.end)
@@ -59,12 +66,14 @@ pub fn check(cx: &mut Checker) {
         } else {
             Some(dest.span.end)
         };
-        let fix = at.filter(|_| !dest.value.contains('$')).map(|at| {
-            Fix::safe(
-                format!("Write the destination as `{value}/`"),
-                vec![Edit::insert(at, "/")],
-            )
-        });
+        let fix = at
+            .filter(|_| continue_fix && !dest.value.contains('$'))
+            .map(|at| {
+                Fix::safe(
+                    format!("Write the destination as `{value}/`"),
+                    vec![Edit::insert(at, "/")],
+                )
+            });
         let d = cx.report(Span::new(dest.span.start, dest.span.end), msg);
         d.fix = fix;
     }

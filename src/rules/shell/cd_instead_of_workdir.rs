@@ -190,7 +190,7 @@ pub fn check(cx: &mut Checker) {
     let m = cx.model;
     for site in run_sites(m) {
         let run = site.run;
-        if !run.mentions(&["cd"]) {
+        if !super::mentions_word(run, &["cd"]) {
             continue;
         }
         let Some(info) = run.run() else { continue };

@@ -26,7 +26,7 @@ pub fn check(cx: &mut Checker) {
         let Some(stage) = site.holder.stage else {
             continue;
         };
-        if !run.mentions(&["curl", "wget"]) {
+        if !super::mentions_word(run, &["curl", "wget"]) {
             continue;
         }
         let key = (stage, site.is_trigger());

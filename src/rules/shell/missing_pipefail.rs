@@ -240,6 +240,9 @@ pub fn check(cx: &mut Checker) {
         let Some(stage) = site.holder.stage else {
             continue;
         };
+        if !run.mentions(&["|"]) {
+            continue;
+        }
         let Some(info) = run.run() else { continue };
         if info.exec {
             continue;

@@ -40,6 +40,32 @@ pub fn run_sites(m: &Model) -> impl Iterator<Item = RunSite<'_>> {
     })
 }
 
+/// Whether the RUN text (line or heredoc bodies) has one of `words` as a
+/// whole word (not inside `https` or `abcd`): a cheap test before the
+/// shell parse.
+pub fn mentions_word(run: &Instruction, words: &[&str]) -> bool {
+    fn in_text(text: &str, w: &str) -> bool {
+        let b = text.as_bytes();
+        let word_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.';
+        let mut from = 0;
+        while let Some(off) = text.get(from..).and_then(|t| t.find(w)) {
+            let at = from + off;
+            let end = at + w.len();
+            let before_ok = at == 0 || !word_char(b[at - 1]);
+            let after_ok = end >= b.len() || !word_char(b[end]);
+            if before_ok && after_ok {
+                return true;
+            }
+            from = end;
+        }
+        false
+    }
+    let line = run.args_text();
+    words
+        .iter()
+        .any(|w| in_text(line, w) || run.heredocs.iter().any(|h| in_text(&h.content, w)))
+}
+
 /// Every simple command of a RUN's scripts (inline and heredoc bodies).
 pub fn commands(run: &Instruction) -> impl Iterator<Item = &ShellCommand> {
     run.run().into_iter().flat_map(|r| r.commands())

@@ -70,7 +70,7 @@ pub fn check(cx: &mut Checker) {
     let m = cx.model;
     for site in run_sites(m) {
         let run = site.run;
-        if !run.mentions(&["wget"]) {
+        if !super::mentions_word(run, &["wget"]) {
             continue;
         }
         for c in commands(run) {
