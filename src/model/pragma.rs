@@ -295,9 +295,7 @@ fn hadolint_pragma<'a>(text: &'a str, rest: &'a str) -> Option<Parsed<'a>> {
     let mut rejected = (!(t.starts_with("hadolint") && word_ok && head == "ignore"))
         .then(|| "hadolint reads `# hadolint ignore=…` only in lowercase".to_string());
     let after_ignore = body[6..].trim_start_matches([' ', '\t']);
-    let Some(list) = after_ignore.strip_prefix('=') else {
-        return None;
-    };
+    let list = after_ignore.strip_prefix('=')?;
     let list = list.trim_start_matches([' ', '\t']);
     // The names and separators hadolint accepts; then only `# …` or nothing.
     let ok = |c: char| matches!(c, 'D' | 'L' | 'S' | 'C' | '0'..='9');

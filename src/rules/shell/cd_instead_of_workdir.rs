@@ -190,7 +190,7 @@ pub fn check(cx: &mut Checker) {
     let m = cx.model;
     for site in run_sites(m) {
         let run = site.run;
-        if !super::mentions_word(run, &["cd"]) {
+        if !super::mentions_command(run, &["cd"]) {
             continue;
         }
         let Some(info) = run.run() else { continue };

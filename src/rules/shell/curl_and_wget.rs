@@ -20,13 +20,14 @@ pub fn check(cx: &mut Checker) {
     let m = cx.model;
     // Per stage, and separately for ONBUILD RUNs (they run in a child
     // image): the first use of each tool.
-    let mut seen: Vec<((usize, bool), [Option<Span>; 2])> = Vec::new();
+    type FirstUse = [Option<Span>; 2];
+    let mut seen: Vec<((usize, bool), FirstUse)> = Vec::new();
     for site in run_sites(m) {
         let run = site.run;
         let Some(stage) = site.holder.stage else {
             continue;
         };
-        if !super::mentions_word(run, &["curl", "wget"]) {
+        if !super::mentions_command(run, &["curl", "wget"]) {
             continue;
         }
         let key = (stage, site.is_trigger());

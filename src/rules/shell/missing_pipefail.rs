@@ -234,13 +234,14 @@ pub fn check(cx: &mut Checker) {
     let pragma = pragma_shells(m);
     // The fix of each shell region (by the SHELL that set it), computed at
     // its first flagged RUN and offered on every flagged RUN of the region.
-    let mut region_fix: Vec<((usize, Option<usize>), Option<Fix>)> = Vec::new();
+    type Region = (usize, Option<usize>);
+    let mut region_fix: Vec<(Region, Option<Fix>)> = Vec::new();
     for site in run_sites(m) {
         let run = site.run;
         let Some(stage) = site.holder.stage else {
             continue;
         };
-        if !run.mentions(&["|"]) {
+        if !super::has_pipe_char(run) {
             continue;
         }
         let Some(info) = run.run() else { continue };

@@ -66,6 +66,91 @@ pub fn mentions_word(run: &Instruction, words: &[&str]) -> bool {
         .any(|w| in_text(line, w) || run.heredocs.iter().any(|h| in_text(&h.content, w)))
 }
 
+/// Whether one of `words` appears where a command name can: at the start
+/// of a line, after `;`, `&`, `|`, `(`, `` ` ``, `{`, or after `sudo`, `then`,
+/// `do`, `else`, `exec`, `command`, `time`, `nohup` (spaces between). A
+/// cheap test before the shell parse; the parse decides.
+pub fn mentions_command(run: &Instruction, words: &[&str]) -> bool {
+    fn in_text(text: &str, w: &str) -> bool {
+        let b = text.as_bytes();
+        let word_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.';
+        let mut from = 0;
+        while let Some(off) = text.get(from..).and_then(|t| t.find(w)) {
+            let at = from + off;
+            let end = at + w.len();
+            from = end;
+            if end < b.len() && word_char(b[end]) {
+                continue;
+            }
+            // Step back over spaces and a path (`/usr/bin/wget`).
+            let mut i = at;
+            while i > 0
+                && (b[i - 1].is_ascii_alphanumeric()
+                    || matches!(b[i - 1], b'/' | b'_' | b'-' | b'.'))
+            {
+                if b[i - 1] != b'/' && !text[..at].ends_with('/') {
+                    break;
+                }
+                i -= 1;
+            }
+            if i > 0 && i == at && word_char(b[i - 1]) {
+                continue;
+            }
+            let before = text[..i].trim_end_matches([' ', '\t']);
+            if before.is_empty()
+                || before.ends_with([';', '&', '|', '(', '`', '{', '\n', '!'])
+                || [
+                    "sudo", "then", "do", "else", "exec", "command", "time", "nohup", "xargs",
+                    "if", "elif", "while", "until",
+                ]
+                .iter()
+                .any(|k| {
+                    before.ends_with(k)
+                        && before[..before.len() - k.len()]
+                            .chars()
+                            .last()
+                            .is_none_or(|c| !c.is_ascii_alphanumeric())
+                })
+            {
+                return true;
+            }
+        }
+        false
+    }
+    let line = run.args_text();
+    words
+        .iter()
+        .any(|w| in_text(line, w) || run.heredocs.iter().any(|h| in_text(&h.content, w)))
+}
+
+/// Whether the RUN text has a `|` that is no part of `||` and not inside
+/// single quotes: a cheap test for a pipeline before the shell parse
+/// (double quotes may hold `$( … | … )`, so they do not hide one).
+pub fn has_pipe_char(run: &Instruction) -> bool {
+    fn scan(t: &str) -> bool {
+        let b = t.as_bytes();
+        let mut i = 0;
+        let mut sq = false;
+        while i < b.len() {
+            match b[i] {
+                b'\\' if !sq => i += 1,
+                b'\'' => sq = !sq,
+                b'|' if !sq => {
+                    if b.get(i + 1) == Some(&b'|') {
+                        i += 1;
+                    } else {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        false
+    }
+    scan(run.args_text()) || run.heredocs.iter().any(|h| scan(&h.content))
+}
+
 /// Every simple command of a RUN's scripts (inline and heredoc bodies).
 pub fn commands(run: &Instruction) -> impl Iterator<Item = &ShellCommand> {
     run.run().into_iter().flat_map(|r| r.commands())

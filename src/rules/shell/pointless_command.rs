@@ -33,9 +33,12 @@ pub fn check(cx: &mut Checker) {
     let m = cx.model;
     for site in run_sites(m) {
         let run = site.run;
-        if !run.mentions(&[
-            "free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim",
-        ]) {
+        if !super::mentions_command(
+            run,
+            &[
+                "free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim",
+            ],
+        ) {
             continue;
         }
         let ssh_mount = run.mounts.iter().any(|mo| mo.kind() == "ssh");

@@ -19,7 +19,7 @@ pub fn check(cx: &mut Checker) {
     let m = cx.model;
     for site in run_sites(m) {
         let run = site.run;
-        if !run.mentions(&["/bin/sh"]) || !super::mentions_word(run, &["ln"]) {
+        if !run.mentions(&["/bin/sh"]) || !super::mentions_command(run, &["ln"]) {
             continue;
         }
         for c in commands(run) {

@@ -66,7 +66,7 @@ fn uid_and_l(c: &ShellCommand) -> (Option<&str>, bool) {
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     for site in run_sites(m) {
-        if !super::mentions_word(site.run, &["useradd"]) {
+        if !super::mentions_command(site.run, &["useradd"]) {
             continue;
         }
         for c in commands(site.run) {

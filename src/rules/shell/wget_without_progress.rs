@@ -48,11 +48,8 @@ fn quiet(c: &ShellCommand) -> bool {
             match ch {
                 'q' | 'o' | 'a' => return true,
                 // `-nv` is --no-verbose; `-nc`, `-nd`, `-nH` are other `-n`s.
-                'n' => {
-                    if chars.next() == Some('v') {
-                        return true;
-                    }
-                }
+                'n' if chars.next() == Some('v') => return true,
+                'n' => {}
                 c if SHORT_WITH_VALUE.contains(c) => {
                     if chars.as_str().is_empty() {
                         args.next();
@@ -70,7 +67,7 @@ pub fn check(cx: &mut Checker) {
     let m = cx.model;
     for site in run_sites(m) {
         let run = site.run;
-        if !super::mentions_word(run, &["wget"]) {
+        if !super::mentions_command(run, &["wget"]) {
             continue;
         }
         for c in commands(run) {
