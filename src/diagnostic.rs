@@ -56,7 +56,8 @@ pub enum Category {
     Security,
     /// The build context.
     Context,
-    /// The shell code inside RUN.
+    /// The shell code inside RUN: ShellCheck's findings and what the
+    /// commands themselves do.
     Shell,
 }
 

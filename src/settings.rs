@@ -146,7 +146,9 @@ pub fn hadolint_rules() -> Vec<usize> {
 
 /// `DL3008`, `DL4006`: a hadolint rule code.
 fn is_hadolint_code(a: &str) -> bool {
-    a.len() == 6 && a.starts_with("DL") && a[2..].chars().all(|c| c.is_ascii_digit())
+    a.len() == 6
+        && a.strip_prefix("DL")
+            .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl Settings {

@@ -2,12 +2,15 @@
 //!
 //! * `# dlint ignore=NAME[,NAME] [-- reason]`: the next instruction;
 //! * `# dlint global ignore=NAME[,…]`: the whole file;
-//! * `# hadolint ignore=…` / `# hadolint global ignore=…`: the same, read
-//!   through the rules' aliases (ShellCheck `SCxxxx` codes accepted silently);
+//! * `# dlint stage ignore=NAME[,…]` above a FROM: that stage;
+//! * `# hadolint ignore=…` / `global` / `stage`: the same, read through the
+//!   rules' aliases (ShellCheck `SCxxxx` codes accepted silently), as
+//!   hadolint reads them: a comment hadolint cannot read suppresses nothing;
 //! * BuildKit's `# check=skip=A,B` (or `skip=all`) parser directive.
 //!
-//! Names that are no rule are reported in dlint comments (hadolint and
-//! BuildKit names dlint does not implement are accepted silently).
+//! In dlint comments a name that is no rule is reported and the other names
+//! still apply; hadolint and BuildKit names dlint does not implement are
+//! accepted silently.
 
 use crate::model::pragma::{self, Tool};
 pub use crate::model::pragma::{instruction_at, Scope};
@@ -67,6 +70,9 @@ pub struct Suppressions {
 pub fn collect(model: &Model) -> Suppressions {
     let mut out = Suppressions::default();
     for p in pragma::pragmas(model) {
+        let (true, Some(scope)) = (p.active(), p.scope) else {
+            continue;
+        };
         let mut names = Vec::new();
         for n in &p.names {
             match find(&n.text) {
@@ -85,7 +91,7 @@ pub fn collect(model: &Model) -> Suppressions {
             }
         }
         out.items.push(Suppression {
-            scope: p.scope,
+            scope,
             names: if p.all {
                 Names::All
             } else {
@@ -121,9 +127,15 @@ impl Suppressions {
         if ix.file_all || covered(ix.file_rules.get(rule_name).map_or(&[][..], Vec::as_slice)) {
             return true;
         }
-        instruction_at(model, span.start)
-            .and_then(|i| ix.by_instruction.get(&i))
-            .is_some_and(|(all, rules)| *all || covered(rules))
+        let Some(inst) = instruction_at(model, span.start) else {
+            return false;
+        };
+        let hit =
+            |e: Option<&(bool, Vec<Named>)>| e.is_some_and(|(all, rules)| *all || covered(rules));
+        hit(ix.by_instruction.get(&inst))
+            || model.instructions[inst]
+                .stage
+                .is_some_and(|st| hit(ix.by_stage.get(&st)))
     }
 }
 
@@ -137,6 +149,8 @@ struct Index {
     file_rules: std::collections::HashMap<&'static str, Vec<Named>>,
     /// Instruction → (all rules, these rules).
     by_instruction: std::collections::HashMap<usize, (bool, Vec<Named>)>,
+    /// Stage → (all rules, these rules).
+    by_stage: std::collections::HashMap<usize, (bool, Vec<Named>)>,
 }
 
 impl Index {
@@ -150,8 +164,12 @@ impl Index {
                         ix.file_rules.entry(n.0).or_default().push(n.clone());
                     }
                 }
-                (Scope::Instruction(i), names) => {
-                    let e = ix.by_instruction.entry(*i).or_default();
+                (Scope::Instruction(_) | Scope::Stage(_), names) => {
+                    let e = match s.scope {
+                        Scope::Stage(st) => ix.by_stage.entry(st).or_default(),
+                        Scope::Instruction(i) => ix.by_instruction.entry(i).or_default(),
+                        Scope::File => continue,
+                    };
                     match names {
                         Names::All => e.0 = true,
                         Names::Rules(r) => {

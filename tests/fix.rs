@@ -301,7 +301,7 @@ fn generated_dockerignore_is_created_never_overwritten() {
     fs::write(d.path().join(".env"), "SECRET=1").unwrap();
     fs::write(
         d.path().join("Dockerfile"),
-        "FROM node:20\nCOPY package.json ./\nUSER node\n",
+        "FROM node:20\nWORKDIR /app\nCOPY package.json ./\nUSER 1000\n",
     )
     .unwrap();
     let o = run(d.path(), &["--isolated", "--fix", "Dockerfile"]);

@@ -16,7 +16,7 @@ use crate::syntax::buildkit::RawInstruction;
 pub use crate::syntax::buildkit::{
     Comment, Directive, ErrorKind, Heredoc, ParseError, Phase, Word,
 };
-pub use crate::syntax::shell::Joiner;
+pub use crate::syntax::shell::{Joiner, Pipe};
 use crate::syntax::{shell, LineIndex, Span, SyntaxDocument};
 pub use image::ImageRef;
 
@@ -134,6 +134,13 @@ impl ShellCommand {
             if !WRAPPERS.contains(&name) {
                 break;
             }
+            // `command -v x` looks x up; it does not run it.
+            if name == "command"
+                && a.get(i + 1)
+                    .is_some_and(|n| matches!(n.text(), "-v" | "-V"))
+            {
+                break;
+            }
             i += 1;
             // Skip the wrapper's options and env assignments.
             while i < a.len() {
@@ -207,6 +214,8 @@ pub enum ScriptOrigin {
 pub struct Script {
     pub origin: ScriptOrigin,
     pub commands: Vec<ShellCommand>,
+    /// The `|` operators of pipelines (see `syntax::shell`).
+    pub pipes: Vec<Pipe>,
     pub has_error: bool,
 }
 
@@ -1216,6 +1225,7 @@ fn build_run(inst: &Instruction) -> RunInfo {
                 joined_by: None,
                 nested: false,
             }],
+            pipes: Vec::new(),
             has_error: false,
         });
         return RunInfo {
@@ -1270,6 +1280,14 @@ fn build_run(inst: &Instruction) -> RunInfo {
         scripts.push(Script {
             origin: ScriptOrigin::Inline,
             commands: inline_cmds,
+            pipes: parsed
+                .pipes
+                .iter()
+                .map(|p| Pipe {
+                    op: conv(p.op),
+                    left: conv(p.left),
+                })
+                .collect(),
             has_error: parsed.has_error,
         });
     }
@@ -1299,6 +1317,14 @@ fn build_run(inst: &Instruction) -> RunInfo {
                         span: f(c.span),
                         joined_by: c.joined_by,
                         nested: c.nested,
+                    })
+                    .collect(),
+                pipes: p
+                    .pipes
+                    .iter()
+                    .map(|p| Pipe {
+                        op: f(p.op),
+                        left: f(p.left),
                     })
                     .collect(),
                 has_error: p.has_error,
@@ -1357,6 +1383,10 @@ mod tests {
         assert_eq!(cmds[0].subcommand(), Some("update"));
         assert_eq!(cmds[1].joined_by, Some(Joiner::And));
         assert_eq!(m.text(cmds[1].argv[2].span), "-y");
+        let m2 = Model::build("FROM a\nRUN command -v ps && command ps\n");
+        let c2: Vec<_> = m2.instructions[1].run().unwrap().commands().collect();
+        assert_eq!(c2[0].program(), Some("command"));
+        assert_eq!(c2[1].program(), Some("ps"));
         let run2 = m.instructions[2].run().unwrap();
         let c: Vec<_> = run2.commands().collect();
         assert_eq!(c[1].program(), Some("apk"));

@@ -26,7 +26,9 @@ FIXABLE = ["add-instead-of-copy", "split-apt-layers", "cache-busting-copy", "mis
            "root-user", "missing-dockerignore", "dockerignore-gaps",
            "apk-cache-kept", "pip-cache-kept", "yum-cache-not-cleaned", "dnf-cache-not-cleaned",
            "zypper-cache-not-cleaned", "yarn-cache-not-cleaned", "apt-install-recommends",
-           "apt-instead-of-apt-get"]
+           "apt-instead-of-apt-get",
+           "missing-pipefail", "cd-instead-of-workdir", "wget-without-progress", "useradd-without-no-log-init",
+           "consecutive-run", "copy-multiple-sources-to-file"]
 
 
 def stages(path):
