@@ -156,7 +156,7 @@ pub fn cmd_lint(
     let overrides = match Overrides::from_args(&args).and_then(|o| check_args(&args).map(|_| o)) {
         Ok(o) => o,
         Err(e) => {
-            say(err, &format!("{e}"));
+            say(err, &e.to_string());
             return EXIT_ERROR;
         }
     };
@@ -198,7 +198,7 @@ pub fn cmd_lint(
     let mut changed_files: BTreeSet<PathBuf> = BTreeSet::new();
     for r in results.iter_mut() {
         for m in r.messages.drain(..) {
-            say(err, &format!("{m}"));
+            say(err, &m.to_string());
         }
         let Some(o) = r.fix.take() else { continue };
         if args.diff {
