@@ -3,7 +3,7 @@
 use crate::diagnostic::{Fix, Severity};
 use crate::edit::{indentation, Edit};
 use crate::model::{Instruction, Kind, Model};
-use crate::rules::shell::{shell_before, stage_image_shell, ImageShell, RunShell};
+use crate::rules::shell::{stage_image_shell, ImageShell, RunShell, Shells};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 use crate::syntax::Span;
 
@@ -106,18 +106,19 @@ fn merge(m: &Model, a: &Instruction, b: &Instruction) -> Option<Fix> {
 
 /// Whether a RUN runs under cmd or PowerShell, whose scripts dlint cannot
 /// count commands in.
-fn non_posix(m: &Model, inst: &Instruction) -> bool {
+fn non_posix(m: &Model, shells: &Shells, inst: &Instruction) -> bool {
     inst.stage.is_some_and(|st| {
         stage_image_shell(m, st) == ImageShell::Windows
-            || matches!(shell_before(m, st, inst.index), RunShell::NonPosix)
+            || matches!(shells.before(inst.index), Some(RunShell::NonPosix))
     })
 }
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
+    let shells = Shells::of(m);
     let mut prev: Option<&Instruction> = None;
     for inst in &m.instructions {
-        if inst.kind != Kind::Run || non_posix(m, inst) {
+        if inst.kind != Kind::Run || non_posix(m, &shells, inst) {
             prev = None;
             continue;
         }

@@ -4,10 +4,7 @@ use crate::diagnostic::{Fix, Severity};
 use crate::edit::{indentation, insert_after, Edit};
 use crate::model::pragma::pragma_shells;
 use crate::model::{Instruction, Model, Pipe, Script};
-use crate::rules::shell::{
-    installs_package, run_sites, shell_at_end, shell_before, stage_image_shell, ImageShell,
-    RunShell,
-};
+use crate::rules::shell::{run_sites, stage_image_shell, ImageShell, Installs, RunShell, Shells};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 use crate::syntax::Span;
 
@@ -106,14 +103,15 @@ fn breaks_with_pipefail(script: &Script, pipe: &Pipe) -> bool {
 /// Whether every RUN the new pipefail would reach (this stage from `from`
 /// up to its next SHELL, and the stages built on it that set no SHELL of
 /// their own) keeps working with it.
-fn pipefail_is_harmless(m: &Model, stage: usize, from: usize, depth: usize) -> bool {
+fn pipefail_is_harmless(cx: &Context, stage: usize, from: usize, depth: usize) -> bool {
+    let m = cx.m;
     if depth > 64 {
         return false;
     }
-    for inst in m.stage_instructions(stage) {
-        if inst.index < from {
-            continue;
-        }
+    // The stage's instruction indices are sorted: start at `from`.
+    let ins = &m.stages[stage].instructions;
+    for &k in &ins[ins.partition_point(|&i| i < from)..] {
+        let inst = &m.instructions[k];
         if inst.kind == crate::model::Kind::Shell && inst.index != from {
             return true;
         }
@@ -126,11 +124,36 @@ fn pipefail_is_harmless(m: &Model, stage: usize, from: usize, depth: usize) -> b
             return false;
         }
     }
-    m.stages.iter().all(|st| {
-        st.base != crate::model::Base::Stage(stage)
-            || st.index <= stage
-            || pipefail_is_harmless(m, st.index, 0, depth + 1)
-    })
+    cx.children[stage]
+        .iter()
+        .all(|&child| pipefail_is_harmless(cx, child, 0, depth + 1))
+}
+
+/// What the fixes of one file need, computed once.
+struct Context<'m> {
+    m: &'m Model,
+    /// Stage → the later stages built `FROM` it.
+    children: Vec<Vec<usize>>,
+    /// Where bash is installed.
+    bash: Installs,
+}
+
+impl<'m> Context<'m> {
+    fn of(m: &'m Model) -> Context<'m> {
+        let mut children = vec![Vec::new(); m.stages.len()];
+        for st in &m.stages {
+            if let crate::model::Base::Stage(p) = st.base {
+                if p < st.index {
+                    children[p].push(st.index);
+                }
+            }
+        }
+        Context {
+            m,
+            children,
+            bash: Installs::of(m, "bash"),
+        }
+    }
 }
 
 fn json_array(argv: &[String]) -> String {
@@ -165,7 +188,8 @@ fn program_name(argv: &[String]) -> String {
 /// glibc image or where bash is installed, BusyBox ash on Alpine) after
 /// the instruction before the RUN, so that comments above the RUN keep
 /// applying to it.
-fn fix_for(m: &Model, stage: usize, run: &Instruction, shell: &RunShell) -> Option<Fix> {
+fn fix_for(cx: &Context, stage: usize, run: &Instruction, shell: &RunShell) -> Option<Fix> {
+    let m = cx.m;
     let RunShell::Posix { argv, set_by, .. } = shell else {
         return None;
     };
@@ -173,7 +197,7 @@ fn fix_for(m: &Model, stage: usize, run: &Instruction, shell: &RunShell) -> Opti
         Some(k) => k,
         None => run.index,
     };
-    if !pipefail_is_harmless(m, stage, from, 0) {
+    if !pipefail_is_harmless(cx, stage, from, 0) {
         return None;
     }
     let prog = program_name(argv);
@@ -200,18 +224,17 @@ fn fix_for(m: &Model, stage: usize, run: &Instruction, shell: &RunShell) -> Opti
         return None;
     }
     let image = stage_image_shell(m, stage);
-    let new: Vec<String> =
-        if image == ImageShell::Bash || installs_package(m, stage, run.index, "bash") {
-            ["/bin/bash", "-o", "pipefail", "-c"]
-                .map(String::from)
-                .to_vec()
-        } else if image == ImageShell::Ash {
-            ["/bin/ash", "-o", "pipefail", "-c"]
-                .map(String::from)
-                .to_vec()
-        } else {
-            return None;
-        };
+    let new: Vec<String> = if image == ImageShell::Bash || cx.bash.before(stage, run.index) {
+        ["/bin/bash", "-o", "pipefail", "-c"]
+            .map(String::from)
+            .to_vec()
+    } else if image == ImageShell::Ash {
+        ["/bin/ash", "-o", "pipefail", "-c"]
+            .map(String::from)
+            .to_vec()
+    } else {
+        return None;
+    };
     insert_shell(m, run, &new)
 }
 
@@ -232,10 +255,13 @@ fn insert_shell(m: &Model, run: &Instruction, argv: &[String]) -> Option<Fix> {
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     let pragma = pragma_shells(m);
+    let shells = Shells::of(m);
     // The fix of each shell region (by the SHELL that set it), computed at
     // its first flagged RUN and offered on every flagged RUN of the region.
     type Region = (usize, Option<usize>);
-    let mut region_fix: Vec<(Region, Option<Fix>)> = Vec::new();
+    let mut region_fix: std::collections::HashMap<Region, Option<Fix>> =
+        std::collections::HashMap::new();
+    let mut fix_cx: Option<Context> = None;
     for site in run_sites(m) {
         let run = site.run;
         let Some(stage) = site.holder.stage else {
@@ -261,9 +287,12 @@ pub fn check(cx: &mut Checker) {
             continue;
         }
         let shell = if site.is_trigger() {
-            shell_at_end(m, stage)
+            shells.at_end(stage)
         } else {
-            shell_before(m, stage, run.index)
+            shells.before(run.index)
+        };
+        let Some(shell) = shell.cloned() else {
+            continue;
         };
         if matches!(shell, RunShell::NonPosix) || shell.has_pipefail() {
             continue;
@@ -307,14 +336,13 @@ pub fn check(cx: &mut Checker) {
                     RunShell::NonPosix => None,
                 },
             );
-            match region_fix.iter().find(|(k, _)| *k == key) {
-                Some((_, f)) => f.clone(),
-                None => {
-                    let f = fix_for(m, stage, run, &shell);
-                    region_fix.push((key, f.clone()));
-                    f
-                }
-            }
+            region_fix
+                .entry(key)
+                .or_insert_with(|| {
+                    let fcx = fix_cx.get_or_insert_with(|| Context::of(m));
+                    fix_for(fcx, stage, run, &shell)
+                })
+                .clone()
         };
         let d = cx.report(run.keyword.span, msg);
         d.related.push(crate::diagnostic::Related {

@@ -291,37 +291,60 @@ pub fn stage_image_shell(m: &Model, stage: usize) -> ImageShell {
     ImageShell::Unknown
 }
 
-/// Whether a package install of `pkg` (`apk add`, `apt-get install`, `yum`
-/// / `dnf install`) runs in the stage, or a stage it is built on, before
-/// the instruction `before`.
-pub fn installs_package(m: &Model, stage: usize, before: usize, pkg: &str) -> bool {
-    let mut s = stage;
-    for _ in 0..64 {
-        let found = m.stage_instructions(s).any(|i| {
-            i.index < before
-                && i.kind == Kind::Run
-                && i.mentions(&[pkg])
-                && commands(i).any(|c| {
-                    let installs = matches!(
-                        (c.program(), c.subcommand()),
-                        (Some("apk"), Some("add"))
-                            | (
-                                Some("apt-get" | "apt" | "yum" | "dnf" | "microdnf" | "zypper"),
-                                Some("install" | "in")
-                            )
-                    );
-                    installs && c.args().iter().any(|a| a.text() == pkg)
-                })
-        });
-        if found {
-            return true;
+/// Where a package (`wget`, `bash`) is installed (`apk add`, `apt-get
+/// install`, `yum` / `dnf install`): per stage, the first instruction that
+/// installs it, and whether a stage it is built on does. Computed once per
+/// rule run, in one pass: asking per RUN walked the stage each time.
+pub struct Installs {
+    first: Vec<Option<usize>>,
+    inherited: Vec<bool>,
+}
+
+impl Installs {
+    pub fn of(m: &Model, pkg: &str) -> Installs {
+        let mut first = Vec::with_capacity(m.stages.len());
+        let mut inherited = Vec::with_capacity(m.stages.len());
+        for st in &m.stages {
+            first.push(
+                m.stage_instructions(st.index)
+                    .find(|i| installs(i, pkg))
+                    .map(|i| i.index),
+            );
+            inherited.push(match st.base {
+                Base::Stage(p) if p < st.index => inherited[p] || first[p].is_some(),
+                _ => false,
+            });
         }
-        match m.stages[s].base {
-            Base::Stage(p) if p < s => s = p,
-            _ => return false,
-        }
+        Installs { first, inherited }
     }
-    false
+
+    /// Whether the package is installed in the stage, or a stage it is
+    /// built on, before the instruction `before`.
+    pub fn before(&self, stage: usize, before: usize) -> bool {
+        self.inherited.get(stage) == Some(&true)
+            || self
+                .first
+                .get(stage)
+                .copied()
+                .flatten()
+                .is_some_and(|i| i < before)
+    }
+}
+
+fn installs(i: &Instruction, pkg: &str) -> bool {
+    i.kind == Kind::Run
+        && i.mentions(&[pkg])
+        && commands(i).any(|c| {
+            let installs = matches!(
+                (c.program(), c.subcommand()),
+                (Some("apk"), Some("add"))
+                    | (
+                        Some("apt-get" | "apt" | "yum" | "dnf" | "microdnf" | "zypper"),
+                        Some("install" | "in")
+                    )
+            );
+            installs && c.args().iter().any(|a| a.text() == pkg)
+        })
 }
 
 /// The shell a SHELL instruction (or the default) runs RUN with.
@@ -390,6 +413,63 @@ pub fn sets_pipefail(args: &[String]) -> bool {
 /// an image built from it, or an `ONBUILD RUN`, inherits).
 pub fn shell_at_end(m: &Model, stage: usize) -> RunShell {
     shell_before(m, stage, usize::MAX)
+}
+
+/// `shell_before` for every instruction and `shell_at_end` for every stage,
+/// computed in one pass over the stages (bases come before the stages
+/// built on them). A rule that asks for each RUN uses this: `shell_before`
+/// walks the stage on each call, quadratic over thousands of RUNs.
+pub struct Shells {
+    shells: Vec<RunShell>,
+    /// Instruction → index in `shells` (None: before any FROM).
+    before: Vec<Option<usize>>,
+    /// Stage → index in `shells`.
+    end: Vec<usize>,
+}
+
+impl Shells {
+    pub fn of(m: &Model) -> Shells {
+        let mut out = Shells {
+            shells: Vec::new(),
+            before: vec![None; m.instructions.len()],
+            end: Vec::with_capacity(m.stages.len()),
+        };
+        for st in &m.stages {
+            let mut current = match st.base {
+                Base::Stage(p) if p < st.index => out.end[p],
+                _ => {
+                    out.shells.push(RunShell::default_for(m, st.index));
+                    out.shells.len() - 1
+                }
+            };
+            for &i in &st.instructions {
+                if let Some(slot) = out.before.get_mut(i) {
+                    *slot = Some(current);
+                }
+                if let Some(sh) = RunShell::of_instruction(&m.instructions[i]) {
+                    out.shells.push(sh);
+                    current = out.shells.len() - 1;
+                }
+            }
+            out.end.push(current);
+        }
+        out
+    }
+
+    /// The shell the instruction with this index runs with (for a SHELL,
+    /// the one before it).
+    pub fn before(&self, instruction: usize) -> Option<&RunShell> {
+        self.before
+            .get(instruction)
+            .copied()
+            .flatten()
+            .map(|k| &self.shells[k])
+    }
+
+    /// The shell at the end of the stage.
+    pub fn at_end(&self, stage: usize) -> Option<&RunShell> {
+        self.end.get(stage).map(|&k| &self.shells[k])
+    }
 }
 
 /// The shell a RUN at instruction index `before` runs with: the stage's

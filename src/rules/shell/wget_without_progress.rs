@@ -3,7 +3,7 @@
 use crate::diagnostic::{Fix, Severity};
 use crate::edit::Edit;
 use crate::model::ShellCommand;
-use crate::rules::shell::{commands, installs_package, run_sites, stage_image_shell, ImageShell};
+use crate::rules::shell::{commands, run_sites, stage_image_shell, ImageShell, Installs};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -65,11 +65,13 @@ fn quiet(c: &ShellCommand) -> bool {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
+    let mut wget: Option<Installs> = None;
     for site in run_sites(m) {
         let run = site.run;
         if !super::mentions_command(run, &["wget"]) {
             continue;
         }
+        let wget = wget.get_or_insert_with(|| Installs::of(m, "wget"));
         for c in commands(run) {
             if c.program() != Some("wget") || quiet(c) {
                 continue;
@@ -82,7 +84,7 @@ pub fn check(cx: &mut Checker) {
             let installed = site
                 .holder
                 .stage
-                .is_some_and(|st| installs_package(m, st, site.holder.index, "wget"));
+                .is_some_and(|st| wget.before(st, site.holder.index));
             let gnu = image == Some(ImageShell::Bash) || installed;
             let busybox =
                 matches!(image, Some(ImageShell::Ash | ImageShell::Minimal)) && !installed;
