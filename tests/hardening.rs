@@ -178,7 +178,8 @@ fn the_file_budget_is_reported_once() {
 fn hostile_sources() -> Vec<(&'static str, String)> {
     let n = 30_000;
     let mut v = Vec::new();
-    // duplicate-stage-name compared every stage with every earlier one.
+    // duplicate-stage-name compared every stage with every earlier one;
+    // missing-healthcheck (leaf stages) every stage with every other.
     v.push((
         "many stages",
         (0..n).map(|i| format!("FROM alpine:3 AS s{i}\n")).collect(),
@@ -240,6 +241,37 @@ fn hostile_sources() -> Vec<(&'static str, String)> {
             "RUN apt-get update\nRUN apt-get install -y x\n".repeat(n / 2)
         ),
     ));
+    // wget-without-progress looked for a wget install before each RUN.
+    v.push((
+        "many wget RUNs",
+        format!("FROM debian:12\n{}", "RUN wget http://x/y\n".repeat(n)),
+    ));
+    // missing-pipefail and consecutive-run walked the stage for the SHELL
+    // before each RUN; the fix looked for the shell region's fix in a list.
+    v.push((
+        "SHELL regions",
+        format!(
+            "FROM debian:12\n{}",
+            "SHELL [\"/bin/sh\", \"-c\"]\nRUN a | b\n".repeat(n / 2)
+        ),
+    ));
+    // env-self-reference scanned the stage's ENVs per pair.
+    v.push((
+        "self-referencing ENVs",
+        format!(
+            "FROM debian:12\n{}",
+            (0..n)
+                .map(|i| format!("ENV A{i}=$A{i} B{i}=$A{i}\n"))
+                .collect::<String>()
+        ),
+    ));
+    // cd-instead-of-workdir followed FROM <stage> recursively (a stack
+    // overflow on a long chain) and walked the stage per RUN.
+    let mut cd = String::from("FROM scratch AS s0\n");
+    for i in 0..n / 2 {
+        cd.push_str(&format!("FROM s{i} AS s{}\nRUN cd /x && make\n", i + 1));
+    }
+    v.push(("cd in a FROM chain", cd));
     v
 }
 

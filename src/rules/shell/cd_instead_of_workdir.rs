@@ -19,36 +19,63 @@ pub const META: RuleMeta = RuleMeta {
     default_enabled: true,
 };
 
-/// The working directory of a stage just before instruction `before`, when
-/// dlint knows it: from the stage's (and its parent stages') WORKDIRs, `/`
-/// on scratch. None when it comes from a base image or a variable.
-pub fn workdir_before(m: &Model, stage: usize, before: usize) -> Option<String> {
-    let st = &m.stages[stage];
-    let mut cwd: Option<String> = match st.base {
-        Base::Scratch => Some("/".into()),
-        Base::Stage(p) if p < stage => workdir_before(m, p, usize::MAX),
-        _ => None,
-    };
-    for inst in m.stage_instructions(stage) {
-        if inst.index >= before {
-            break;
-        }
-        if inst.kind != Kind::Workdir {
-            continue;
-        }
-        let Some(arg) = inst.args.first() else {
-            continue;
+/// The working directory before every instruction and at the end of every
+/// stage, when dlint knows it: from the stage's (and its parent stages')
+/// WORKDIRs, `/` on scratch; None when it comes from a base image or a
+/// variable. One pass over the stages (bases come before the stages built
+/// on them): walking the stage per RUN, and the parent stages recursively,
+/// was quadratic and overflowed the stack on a long FROM chain.
+pub struct Workdirs {
+    before: Vec<Option<std::rc::Rc<str>>>,
+    end: Vec<Option<std::rc::Rc<str>>>,
+    /// Stage → whether a later stage is built FROM it.
+    has_child: Vec<bool>,
+}
+
+impl Workdirs {
+    pub fn of(m: &Model) -> Workdirs {
+        let mut w = Workdirs {
+            before: vec![None; m.instructions.len()],
+            end: Vec::with_capacity(m.stages.len()),
+            has_child: vec![false; m.stages.len()],
         };
-        let e = m.expand_in_stage_full(stage, &arg.value);
-        cwd = if !e.unresolved.is_empty() || e.value.contains('$') {
-            None
-        } else if e.value.starts_with('/') {
-            Some(normalize(&e.value))
-        } else {
-            cwd.map(|c| normalize(&format!("{c}/{}", e.value)))
-        };
+        for st in &m.stages {
+            let mut cwd: Option<std::rc::Rc<str>> = match st.base {
+                Base::Scratch => Some("/".into()),
+                Base::Stage(p) if p < st.index => {
+                    w.has_child[p] = true;
+                    w.end[p].clone()
+                }
+                _ => None,
+            };
+            for inst in m.stage_instructions(st.index) {
+                if let Some(slot) = w.before.get_mut(inst.index) {
+                    slot.clone_from(&cwd);
+                }
+                if inst.kind != Kind::Workdir {
+                    continue;
+                }
+                let Some(arg) = inst.args.first() else {
+                    continue;
+                };
+                let e = m.expand_in_stage_full(st.index, &arg.value);
+                cwd = if !e.unresolved.is_empty() || e.value.contains('$') {
+                    None
+                } else if e.value.starts_with('/') {
+                    Some(normalize(&e.value).into())
+                } else {
+                    cwd.map(|c| normalize(&format!("{c}/{}", e.value)).into())
+                };
+            }
+            w.end.push(cwd);
+        }
+        w
     }
-    cwd
+
+    /// The working directory just before the instruction with this index.
+    pub fn before(&self, instruction: usize) -> Option<&str> {
+        self.before.get(instruction)?.as_deref()
+    }
 }
 
 /// `/a/./b/../c/` → `/a/c`.
@@ -83,11 +110,17 @@ fn plain_path(p: &str) -> bool {
 /// HEALTHCHECK or ONBUILD; or, with no absolute WORKDIR after it, whether
 /// the stage is the one built (its working directory is the container's)
 /// or the base of another stage.
-fn cwd_matters_after(m: &Model, stage: usize, after: usize, target: Option<&str>) -> bool {
-    for inst in m.stage_instructions(stage) {
-        if inst.index <= after {
-            continue;
-        }
+fn cwd_matters_after(
+    m: &Model,
+    w: &Workdirs,
+    stage: usize,
+    after: usize,
+    target: Option<&str>,
+) -> bool {
+    // The stage's instruction indices are sorted: start after `after`.
+    let ins = &m.stages[stage].instructions;
+    for &k in &ins[ins.partition_point(|&i| i <= after)..] {
+        let inst = &m.instructions[k];
         match inst.kind {
             Kind::Workdir => {
                 return !inst.args.first().is_some_and(|a| a.value.starts_with('/'));
@@ -104,10 +137,7 @@ fn cwd_matters_after(m: &Model, stage: usize, after: usize, target: Option<&str>
             _ => {}
         }
     }
-    m.final_stage(target).is_some_and(|f| f.index == stage)
-        || m.stages
-            .iter()
-            .any(|st| st.index > stage && st.base == Base::Stage(stage))
+    m.final_stage(target).is_some_and(|f| f.index == stage) || w.has_child[stage]
 }
 
 /// The fix for `RUN cd DIR && rest`: `WORKDIR DIR` above and `RUN rest`.
@@ -116,7 +146,13 @@ fn cwd_matters_after(m: &Model, stage: usize, after: usize, target: Option<&str>
 /// that follow still run where they did; when it does not, only where no
 /// later instruction depends on the directory. Never when the rest could
 /// tell the difference (`cd -`, `OLDPWD`, `pushd`/`popd`).
-fn fix(m: &Model, run: &Instruction, stage: usize, build_target: Option<&str>) -> Option<Fix> {
+fn fix(
+    m: &Model,
+    w: &Workdirs,
+    run: &Instruction,
+    stage: usize,
+    build_target: Option<&str>,
+) -> Option<Fix> {
     let info = run.run()?;
     if info.exec || !run.heredocs.is_empty() || info.scripts.len() != 1 {
         return None;
@@ -149,14 +185,14 @@ fn fix(m: &Model, run: &Instruction, stage: usize, build_target: Option<&str>) -
     {
         return None;
     }
-    let prev = workdir_before(m, stage, run.index);
-    if prev.is_none() && cwd_matters_after(m, stage, run.index, build_target) {
+    let prev = w.before(run.index);
+    if prev.is_none() && cwd_matters_after(m, w, stage, run.index, build_target) {
         return None;
     }
     let dir = if path.starts_with('/') {
         normalize(path)
     } else {
-        normalize(&format!("{}/{path}", prev.as_deref()?))
+        normalize(&format!("{}/{path}", prev?))
     };
     // Delete `cd DIR && ` (through any line continuation) from the RUN.
     let cut = Span::new(cd.span.start, next.span.start);
@@ -166,7 +202,7 @@ fn fix(m: &Model, run: &Instruction, stage: usize, build_target: Option<&str>) -
     }
     let mut edits = vec![Edit::delete(cut)];
     let indent = indentation(m, run);
-    if prev.as_deref() == Some(dir.as_str()) {
+    if prev == Some(dir.as_str()) {
         return Some(Fix::unsafe_(
             format!("Remove `cd {path} &&` (the RUN already runs in {dir})"),
             edits,
@@ -175,8 +211,8 @@ fn fix(m: &Model, run: &Instruction, stage: usize, build_target: Option<&str>) -
     // Above the comments over the RUN, so that they still belong to it.
     let before = m.instructions.get(run.index.checked_sub(1)?)?;
     edits.extend(insert_after(m, before, &format!("{indent}WORKDIR {dir}\n")));
-    let restore = cwd_matters_after(m, stage, run.index, build_target);
-    let title = match &prev {
+    let restore = cwd_matters_after(m, w, stage, run.index, build_target);
+    let title = match prev {
         Some(p) if restore => {
             edits.extend(insert_after(m, run, &format!("{indent}WORKDIR {p}\n")));
             format!("Move `cd {path}` into `WORKDIR {dir}` above the RUN, and return to {p} after it")
@@ -188,6 +224,7 @@ fn fix(m: &Model, run: &Instruction, stage: usize, build_target: Option<&str>) -
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
+    let mut workdirs: Option<Workdirs> = None;
     for site in run_sites(m) {
         let run = site.run;
         if !super::mentions_command(run, &["cd"]) {
@@ -211,7 +248,10 @@ pub fn check(cx: &mut Checker) {
             "`cd {dir}` changes directory for this RUN only, which readers miss and later instructions do not share. Use `WORKDIR {dir}` before the RUN: it creates the directory and applies to the instructions that follow"
         );
         let fix = match (site.is_trigger(), site.holder.stage) {
-            (false, Some(stage)) => fix(m, run, stage, cx.target),
+            (false, Some(stage)) => {
+                let w = workdirs.get_or_insert_with(|| Workdirs::of(m));
+                fix(m, w, run, stage, cx.target)
+            }
             _ => None,
         };
         let d = cx.report(cd.argv[0].span, msg);
@@ -238,10 +278,11 @@ mod tests {
         let m = Model::build(
             "FROM scratch AS a\nWORKDIR /src\nWORKDIR app\nRUN x\nFROM a\nRUN y\nFROM ubuntu:24.04\nRUN z\nENV D=/opt\nWORKDIR $D\nRUN w\n",
         );
-        assert_eq!(workdir_before(&m, 0, 1).as_deref(), Some("/"));
-        assert_eq!(workdir_before(&m, 0, 3).as_deref(), Some("/src/app"));
-        assert_eq!(workdir_before(&m, 1, 5).as_deref(), Some("/src/app"));
-        assert_eq!(workdir_before(&m, 2, 7), None);
-        assert_eq!(workdir_before(&m, 2, 10).as_deref(), Some("/opt"));
+        let w = Workdirs::of(&m);
+        assert_eq!(w.before(1), Some("/"));
+        assert_eq!(w.before(3), Some("/src/app"));
+        assert_eq!(w.before(5), Some("/src/app"));
+        assert_eq!(w.before(7), None);
+        assert_eq!(w.before(10), Some("/opt"));
     }
 }
