@@ -292,7 +292,7 @@ fn config_discovery_closest_wins_and_errors_name_the_line() {
     // --config with a missing file.
     let o = dlint(p, &["--config", "nope.toml", "Dockerfile"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("nope.toml: no such config file"));
+    assert!(stderr(&o).contains("nope.toml: cannot read: no such file"));
 }
 
 #[test]

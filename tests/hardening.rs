@@ -479,8 +479,13 @@ fn special_config_files_are_refused_not_read() {
         None,
     );
     assert_eq!(o.status.code(), Some(2), "{o:?}");
-    // The loader itself refuses (discovery and the CLI check `is_file`
-    // first; this is the layer below them).
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("cfg.toml: cannot read: a FIFO"),
+        "the message says what the file is: {stderr}"
+    );
+    // The loader itself refuses (discovery checks `is_file` first; this is
+    // the layer below it).
     for name in ["dlint.toml", ".hadolint.yaml"] {
         let p = dir.path().join(name);
         mkfifo(&p);

@@ -4,11 +4,12 @@
 //!
 //! * lines end at `\n` only (as BuildKit reads them);
 //! * a column counts UTF-16 code units or UTF-8 bytes;
-//! * a column past the line's content (the line without its `\n` and any
-//!   `\r` before it) means the content's end; a column inside a character
-//!   (between the two halves of a surrogate pair, inside a UTF-8 sequence)
-//!   means that character's end; a line past the last means the text's
-//!   end; a reversed range is ordered.
+//! * a column past the line's content (the line without its `\n` and the
+//!   `\r` of a CRLF; a lone `\r`, even the text's last byte, is content)
+//!   means the content's end; a column inside a character (between the two
+//!   halves of a surrogate pair, inside a UTF-8 sequence) means that
+//!   character's end; a line past the last means the text's end; a
+//!   reversed range is ordered.
 
 use lsp_types::{Position, Range, TextEdit};
 
@@ -30,6 +31,13 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// A line's content: without the `\r` of a CRLF (a lone `\r`, also at the
+/// very end of the text, is content).
+fn content(text: &str, start: usize, line: &str) -> usize {
+    let crlf = text.as_bytes().get(start + line.len()) == Some(&b'\n') && line.ends_with('\r');
+    line.len() - usize::from(crlf)
+}
+
 pub fn line_count(text: &str) -> usize {
     text.bytes().filter(|&b| b == b'\n').count() + 1
 }
@@ -39,7 +47,7 @@ pub fn offset(text: &str, pos: Position, utf16: bool) -> usize {
     let Some((start, line)) = lines(text).nth(pos.line as usize) else {
         return text.len();
     };
-    let content = line.trim_end_matches('\r');
+    let content = &line[..content(text, start, line)];
     let want = pos.character as usize;
     let mut at = 0;
     for (i, c) in content.char_indices() {

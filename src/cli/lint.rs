@@ -138,11 +138,8 @@ fn fixed_settings(args: &LintArgs) -> Result<Option<Settings>, ConfigError> {
     }
     match &args.config {
         None => Ok(None),
-        Some(p) if !p.is_file() => Err(ConfigError {
-            path: p.clone(),
-            line: None,
-            message: "no such config file".into(),
-        }),
+        // config::load reads regular files only and says why it cannot
+        // (no such file, a FIFO, a directory, too large).
         Some(p) => config::load(p).map(Some),
     }
 }

@@ -167,7 +167,15 @@ impl LineIndex {
         let start = self.starts[pos.line];
         let end = self.line_end_with_newline(pos.line);
         let text = src.get(start..end).unwrap_or("");
-        let content_len = text.trim_end_matches(['\n', '\r']).len();
+        // The line's content: without its `\n`, and without the `\r` of a
+        // CRLF. Any other `\r` is content (BuildKit reads lines at `\n`; a
+        // lone `\r`, even the text's last byte, is a character of the line),
+        // so every offset but the one inside a CRLF has a position that
+        // leads back to it.
+        let content_len = match text.strip_suffix('\n') {
+            Some(t) => t.strip_suffix('\r').unwrap_or(t).len(),
+            None => text.len(),
+        };
         let mut counted = 0;
         for (i, c) in text.get(..content_len).unwrap_or("").char_indices() {
             if counted >= pos.col {
@@ -301,6 +309,43 @@ mod tests {
         let doc = parse_document(&big);
         assert!(doc.tree.is_none());
         assert_eq!(doc.recovered, vec![None; doc.parsed.instructions.len()]);
+    }
+
+    /// Every offset but the one inside a CRLF has a position that leads
+    /// back to it, lone `\r`s (in a line, before a CRLF, as the last byte)
+    /// included: an edit at the end of `RUN x\r` lands after the `\r`.
+    #[test]
+    fn positions_lead_back_to_their_offsets_with_lone_carriage_returns() {
+        for src in [
+            "FROM a\r\nRUN x\r",
+            "a\rb\r\r\nc\r\r",
+            "\r",
+            "공\r😀\r\n\r\n\r",
+            "RUN a \\\r\n  b\r\n",
+        ] {
+            let ix = LineIndex::new(src);
+            for (off, _) in src.char_indices().chain([(src.len(), ' ')]) {
+                let inside_crlf = off > 0
+                    && src.as_bytes()[off - 1] == b'\r'
+                    && src.as_bytes().get(off) == Some(&b'\n');
+                if inside_crlf {
+                    continue;
+                }
+                for unit in [ColumnUnit::Chars, ColumnUnit::Utf16, ColumnUnit::Utf8] {
+                    let p = ix.position(src, off, unit);
+                    assert_eq!(
+                        ix.offset(src, p, unit),
+                        off,
+                        "{src:?} at {off} ({unit:?}, {p:?})"
+                    );
+                }
+            }
+            // Past a line's content: its end, before the CRLF's `\r`.
+            let end = ix.offset(src, LineCol { line: 0, col: 999 }, ColumnUnit::Utf8);
+            let first = src.split('\n').next().unwrap_or("");
+            let crlf = src.len() > first.len() && first.ends_with('\r');
+            assert_eq!(end, first.len() - usize::from(crlf), "{src:?}");
+        }
     }
 
     #[test]
