@@ -4,6 +4,10 @@
 //!
 //!     cargo run --release --example lsp_latency
 //!     cargo run --release --example lsp_latency -- --stdio target/release/dlint
+//!     cargo run --release --example lsp_latency -- --all-rules
+//!
+//! `--all-rules` writes a `dlint.toml` with `select = ["ALL"]` beside the
+//! file, so every rule runs (the off-by-default ones too).
 //!
 //! The default runs the server in process over lsp_server's in-memory
 //! connection (what the server itself costs); `--stdio PATH` spawns
@@ -144,6 +148,9 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("dlint-lsp-latency-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(".dockerignore"), ".git\n").unwrap();
+    if args.iter().any(|a| a == "--all-rules") {
+        std::fs::write(dir.join("dlint.toml"), "select = [\"ALL\"]\n").unwrap();
+    }
     let text = dockerfile();
     assert_eq!(text.lines().count(), LINES);
     let path = dir.join("Dockerfile");

@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::context::{BuildContext, ContextCache};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::pragma::{self, CheckOptions};
 use crate::model::Model;
-use crate::rules::Checker;
+use crate::rules::{buildkit, Checker, RuleEntry};
 use crate::settings::Settings;
 use crate::suppress;
 
@@ -42,13 +43,37 @@ pub fn analyze(
     }
     let model = Model::build(source);
     let rules = settings.active_rules(path);
+    // BuildKit's `# check=` options: the file's directive, and comments
+    // above instructions.
+    let file_check = pragma::file_check_options(&model)
+        .and_then(|(r, _)| r.ok())
+        .unwrap_or_default();
+    let inline: Vec<Option<CheckOptions>> = model
+        .instructions
+        .iter()
+        .map(|i| pragma::inline_check_options(i).map(|(o, _)| o))
+        .collect();
+    // Experimental checks the file switches on.
+    let by_directive: Vec<&'static RuleEntry> = settings
+        .switchable_rules(path)
+        .into_iter()
+        .filter(|e| {
+            let Some(c) =
+                buildkit::check_name(e.meta).filter(|_| buildkit::is_experimental(e.meta))
+            else {
+                return false;
+            };
+            file_check.enables_experimental(c)
+                || inline.iter().flatten().any(|o| o.enables_experimental(c))
+        })
+        .collect();
     let mut checker = Checker::new(
         &model,
         &settings.options,
         context,
         settings.target.as_deref(),
     );
-    for entry in rules {
+    for entry in rules.iter().chain(&by_directive) {
         checker.run(entry);
     }
     let mut diags = checker.into_diagnostics();
@@ -57,6 +82,26 @@ pub fn analyze(
             .as_deref()
             .is_none_or(|c| settings.codes.allows(c))
     });
+    let is_by_directive =
+        |d: &Diagnostic| by_directive.iter().any(|e| std::ptr::eq(e.meta, d.rule));
+    // A directive-enabled check reports where the file's directive, or the
+    // comment above the instruction BuildKit consults, names it.
+    diags.retain(|d| {
+        if !is_by_directive(d) {
+            return true;
+        }
+        let Some(c) = buildkit::check_name(d.rule) else {
+            return false;
+        };
+        file_check.enables_experimental(c)
+            || suppress::instruction_at(&model, d.span.start).is_some_and(|at| {
+                let anchor = suppress::check_anchor(&model, d.rule, at);
+                inline
+                    .get(anchor)
+                    .and_then(|o| o.as_ref())
+                    .is_some_and(|o| o.enables_experimental(c))
+            })
+    });
     for d in diags.iter_mut() {
         // A configured severity wins; otherwise a rule may report another
         // severity than its default (ShellCheck's levels).
@@ -64,13 +109,23 @@ pub fn analyze(
         if configured != d.rule.severity {
             d.severity = configured;
         }
+        // `# check=error=true`: BuildKit fails the build on its checks.
+        if file_check.error && buildkit::is_check(d.rule) {
+            d.severity = Severity::Error;
+        }
         sanitize(d);
     }
     let sup = suppress::collect(&model);
     let before = diags.len();
     diags.retain(|d| {
         d.rule.name == "invalid-syntax"
-            || !sup.suppresses(&model, d.rule.name, d.sub_code.as_deref(), d.span)
+            || !sup.suppresses(
+                &model,
+                d.rule,
+                d.sub_code.as_deref(),
+                d.span,
+                is_by_directive(d),
+            )
     });
     let suppressed = before - diags.len();
     diags.sort_by(|a, b| {

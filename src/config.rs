@@ -84,7 +84,11 @@ struct TrustedRegistries {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RootUserOptions {
+    #[serde(default)]
     nonroot_images: Vec<String>,
+    /// Report base and tool images too (`strict = true`).
+    #[serde(default)]
+    strict: bool,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -312,6 +316,7 @@ pub fn parse_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
         }
         if let Some(r) = &rules.root_user {
             s.options.nonroot_images = r.nonroot_images.clone();
+            s.options.root_user_strict = r.strict;
         }
     }
     Ok(s)

@@ -56,6 +56,9 @@ pub enum Category {
     Security,
     /// The build context.
     Context,
+    /// What makes the shipped image big: toolchains, sources, development
+    /// dependencies and full base images in the final stage.
+    Size,
     /// The shell code inside RUN: ShellCheck's findings and what the
     /// commands themselves do.
     Shell,
@@ -71,6 +74,7 @@ impl Category {
             Category::Package => "package",
             Category::Security => "security",
             Category::Context => "context",
+            Category::Size => "size",
             Category::Shell => "shell",
         }
     }

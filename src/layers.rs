@@ -17,6 +17,13 @@ use crate::rules::cache::cache_busting_copy::dependency_install;
 /// At most this many context files are listed.
 const MAX_FILES: usize = 200_000;
 
+/// At most this many steps that ONBUILD triggers add to the stages built
+/// FROM their stage, in the whole report. Every child stage runs all of its
+/// base stage's triggers, so a file of K triggers and K `FROM base` lines
+/// has K² of them (5,000 each: 25 million steps, 7 GB); real files have a
+/// handful.
+const MAX_ONBUILD_STEPS: usize = 10_000;
+
 /// The whole report (`--format json` prints it as is).
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -28,6 +35,9 @@ pub struct Report {
     pub context_files: usize,
     /// The listing stopped at the limit.
     pub context_truncated: bool,
+    /// The stage that is built (`--target`, else the last one), by name or
+    /// index.
+    pub target: Option<String>,
     /// Instructions before the first FROM (global ARGs).
     pub globals: Vec<Layer>,
     pub stages: Vec<StageReport>,
@@ -44,8 +54,16 @@ pub struct StageReport {
     /// `image`, `stage`, `scratch` or `unresolved`.
     pub base_kind: &'static str,
     pub base_stage: Option<usize>,
+    /// Whether BuildKit builds the stage for the target: the target and the
+    /// stages it reads (FROM, COPY --from, RUN --mount from=), transitively.
+    /// The others are skipped.
+    pub built: bool,
     /// Filesystem layers the stage adds on top of its base.
     pub layers_added: usize,
+    /// Steps the base stage's ONBUILD triggers add here that are not listed
+    /// (past dlint's limit on trigger steps in one report): their layers are
+    /// neither counted nor part of the invalidation.
+    pub onbuild_omitted: usize,
     /// The line from which the cache is invalidated by the changes.
     pub invalidated_from: Option<usize>,
     pub layers: Vec<Layer>,
@@ -60,6 +78,10 @@ pub struct Layer {
     pub instruction: String,
     /// `base`, `layer` or `metadata`.
     pub role: &'static str,
+    /// For a step that an ONBUILD trigger of the base stage adds: the line
+    /// of that ONBUILD. For an ONBUILD in its own stage: None, and the role
+    /// is `metadata` (it runs in the images built FROM this one).
+    pub onbuild_from: Option<usize>,
     pub creates_layer: bool,
     pub depends_on: Vec<Dependency>,
     /// Dependency installs this RUN performs (`npm ci`, …).
@@ -87,6 +109,10 @@ pub enum Dependency {
         excluded: bool,
         /// `RUN --mount=type=bind` rather than COPY/ADD.
         mount: bool,
+        /// `COPY --exclude` patterns: matching files are not copied.
+        exclude: Vec<String>,
+        /// `COPY --parents`: the files keep their parent directories.
+        parents: bool,
     },
     Stage {
         stage: usize,
@@ -225,30 +251,74 @@ struct SourcePattern {
     /// Docker's pattern semantics: a path matches when it or one of its
     /// parents matches (a matched directory is copied whole).
     matcher: IgnoreFile,
+    /// `COPY --exclude` patterns, relative to `base`.
+    exclude: Option<IgnoreFile>,
+    /// The directory the source copies from (`src/` for `src/`), which the
+    /// exclude patterns are relative to.
+    base: String,
+}
+
+/// Escapes what means something at the start of an ignore line.
+fn as_pattern_line(p: &str) -> String {
+    if p.starts_with('#') || p.starts_with('!') {
+        format!("\\{p}")
+    } else {
+        p.to_string()
+    }
 }
 
 impl SourcePattern {
     fn new(source: &str) -> SourcePattern {
+        Self::with_exclude(source, &[], false)
+    }
+
+    /// `is_dir`: the source names a directory of the context, whose
+    /// contents are copied; exclude patterns are relative to it. Otherwise
+    /// they are relative to the directory the file or glob is in.
+    fn with_exclude(source: &str, exclude: &[String], is_dir: bool) -> SourcePattern {
         let trimmed = source.trim_start_matches('/');
         let cleaned: Vec<&str> = trimmed
             .split('/')
             .filter(|c| !c.is_empty() && *c != ".")
             .collect();
         let whole = cleaned.is_empty();
-        // `#` and `!` mean something at the start of an ignore line: escape.
-        let text = if trimmed.starts_with('#') || trimmed.starts_with('!') {
-            format!("\\{trimmed}")
+        let base = if whole || is_dir || source.ends_with('/') {
+            cleaned.join("/")
         } else {
-            trimmed.to_string()
+            cleaned[..cleaned.len() - 1].join("/")
         };
+        let exclude = (!exclude.is_empty()).then(|| {
+            let lines: Vec<String> = exclude.iter().map(|p| as_pattern_line(p)).collect();
+            IgnoreFile::parse(PathBuf::new(), &lines.join("\n"))
+        });
         SourcePattern {
             whole,
-            matcher: IgnoreFile::parse(PathBuf::new(), &text),
+            matcher: IgnoreFile::parse(PathBuf::new(), &as_pattern_line(trimmed)),
+            exclude,
+            base,
         }
     }
 
+    fn excluded(&self, rel: &str) -> bool {
+        let Some(ex) = &self.exclude else {
+            return false;
+        };
+        let inner = if self.base.is_empty() {
+            rel
+        } else {
+            match rel
+                .strip_prefix(&self.base)
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                Some(r) => r,
+                None => rel,
+            }
+        };
+        ex.excludes(inner) || ex.excludes(rel)
+    }
+
     fn matches(&self, rel: &str) -> bool {
-        self.whole || self.matcher.excludes(rel)
+        (self.whole || self.matcher.excludes(rel)) && !self.excluded(rel)
     }
 }
 
@@ -264,10 +334,53 @@ struct StepInfo {
     stage_deps: Vec<usize>,
 }
 
+/// The stages BuildKit builds for `target`: the target and every stage it
+/// reads, transitively.
+fn built_stages(m: &Model, target: usize) -> Vec<bool> {
+    let mut built = vec![false; m.stages.len()];
+    // The edges by stage (scanning them all per stage was quadratic).
+    let mut reads: Vec<Vec<usize>> = vec![Vec::new(); m.stages.len()];
+    for d in &m.deps {
+        if let Some(v) = reads.get_mut(d.from_stage) {
+            v.push(d.to_stage);
+        }
+    }
+    let mut todo = vec![target];
+    while let Some(s) = todo.pop() {
+        if s >= built.len() || built[s] {
+            continue;
+        }
+        built[s] = true;
+        todo.extend(reads[s].iter().copied());
+        // ONBUILD triggers of a base stage can read stages too.
+        if let Base::Stage(p) = m.stages[s].base {
+            todo.push(p);
+        }
+    }
+    built
+}
+
 /// The layers of `src` with the context at `ctx_dir`, and what a change to
-/// each `changed` path re-runs.
-pub fn analyze(src: &str, file: &Path, ctx_dir: &Path, changed: &[String]) -> Report {
+/// each `changed` path re-runs. `target` names the stage that is built
+/// (`--target`); an error when it names none.
+pub fn analyze(
+    src: &str,
+    file: &Path,
+    ctx_dir: &Path,
+    changed: &[String],
+    target: Option<&str>,
+) -> Result<Report, String> {
     let m = Model::build(src);
+    let target_stage = match target {
+        Some(t) => Some(
+            m.stages
+                .iter()
+                .position(|s| s.name().is_some_and(|n| n.eq_ignore_ascii_case(t)))
+                .ok_or_else(|| format!("--target {t} names no stage of the file"))?,
+        ),
+        None => m.stages.len().checked_sub(1),
+    };
+    let built = target_stage.map_or_else(Vec::new, |t| built_stages(&m, t));
     let ctx = ContextFiles::load(ctx_dir, file);
     let mut globals = Vec::new();
     for inst in m.instructions.iter().filter(|i| i.stage.is_none()) {
@@ -279,12 +392,40 @@ pub fn analyze(src: &str, file: &Path, ctx_dir: &Path, changed: &[String]) -> Re
     for d in &m.deps {
         deps_of.entry(d.instruction).or_default().push(d);
     }
+    // Each stage's ONBUILD instructions with their triggers, found once.
+    let mut triggers: Vec<Vec<(&Instruction, &Instruction)>> = vec![Vec::new(); m.stages.len()];
+    for ob in m.instructions.iter().filter(|i| i.kind == Kind::Onbuild) {
+        if let (Some(si), Some(t)) = (ob.stage, ob.trigger.as_deref()) {
+            if let Some(v) = triggers.get_mut(si) {
+                v.push((ob, t));
+            }
+        }
+    }
+    let mut onbuild_budget = MAX_ONBUILD_STEPS;
+    let mut onbuild_omitted = vec![0usize; m.stages.len()];
     let mut steps: Vec<Vec<StepInfo>> = Vec::new();
     for st in &m.stages {
         let mut v = Vec::new();
         for inst in m.stage_instructions(st.index) {
             let deps = deps_of.get(&inst.index).map_or(&[][..], Vec::as_slice);
             v.push(step(&m, &ctx, st.index, inst, deps));
+            // A stage built FROM a stage of the file runs that stage's ONBUILD
+            // triggers right after its FROM.
+            if inst.kind == Kind::From {
+                if let Base::Stage(p) = st.base {
+                    let all = triggers.get(p).map_or(&[][..], Vec::as_slice);
+                    let listed = all.len().min(onbuild_budget);
+                    onbuild_budget -= listed;
+                    onbuild_omitted[st.index] = all.len() - listed;
+                    for (ob, t) in &all[..listed] {
+                        let deps = deps_of.get(&t.index).map_or(&[][..], Vec::as_slice);
+                        let mut s = step(&m, &ctx, st.index, t, deps);
+                        s.layer.onbuild_from = Some(ob.start_line);
+                        s.layer.instruction = format!("(ONBUILD) {}", s.layer.instruction);
+                        v.push(s);
+                    }
+                }
+            }
         }
         steps.push(v);
     }
@@ -298,7 +439,13 @@ pub fn analyze(src: &str, file: &Path, ctx_dir: &Path, changed: &[String]) -> Re
             f == &path || (f.starts_with(&path) && f.as_bytes().get(path.len()) == Some(&b'/'))
         });
         let excluded = !path.is_empty() && ctx.excludes(&path);
-        let (from, reasons) = invalidate(&m, &steps, &ctx, &path, excluded);
+        let (mut from, reasons) = invalidate(&m, &steps, &ctx, &path, excluded);
+        // Stages the target does not need are not built at all.
+        for (si, f) in from.iter_mut().enumerate() {
+            if !built.get(si).copied().unwrap_or(true) {
+                *f = None;
+            }
+        }
         let mut invalidated = Vec::new();
         let mut reruns = Vec::new();
         let mut cached = Vec::new();
@@ -379,14 +526,17 @@ pub fn analyze(src: &str, file: &Path, ctx_dir: &Path, changed: &[String]) -> Re
             base,
             base_kind,
             base_stage,
+            built: built.get(st.index).copied().unwrap_or(true),
             layers_added: layers.iter().filter(|l| l.role == "layer").count(),
+            onbuild_omitted: onbuild_omitted[st.index],
             invalidated_from: inv.map(|p| layers[p].line),
             layers,
         });
     }
-    Report {
+    Ok(Report {
         file: file.to_string_lossy().into_owned(),
         context: ctx_dir.to_string_lossy().into_owned(),
+        target: target_stage.map(|t| stage_label(&m, t)),
         dockerignore: ctx
             .ignore
             .as_ref()
@@ -396,7 +546,7 @@ pub fn analyze(src: &str, file: &Path, ctx_dir: &Path, changed: &[String]) -> Re
         globals,
         stages,
         changes,
-    }
+    })
 }
 
 /// A `--changed` path made relative to the context: as given when it is a
@@ -518,6 +668,7 @@ fn plain_layer(m: &Model, inst: &Instruction) -> Layer {
         keyword: inst.kind.as_str(),
         instruction: first_line(m, inst),
         role: "metadata",
+        onbuild_from: None,
         creates_layer: false,
         depends_on: Vec::new(),
         installs: Vec::new(),
@@ -529,8 +680,28 @@ fn is_url(s: &str) -> bool {
     s.starts_with("http://") || s.starts_with("https://") || s.starts_with("git@")
 }
 
-fn context_dep(ctx: &ContextFiles, source: &str, mount: bool) -> (Dependency, ContextDep) {
-    let pattern = SourcePattern::new(source);
+fn context_dep(
+    ctx: &ContextFiles,
+    source: &str,
+    mount: bool,
+    exclude: &[String],
+    parents: bool,
+) -> (Dependency, ContextDep) {
+    let dir = {
+        let d: Vec<&str> = source
+            .trim_start_matches('/')
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
+        let d = d.join("/");
+        !d.is_empty()
+            && !d.contains(['*', '?', '['])
+            && ctx
+                .files
+                .iter()
+                .any(|(f, _)| f.starts_with(&d) && f.as_bytes().get(d.len()) == Some(&b'/'))
+    };
+    let pattern = SourcePattern::with_exclude(source, exclude, dir);
     let files: Vec<String> = if pattern.whole {
         ctx.sent().map(str::to_string).collect()
     } else {
@@ -542,13 +713,16 @@ fn context_dep(ctx: &ContextFiles, source: &str, mount: bool) -> (Dependency, Co
     let excluded = !pattern.whole
         && (ctx.files.iter().any(|(f, s)| !*s && pattern.matches(f))
             || (files.is_empty() && ctx.excludes(source.trim_start_matches(['/', '.']))));
+    let whole_context = pattern.whole && pattern.exclude.is_none();
     (
         Dependency::Context {
             source: source.to_string(),
-            whole_context: pattern.whole,
+            whole_context,
             files,
             excluded,
             mount,
+            exclude: exclude.to_vec(),
+            parents,
         },
         ContextDep { pattern },
     )
@@ -627,7 +801,18 @@ fn step(
                                 layer.depends_on.push(Dependency::Url { url: e.value });
                                 continue;
                             }
-                            let (d, cd) = context_dep(ctx, &e.value, false);
+                            let exclude: Vec<String> = inst
+                                .flags
+                                .iter()
+                                .filter(|f| f.name.eq_ignore_ascii_case("exclude"))
+                                .filter_map(|f| f.value.as_deref())
+                                .map(|v| m.expand_in_stage(si, v))
+                                .collect();
+                            let parents = inst.flags.iter().any(|f| {
+                                f.name.eq_ignore_ascii_case("parents")
+                                    && f.value.as_deref().is_none_or(|v| v != "false")
+                            });
+                            let (d, cd) = context_dep(ctx, &e.value, false, &exclude, parents);
                             layer.depends_on.push(d);
                             context_deps.push(cd);
                         }
@@ -663,7 +848,7 @@ fn step(
                                 .get("source")
                                 .or_else(|| mount.get("src"))
                                 .unwrap_or(".");
-                            let (d, cd) = context_dep(ctx, source, true);
+                            let (d, cd) = context_dep(ctx, source, true, &[], false);
                             layer.depends_on.push(d);
                             context_deps.push(cd);
                         }
@@ -720,8 +905,34 @@ fn describe_dep(d: &Dependency, ctx_files: usize) -> String {
             files,
             excluded,
             mount,
+            exclude,
+            parents,
         } => {
             let prefix = if *mount { "bind mount: " } else { "" };
+            let mut suffix = String::new();
+            if !exclude.is_empty() {
+                suffix.push_str(&format!(
+                    " without {}",
+                    exclude
+                        .iter()
+                        .map(|e| format!("`{e}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if *parents {
+                suffix.push_str(", keeping parent directories");
+            }
+            if !*whole_context
+                && (source.trim_start_matches("./").trim_matches('/').is_empty()
+                    || matches!(source.as_str(), "." | "./"))
+            {
+                return format!(
+                    "{prefix}the context ({} file{}{suffix})",
+                    files.len(),
+                    plural(files.len())
+                );
+            }
             if *whole_context {
                 return format!(
                     "{prefix}whole context ({ctx_files} file{}, after .dockerignore)",
@@ -751,7 +962,7 @@ fn describe_dep(d: &Dependency, ctx_files: usize) -> String {
                     shown.join(", ")
                 )
             };
-            format!("{prefix}{body}")
+            format!("{prefix}{body}{suffix}")
         }
         Dependency::Stage { stage, name } => match name {
             Some(n) => format!("stage {stage} ({n})"),
@@ -804,6 +1015,11 @@ fn note(l: &Layer, ctx_files: usize) -> String {
     }
     for i in &l.installs {
         parts.push(format!("dependency install `{}`", i.command));
+    }
+    if let Some(line) = l.onbuild_from {
+        parts.push(format!("ONBUILD trigger of the base stage (line {line})"));
+    } else if l.keyword == "ONBUILD" {
+        parts.push("trigger: runs in the stages and images built FROM this one".into());
     }
     parts.join("  ")
 }
@@ -893,14 +1109,29 @@ pub fn render_text(r: &Report) -> String {
             "scratch" => "empty base (scratch)".to_string(),
             _ => format!("base {} (unresolved)", s.base),
         };
+        let skipped = if s.built {
+            String::new()
+        } else {
+            format!(
+                " (not built: the target, stage {}, does not need it)",
+                r.target.as_deref().unwrap_or("?")
+            )
+        };
         o.push_str(&format!(
-            "\nstage {}{name}: {base} + {} layer{}\n",
+            "\nstage {}{name}: {base} + {} layer{}{skipped}\n",
             s.index,
             s.layers_added,
             plural(s.layers_added)
         ));
         let rows: Vec<&Layer> = s.layers.iter().collect();
         render_rows(&mut o, &rows, r.context_files, marks, width);
+        if s.onbuild_omitted > 0 {
+            o.push_str(&format!(
+                "  … and {} more step{} from the base stage's ONBUILD triggers, not listed (at most {MAX_ONBUILD_STEPS} in one report)\n",
+                s.onbuild_omitted,
+                plural(s.onbuild_omitted)
+            ));
+        }
     }
     if marks {
         o.push_str(if r.changes.len() == 1 {

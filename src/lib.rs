@@ -19,6 +19,7 @@ pub mod layers;
 pub mod model;
 pub mod panic;
 pub mod pin;
+pub mod registry;
 pub mod render;
 pub mod rules;
 pub mod server;

@@ -2,9 +2,10 @@
 //! (Docker Registry HTTP API v2, with the anonymous bearer-token flow Docker
 //! Hub uses) and rewrites `image:tag` as `image:tag@sha256:…`.
 //!
-//! Only called with `--pin-digests`: nothing else in dlint touches the
-//! network. The HTTP goes through [`Transport`] so tests can fake a
-//! registry.
+//! Only called with `--pin-digests` (and its transport by
+//! `--check-base-platforms`, `crate::registry`): nothing else in dlint
+//! touches the network. The HTTP goes through [`Transport`] so tests can
+//! fake a registry.
 //!
 //! A [`Pinner`] serves one run: the images of every file are asked once,
 //! [`PARALLEL`] at a time, and the whole run has a deadline (20 s unless
@@ -199,7 +200,7 @@ fn describe_error(e: ureq::Error, timeout: Duration) -> String {
 }
 
 /// `8s`, `2.5s`.
-fn secs(d: Duration) -> String {
+pub(crate) fn secs(d: Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{}s", d.as_secs())
     } else {
@@ -487,10 +488,11 @@ impl<'t> Pinner<'t> {
 }
 
 /// A transport whose requests end by the run's deadline.
-struct Deadlined<'a> {
-    inner: &'a dyn Transport,
-    end: Instant,
-    late: String,
+pub(crate) struct Deadlined<'a> {
+    pub(crate) inner: &'a dyn Transport,
+    pub(crate) end: Instant,
+    /// The error of a request the deadline cut.
+    pub(crate) late: String,
 }
 
 impl Transport for Deadlined<'_> {
@@ -750,7 +752,7 @@ pub fn parse_challenge(h: &str) -> Option<(String, BTreeMap<String, String>)> {
 
 /// The anonymous bearer-token flow: GET `realm?service=…&scope=…`, read
 /// `token` (or `access_token`).
-fn anonymous_token(
+pub(crate) fn anonymous_token(
     t: &dyn Transport,
     challenge: &str,
     repo: &str,

@@ -23,6 +23,10 @@ pub struct PerFileIgnore {
 pub struct Settings {
     /// Indexed like `REGISTRY`.
     pub enabled: Vec<bool>,
+    /// Indexed like `REGISTRY`: switched off by the configuration or the
+    /// command line (`ignore`, or left out of `select`), so a file's
+    /// `# check=experimental=` directive does not switch it on.
+    pub forced_off: Vec<bool>,
     /// Indexed like `REGISTRY`.
     pub severity: Vec<Severity>,
     pub per_file_ignores: Vec<PerFileIgnore>,
@@ -83,6 +87,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             enabled: REGISTRY.iter().map(|e| e.meta.default_enabled).collect(),
+            forced_off: vec![false; REGISTRY.len()],
             severity: REGISTRY.iter().map(|e| e.meta.severity).collect(),
             per_file_ignores: Vec::new(),
             fail_level: Some(Severity::Style),
@@ -156,8 +161,10 @@ impl Settings {
     pub fn select(&mut self, rules: &[usize]) {
         self.codes.only = None;
         self.enabled = vec![false; REGISTRY.len()];
+        self.forced_off = vec![true; REGISTRY.len()];
         for &r in rules {
             self.enabled[r] = true;
+            self.forced_off[r] = false;
         }
     }
 
@@ -203,18 +210,48 @@ impl Settings {
     pub fn extend_select(&mut self, rules: &[usize]) {
         for &r in rules {
             self.enabled[r] = true;
+            self.forced_off[r] = false;
         }
     }
 
     pub fn ignore(&mut self, rules: &[usize]) {
         for &r in rules {
             self.enabled[r] = false;
+            self.forced_off[r] = true;
         }
     }
 
     /// The rules that run for `path`.
     pub fn active_rules(&self, path: Option<&Path>) -> Vec<&'static RuleEntry> {
-        let mut enabled = self.enabled.clone();
+        REGISTRY
+            .iter()
+            .zip(self.mask(path, &self.enabled))
+            .filter(|(_, on)| *on)
+            .map(|(e, _)| e)
+            .collect()
+    }
+
+    /// Rules that are off for `path` but that a file's
+    /// `# check=experimental=` directive may switch on: not switched off by
+    /// the configuration, the command line or a per-file ignore.
+    pub fn switchable_rules(&self, path: Option<&Path>) -> Vec<&'static RuleEntry> {
+        let may: Vec<bool> = self
+            .enabled
+            .iter()
+            .zip(&self.forced_off)
+            .map(|(on, off)| !on && !off)
+            .collect();
+        REGISTRY
+            .iter()
+            .zip(self.mask(path, &may))
+            .filter(|(_, on)| *on)
+            .map(|(e, _)| e)
+            .collect()
+    }
+
+    /// `enabled` minus the per-file ignores that match `path`.
+    fn mask(&self, path: Option<&Path>, enabled: &[bool]) -> Vec<bool> {
+        let mut enabled = enabled.to_vec();
         if let (Some(path), false) = (path, self.per_file_ignores.is_empty()) {
             // However the path was given (`.`, `./x`, from a subdirectory,
             // absolute), globs match it relative to the config's directory.
@@ -228,12 +265,7 @@ impl Settings {
                 }
             }
         }
-        REGISTRY
-            .iter()
-            .zip(enabled)
-            .filter(|(_, on)| *on)
-            .map(|(e, _)| e)
-            .collect()
+        enabled
     }
 
     pub fn severity_of(&self, rule: &crate::rules::RuleMeta) -> Severity {

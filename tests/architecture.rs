@@ -30,6 +30,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("inspect", 11),
     ("layers", 11),
     ("pin", 11),
+    ("registry", 11),
     ("server", 12),
     ("cli", 13),
 ];

@@ -322,8 +322,14 @@ fn per_file_ignores() {
         "[per-file-ignores]\n\"test/*\" = [\"root-user\"]\n",
     )
     .unwrap();
-    fs::write(p.join("test/Dockerfile"), "FROM alpine:3.20\n").unwrap();
-    fs::write(p.join("Dockerfile"), "FROM alpine:3.20\n").unwrap();
+    // A CMD: an image without one is a base image, which root-user leaves
+    // alone.
+    fs::write(
+        p.join("test/Dockerfile"),
+        "FROM alpine:3.20\nCMD [\"/app\"]\n",
+    )
+    .unwrap();
+    fs::write(p.join("Dockerfile"), "FROM alpine:3.20\nCMD [\"/app\"]\n").unwrap();
     let o = dlint(
         p,
         &[

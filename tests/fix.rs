@@ -130,13 +130,15 @@ fn root_user_adds_user() {
     );
     before_after(
         "root-user-debian",
-        "FROM python:3.12-slim\nRUN pip install flask\n",
+        "FROM python:3.12-slim\nRUN pip install flask\nEXPOSE 5000\nCMD [\"flask\", \"run\"]\n",
         &[],
         true,
     );
+    // A CMD before the last RUN: the user goes after the RUN, at the end
+    // of a file without a final newline.
     before_after(
         "root-user-alpine",
-        "FROM alpine:3.20\nRUN apk add --no-cache curl",
+        "FROM alpine:3.20\nCMD [\"/app\"]\nRUN apk add --no-cache curl",
         &[],
         true,
     );
@@ -301,7 +303,7 @@ fn generated_dockerignore_is_created_never_overwritten() {
     fs::write(d.path().join(".env"), "SECRET=1").unwrap();
     fs::write(
         d.path().join("Dockerfile"),
-        "FROM node:20\nWORKDIR /app\nCOPY package.json ./\nUSER 1000\n",
+        "FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\nUSER 1000\n",
     )
     .unwrap();
     let o = run(d.path(), &["--isolated", "--fix", "Dockerfile"]);
@@ -442,4 +444,29 @@ fn unsafe_package_fixes() {
         "unsafe fixes applied without --unsafe-fixes: {applied:?}"
     );
     before_after("package-unsafe", src, &[(".dockerignore", ".git\n")], true);
+}
+
+#[test]
+fn buildkit_check_fixes() {
+    // Casing, legacy ENV/LABEL, EXPOSE and empty continuation lines: all
+    // safe, applied together, and BuildKit reads the same instructions.
+    before_after(
+        "buildkit-checks",
+        "FROM alpine:3.20 as Base\nEnv A 1\nLABEL description \"API server\"\nENV MSG hello  world\nEXPOSE 127.0.0.1:8080:80/TCP 53/UDP\nRUN echo a && \\\n\n    echo b\nFROM --platform=$TARGETPLATFORM Base\nCOPY --from=Base /etc/hosts /x\nRUN --mount=type=cache,from=Base,target=/c true\nUSER app\n",
+        &[(".dockerignore", ".git\n")],
+        false,
+    );
+}
+
+#[test]
+fn shell_form_cmd_to_exec_form_is_unsafe() {
+    let src = "FROM node:20-slim\nUSER node\nCMD node server.js --port=8080\nHEALTHCHECK CMD curl -f http://localhost/\n";
+    let files = [(".dockerignore", ".git\n")];
+    let (safe, _) = fix(src, &files, false);
+    assert_eq!(safe, src, "exec form applied without --unsafe-fixes");
+    before_after("shell-form-cmd", src, &files, true);
+    // Shell syntax is never converted.
+    let src = "FROM node:20-slim\nUSER node\nCMD node server.js > /log 2>&1\n";
+    let (fixed, _) = fix(src, &files, true);
+    assert_eq!(fixed, src);
 }

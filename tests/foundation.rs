@@ -320,7 +320,8 @@ fn a_fix_appended_after_an_open_continuation_starts_its_own_instruction() {
     let d = tempfile::tempdir().unwrap();
     fs::write(
         d.path().join("Dockerfile"),
-        "FROM debian:12\nRUN echo hi \\",
+        // The CMD comes first, so the user goes after the last RUN.
+        "FROM debian:12\nCMD [\"app\"]\nRUN echo hi \\",
     )
     .unwrap();
     let o = dlint(
@@ -354,7 +355,7 @@ fn a_fix_appended_after_an_open_continuation_starts_its_own_instruction() {
         "{cmds:?}\n{fixed}"
     );
     assert_eq!(cmds.last().map(String::as_str), Some("user"), "{fixed}");
-    let run = &v[0]["instructions"][1]["value"];
+    let run = &v[0]["instructions"][2]["value"];
     assert_eq!(run[0], "echo hi", "{fixed}");
 }
 

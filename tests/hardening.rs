@@ -102,8 +102,12 @@ fn exponential_expansion_is_capped_and_reported() {
     // issue 9: 34 lines, 687 bytes, 2^33-byte values: 24 GB RSS, then killed.
     let src = doubling_args(34);
     assert_eq!(src.len(), 687);
+    // Strict root-user: the file runs nothing (a base image), and the
+    // finding below shows the base image was read past the expansion.
+    let mut settings = all_rules();
+    settings.options.root_user_strict = true;
     let t = Instant::now();
-    let r = analyze(&src, None, &all_rules(), None);
+    let r = analyze(&src, None, &settings, None);
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     for a in &r.model.global_args {
         let len = a.default.as_ref().map_or(0, String::len);
@@ -232,6 +236,45 @@ fn hostile_sources() -> Vec<(&'static str, String)> {
         (0..n / 2)
             .map(|i| format!("FROM alpine:3 AS s{i}\nCOPY --from=nosuch{i} /a /b\n"))
             .collect(),
+    ));
+    // The global scope of FROM (undeclared-from-arg and the other BuildKit
+    // checks on FROM) looked every ARG up in a list.
+    let mut globals = String::from("ARG A0=x\n");
+    for i in 0..n {
+        globals.push_str(&format!("ARG A{}=$A{i}\n", i + 1));
+    }
+    globals.push_str("FROM alpine:3\n");
+    v.push(("global ARG chain", globals));
+    // undefined-variable: a did-you-mean against every ENV per unknown
+    // name, and the stage scanned per finding for a later definition.
+    let mut undefined = String::from("FROM debian:12\n");
+    for i in 0..n / 2 {
+        undefined.push_str(&format!("ENV V{i:05}=1\n"));
+    }
+    for i in 0..n / 2 {
+        undefined.push_str(&format!("ENV X{i}=$U{i:05}\n"));
+    }
+    v.push(("undefined variables", undefined));
+    // undefined-variable: the line searched once per unknown name.
+    v.push((
+        "variables on one line",
+        format!(
+            "FROM alpine:3\nENV X={}\n",
+            (0..n).map(|i| format!("$u{i}")).collect::<String>()
+        ),
+    ));
+    // stage-name-casing compared every stage with every other one, and
+    // renamed each through every instruction.
+    v.push((
+        "uppercase stages",
+        (0..n / 2)
+            .map(|i| format!("FROM alpine:3 AS S{i}\nCOPY --from=S{i} /a /b\n"))
+            .collect(),
+    ));
+    // shell-form-cmd looked for a SHELL through the stage per CMD.
+    v.push((
+        "shell-form CMDs",
+        format!("FROM alpine:3\n{}", "CMD run x\n".repeat(n)),
     ));
     // split-apt-layers counted the stage's instructions per finding.
     v.push((
@@ -900,6 +943,16 @@ fn hostile_files() -> Vec<(&'static str, String)> {
             format!(
                 "FROM alpine:3 AS b\nFROM alpine:3\n{}",
                 "COPY --from=b /a /b\n".repeat(mb / 20)
+            ),
+        ),
+        // `dlint layers` listed every base-stage ONBUILD trigger in every
+        // stage built FROM it: K² steps (5,000 each: 7 GB).
+        (
+            "ONBUILD fan-out",
+            format!(
+                "FROM alpine:3 AS b\n{}{}",
+                "ONBUILD RUN x\n".repeat(mb / 42),
+                "FROM b\n".repeat(mb / 42)
             ),
         ),
         (

@@ -450,3 +450,62 @@ fn without_pin_digests_nothing_is_asked() {
     assert!(fixed.contains(&format!("FROM {image}\n")), "{fixed}");
     assert!(!fixed.contains("@sha256:"), "{fixed}");
 }
+
+#[test]
+fn check_base_platforms_reports_an_image_of_another_platform() {
+    let Some(bin) = need_registry("check_base_platforms_reports_an_image_of_another_platform")
+    else {
+        return;
+    };
+    let reg = Registry::start(&bin);
+    // The pushed image is linux/amd64 only.
+    reg.push_image("team/tool", "1.0");
+    let image = format!("127.0.0.1:{}/team/tool:1.0", reg.port);
+    let src = format!(
+        "FROM --platform=linux/arm64 {image} AS arm\nFROM --platform=linux/amd64 {image} AS amd\nFROM 127.0.0.1:{}/team/none:1\n",
+        reg.port
+    );
+    let d = project(&src);
+    let args = [
+        "--isolated",
+        "--select",
+        "base-image-platform-mismatch",
+        "--format",
+        "json",
+        "--check-base-platforms",
+        "Dockerfile",
+    ];
+    let out = dlint(d.path(), &args);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
+    let lines: Vec<i64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![1], "{v}");
+    assert!(
+        v[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only built for `linux/amd64`"),
+        "{v}"
+    );
+    // The missing repository is named on stderr; the run goes on.
+    assert!(
+        text(&out.stderr).contains("team/none"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Without the flag nothing is asked and nothing reported.
+    let out = dlint(
+        d.path(),
+        &args[..5]
+            .iter()
+            .chain(["Dockerfile"].iter())
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(text(&out.stdout).trim(), "[]", "{}", text(&out.stderr));
+}

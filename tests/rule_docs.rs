@@ -163,6 +163,24 @@ fn settings_for(entry: &RuleEntry) -> Settings {
         ];
         settings.options.strict_labels = entry.meta.name == "superfluous-label";
     }
+    if entry.meta.name == "base-image-platform-mismatch" {
+        // The doc states what the registry answers (`--check-base-platforms`).
+        use dlint::rules::buildkit::{BasePlatforms, Platforms};
+        let mut b = BasePlatforms::default();
+        let p = |o: &str, a: &str| (o.to_string(), a.to_string());
+        b.images.insert(
+            "vendor/tool:1.0".into(),
+            Ok(Platforms::Single(p("linux", "arm64"))),
+        );
+        b.images.insert(
+            "vendor/tool:1.1".into(),
+            Ok(Platforms::Index(vec![
+                p("linux", "amd64"),
+                p("linux", "arm64"),
+            ])),
+        );
+        settings.options.base_platforms = Some(std::sync::Arc::new(b));
+    }
     settings
 }
 

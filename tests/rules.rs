@@ -26,6 +26,24 @@ fn lint(rule: &str, dockerfile: &str, files: &[(&str, &str)]) -> (String, usize)
     if rule == "untrusted-registry" {
         settings.options.trusted_registries = vec!["docker.io".into()];
     }
+    if rule == "base-image-platform-mismatch" {
+        // What `--check-base-platforms` would have learnt from the registries.
+        use dlint::rules::buildkit::{BasePlatforms, Platforms};
+        let p = |o: &str, a: &str| (o.to_string(), a.to_string());
+        let mut b = BasePlatforms::default();
+        for (image, found) in [
+            ("vendor/tool:1.0", Platforms::Single(p("linux", "arm64"))),
+            (
+                "vendor/tool:1.1",
+                Platforms::Index(vec![p("linux", "amd64"), p("linux", "arm64")]),
+            ),
+            ("vendor/arm:1", Platforms::Index(vec![p("linux", "arm64")])),
+            ("win/app:1", Platforms::Single(p("windows", "amd64"))),
+        ] {
+            b.images.insert(image.into(), Ok(found));
+        }
+        settings.options.base_platforms = Some(std::sync::Arc::new(b));
+    }
     let ctx = BuildContext::load(dir.path(), Some(&df));
     let report = analyze(dockerfile, Some(&df), &settings, Some(&ctx));
     let n = report.diagnostics.len();
@@ -77,7 +95,7 @@ fn snapshot_named(
 fn untagged_image() {
     snapshot(
         "untagged-image",
-        "ARG BASE\nFROM ubuntu\nFROM localhost:5000/team/app AS app\nFROM $BASE\nCOPY --from=nginx /etc/nginx /etc/nginx\n",
+        "ARG BASE\nFROM ubuntu\nFROM localhost:5000/team/app AS app\nFROM $BASE\nCOPY --from=docker.io/nginx /etc/nginx /etc/nginx\n",
         "ARG PY=python:3.12-slim\nFROM $PY AS build\nFROM build\nFROM scratch\nFROM alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nCOPY --from=build /a /a\n",
         &[],
         &[],
@@ -155,8 +173,8 @@ fn root_user_implicit() {
     snapshot_named(
         "root-user-implicit",
         "root-user",
-        "FROM python:3.12-slim\nRUN pip install flask\n",
-        "FROM python:3.12-slim AS base\nRUN useradd -r app\nUSER app\nFROM base\nCMD [\"python\"]\n",
+        "FROM python:3.12-slim\nRUN pip install flask\nCMD [\"flask\", \"run\"]\n",
+        "FROM python:3.12-slim AS base\nRUN useradd -r app\nUSER app\nFROM base\nCMD [\"python\", \"app.py\"]\n",
         &[],
         &[],
     );
@@ -166,8 +184,8 @@ fn root_user_implicit() {
 fn missing_dockerignore() {
     snapshot(
         "missing-dockerignore",
-        "FROM node:20\nCOPY . /app\n",
-        "FROM node:20\nCOPY . /app\n",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
         &[
             ("package.json", "{}"),
             (".env", "TOKEN=x"),
@@ -184,8 +202,8 @@ fn missing_dockerignore() {
 fn dockerignore_gaps() {
     snapshot(
         "dockerignore-gaps",
-        "FROM node:20\nCOPY . /app\n",
-        "FROM node:20\nCOPY . /app\n",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
         &[
             (".dockerignore", "*.md\n"),
             ("package.json", "{}"),
@@ -560,6 +578,204 @@ fn yarn_cache_not_cleaned() {
         "yarn-cache-not-cleaned",
         "FROM node:20\nRUN yarn install --frozen-lockfile\n",
         "FROM node:20\nRUN yarn install --frozen-lockfile && yarn cache clean\nRUN yarn --version\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn inconsistent_instruction_casing() {
+    snapshot(
+        "inconsistent-instruction-casing",
+        "arg V=1\nFROM alpine:3.20 AS base\ncopy a /a\nRun echo hi\nONBUILD run x\nFROM base\nCOPY b /b\n",
+        "arg V=1\nfrom alpine:3.20\ncopy a /a\nrun echo hi\nonbuild RUN x\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn from_as_casing() {
+    snapshot(
+        "from-as-casing",
+        "FROM golang:1.22 as build\nfrom alpine:3.20 AS final\n",
+        "FROM golang:1.22 AS build\nfrom alpine:3.20 as final\nFrom debian:12 as mixed\nFROM scratch\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn legacy_key_value_format() {
+    snapshot(
+        "legacy-key-value-format",
+        "FROM alpine:3.20\nENV A 1\nENV MSG hello  world\nLABEL description \"API server\"\nENV Q it's \"quoted\" text\nENV PATH /opt/bin:$PATH\n",
+        "FROM alpine:3.20\nENV A=1 B=\"two words\"\nLABEL description=\"API server\"\nONBUILD ENV X y\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn shell_form_cmd() {
+    snapshot(
+        "shell-form-cmd",
+        "FROM node:20-slim\nCMD node server.js --port=8080\nHEALTHCHECK --interval=5s CMD curl -f http://localhost/ || exit 1\nFROM alpine:3.20\nENTRYPOINT /entrypoint.sh\nCMD [\"run\"]\n",
+        "FROM node:20-slim AS base\nCMD [\"node\", \"server.js\"]\nHEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]\nHEALTHCHECK NONE\nFROM mcr.microsoft.com/windows/servercore:ltsc2022 AS win\nSHELL [\"powershell\", \"-Command\"]\nFROM win\nCMD Write-Host hi\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn empty_continuation_line() {
+    snapshot(
+        "empty-continuation-line",
+        "FROM debian:12\nRUN apt-get update && \\\n\n    apt-get install -y curl \\\n   \n    git\n",
+        "FROM debian:12\nRUN apt-get update && \\\n    # comment lines are fine\n    apt-get install -y curl\n\nRUN true\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn expose_protocol_casing() {
+    snapshot(
+        "expose-protocol-casing",
+        "FROM nginx:1.27\nARG P=53/UDP\nEXPOSE 80/TcP 443/tcp $P\n",
+        "FROM nginx:1.27\nEXPOSE 80/tcp 53/udp 8080 $UNKNOWN\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn expose_host_mapping() {
+    snapshot(
+        "expose-host-mapping",
+        "FROM nginx:1.27\nEXPOSE 127.0.0.1:80:80 [::1]:8080:8080/udp 5000:5000 8000\n",
+        "FROM nginx:1.27\nEXPOSE 80 443/tcp 8000-8010 ${PORT}\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn stage_name_casing() {
+    snapshot(
+        "stage-name-casing",
+        "FROM golang:1.22 AS Build\nRUN go build -o /app .\nFROM Build AS Test\nRUN --mount=type=cache,from=Build,target=/x go test\nFROM alpine:3.20\nCOPY --from=Build /app /app\n",
+        "FROM golang:1.22 AS build\nFROM build AS test_1.x\nFROM alpine:3.20\nCOPY --from=BUILD /app /app\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn reserved_stage_name() {
+    snapshot(
+        "reserved-stage-name",
+        "FROM alpine:3.20 AS Scratch\nFROM alpine:3.20 AS context\n",
+        "FROM alpine:3.20 AS scratchpad\nFROM scratch\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn undefined_variable() {
+    snapshot(
+        "undefined-variable",
+        "ARG VERSION=1\nFROM alpine:3.20 AS base\nENV PATH=/opt/bin:$PAHT A=1 B=$A\nCOPY $SRC /app/\nLABEL v=$VERSION arch=$TARGETARCH\nARG LATE=x\nFROM base\nWORKDIR /$LATE\nFROM eclipse-temurin:21\nENV PATH=$JAVA_HOME/bin:$PATH LD_LIBRARY_PATH=/opt/lib:$LD_LIBRARY_PATH\nCOPY <<EOF /etc/motd\nhello $WHO\nEOF\n",
+        "ARG VERSION=1\nFROM alpine:3.20\nARG VERSION\nARG TARGETARCH\nARG NOVALUE\nENV A=1\nENV B=$A PATH=/x:$PATH\nCOPY $NOVALUE /app/\nLABEL v=$VERSION arch=$TARGETARCH q='$NOPE' e=\\$NOPE\nRUN echo $UNSET\nCOPY <<'EOF' /etc/motd\nhello $WHO\nEOF\nFROM eclipse-temurin:21\nENV PATH=$JAVA_HOME/bin:$PATH\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn invalid_description_comment() {
+    snapshot(
+        "invalid-description-comment",
+        "# check=experimental=InvalidDefinitionDescription\n# Pin the version here\nARG VERSION=1.2.3\n# BasE this is the base\nFROM alpine:3.20 AS base\n# the build\n\nARG A=1 B=2\n",
+        "# syntax=docker/dockerfile:1\nARG FIRST=1\n# VERSION is the release\nARG VERSION=1.2.3\n# a note\n#\nARG OTHER=x\n# base is the base image\nFROM alpine:3.20 AS base\n# not read\nRUN true\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn invalid_default_base_image() {
+    snapshot(
+        "invalid-default-base-image",
+        "ARG NODE_VERSION\nARG IMAGE\nARG SFX=\"box:\"\nFROM node:${NODE_VERSION}-alpine\nFROM $IMAGE\nFROM busy${SFX}\nFROM MyImage\n",
+        "ARG NODE_VERSION=20\nARG VARIANT\nFROM node:${NODE_VERSION}-alpine AS n\nFROM busybox:stable${VARIANT}\nFROM n\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn undeclared_from_arg() {
+    snapshot(
+        "undeclared-from-arg",
+        "ARG MY_ARCH=amd64\nFROM --platform=linux/${MYARCH} busybox:1.36\nFROM --platform=$BULIDPLATFORM alpine:${TAG}\n",
+        "ARG MY_ARCH=amd64\nARG TAG\nFROM --platform=linux/${MY_ARCH} busybox:1.36\nFROM --platform=$BUILDPLATFORM alpine:3${TAG}\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn redundant_target_platform() {
+    snapshot(
+        "redundant-target-platform",
+        "FROM --platform=$TARGETPLATFORM alpine:3.20\nFROM --platform=\"${TARGETPLATFORM}\" debian:12 AS d\n",
+        "FROM --platform=$BUILDPLATFORM alpine:3.20\nFROM --platform=${TARGETPLATFORM}-x debian:12\nFROM --platform=$FOO debian:12\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn constant_from_platform() {
+    snapshot(
+        "constant-from-platform",
+        "FROM --platform=linux/amd64 golang:1.22 AS build\nFROM --platform=linux debian:12\n",
+        "FROM --platform=linux/amd64 golang:1.22 AS build-amd64\nFROM --platform=$BUILDPLATFORM debian:12\nFROM --platform=foobar debian:12\nFROM --platform=linux/arm64 scratch AS arm64\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn secret_in_arg_or_env() {
+    snapshot(
+        "secret-in-arg-or-env",
+        "ARG GITHUB_TOKEN\nFROM node:20-slim\nARG NPM_TOKEN db_password=x\nENV AWS_SECRET_ACCESS_KEY=abc \\\n    API_KEY=def\n",
+        "ARG PUBLIC_KEY\nFROM node:20-slim\nARG PASSWORD_FILE\nENV KEYBOARD=us MONKEY=1 AUTH_MODULE_VERSION=2\nONBUILD ENV TOKEN=x\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn copy_ignored_file() {
+    snapshot(
+        "copy-ignored-file",
+        "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/\nADD docs/guide.md \\\n    secret.key /srv/\n",
+        "FROM nginx:1.27 AS base\nCOPY app.conf /etc/nginx/\nCOPY --from=base /etc/nginx/nginx.conf /x\nADD https://example.com/a.conf /y\nCOPY /nginx.conf /z\nCOPY keep/ /k/\n",
+        &[(".dockerignore", "*.conf\n!app.conf\ndocs\n*.key\nkeep\n!keep/x\n")],
+        &[(".dockerignore", "*.conf\n!app.conf\ndocs\n*.key\nkeep\n!keep/x\n")],
+    );
+}
+
+#[test]
+fn base_image_platform_mismatch() {
+    snapshot(
+        "base-image-platform-mismatch",
+        "ARG P=linux/amd64\nFROM --platform=$P vendor/tool:1.0 AS a\nFROM --platform=linux/amd64 vendor/arm:1\nFROM --platform=linux/amd64 win/app:1\n",
+        "FROM --platform=linux/amd64 vendor/tool:1.1\nFROM --platform=linux/arm64 vendor/tool:1.0\nFROM --platform=$UNKNOWN vendor/tool:1.0\nFROM other/image:2\nFROM scratch\n",
         &[],
         &[],
     );

@@ -672,7 +672,7 @@ fn unsafe_and_display_only_fixes() {
     c.shutdown_and_exit();
 
     // root-user's fix is unsafe: offered, not preferred.
-    let text = "FROM debian:12\nRUN echo hi\n";
+    let text = "FROM debian:12\nRUN echo hi\nCMD [\"app\"]\n";
     let (_d, uri) = project(text);
     let mut c = Client::init(quickfix_caps(), Value::Null);
     c.open(&uri, text);
@@ -1296,7 +1296,7 @@ fn stdio_exit_without_shutdown_is_1() {
 
 #[test]
 fn unsafe_fixes_setting_extends_fix_all() {
-    let text = "FROM debian:12\nRUN echo hi\n";
+    let text = "FROM debian:12\nRUN echo hi\nCMD [\"app\"]\n";
     let (d, uri) = project(text);
     let fix_all = |c: &mut Client| {
         c.result(

@@ -12,6 +12,7 @@ pub fn cmd(
     file: &Path,
     changed: &[String],
     context: Option<&Path>,
+    target: Option<&str>,
     json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -42,7 +43,13 @@ pub fn cmd(
         );
         return EXIT_ERROR;
     }
-    let report = layers::analyze(&src, file, &ctx_dir, changed);
+    let report = match layers::analyze(&src, file, &ctx_dir, changed, target) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "dlint: {}: {e}", file.display());
+            return EXIT_ERROR;
+        }
+    };
     let text = if json {
         let mut t = serde_json::to_string_pretty(&report).unwrap_or_default();
         t.push('\n');

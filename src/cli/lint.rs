@@ -29,6 +29,8 @@ pub struct Overrides {
     fail_level: Option<Option<Severity>>,
     context: Option<PathBuf>,
     target: Option<String>,
+    /// `--check-base-platforms`: the registries' answers.
+    base_platforms: Option<std::sync::Arc<crate::registry::BasePlatforms>>,
 }
 
 impl Overrides {
@@ -44,6 +46,7 @@ impl Overrides {
             fail_level: args.fail_level.map(fail_level),
             context: args.context.clone(),
             target: args.target.clone(),
+            base_platforms: None,
         })
     }
 
@@ -64,6 +67,9 @@ impl Overrides {
         }
         if let Some(t) = &self.target {
             s.target = Some(t.clone());
+        }
+        if let Some(b) = &self.base_platforms {
+            s.options.base_platforms = Some(b.clone());
         }
         s
     }
@@ -131,6 +137,40 @@ fn check_args(args: &LintArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// `--check-base-platforms`: reads every input once for its base images and
+/// asks their registries (each image once); failures are reported, not fatal.
+fn base_platforms(
+    inputs: &[Input],
+    stdin: &Option<Result<String, crate::source::ReadError>>,
+    deadline: std::time::Duration,
+    err: &mut dyn Write,
+) -> crate::registry::BasePlatforms {
+    let mut refs = Vec::new();
+    for i in inputs {
+        let text = match i {
+            Input::Stdin => stdin.as_ref().and_then(|r| r.as_ref().ok()).cloned(),
+            Input::File(p) => crate::source::read_source(p).ok(),
+            Input::Missing(..) => None,
+        };
+        if let Some(t) = text {
+            refs.extend(crate::registry::base_images(&crate::model::Model::build(
+                &t,
+            )));
+        }
+    }
+    refs.sort();
+    refs.dedup();
+    let t = crate::pin::HttpTransport::new();
+    let found = crate::registry::resolve(&t, &refs, deadline);
+    for (r, a) in &found.images {
+        if let Err(e) = a {
+            // Registry text may be in `e`: `say` escapes control characters.
+            say(err, &format!("--check-base-platforms: {r}: {e}"));
+        }
+    }
+    found
+}
+
 /// `--config` or `--isolated`: the settings every file gets.
 fn fixed_settings(args: &LintArgs) -> Result<Option<Settings>, ConfigError> {
     if args.isolated {
@@ -150,7 +190,8 @@ pub fn cmd_lint(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let overrides = match Overrides::from_args(&args).and_then(|o| check_args(&args).map(|_| o)) {
+    let mut overrides = match Overrides::from_args(&args).and_then(|o| check_args(&args).map(|_| o))
+    {
         Ok(o) => o,
         Err(e) => {
             say(err, &e.to_string());
@@ -167,6 +208,15 @@ pub fn cmd_lint(
     let mut had_error = false;
     let inputs = discover(&args.paths, err, &mut had_error);
     let reads_stdin = inputs.iter().any(|i| matches!(i, Input::Stdin));
+    let stdin_text = reads_stdin.then(|| crate::source::read_stdin(stdin));
+    if args.check_base_platforms {
+        overrides.base_platforms = Some(std::sync::Arc::new(base_platforms(
+            &inputs,
+            &stdin_text,
+            std::time::Duration::from_secs_f64(args.pin_timeout),
+            err,
+        )));
+    }
     let fix = (args.fix || args.diff).then_some(FixMode {
         opts: FixOptions {
             unsafe_fixes: args.unsafe_fixes,
@@ -185,7 +235,7 @@ pub fn cmd_lint(
         fix,
         pinner: pinner.as_ref(),
         stdin_filename: args.stdin_filename.as_deref(),
-        stdin_text: reads_stdin.then(|| crate::source::read_stdin(stdin)),
+        stdin_text,
     };
     prefetch_shell_scripts(&jobs, &inputs, err);
     let mut results: Vec<JobResult> = inputs.par_iter().map(|i| jobs.run(i)).collect();

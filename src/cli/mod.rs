@@ -62,6 +62,10 @@ pub enum Command {
         /// The build context (default: the Dockerfile's directory).
         #[arg(long, value_name = "DIR")]
         context: Option<PathBuf>,
+        /// The stage that is built (`docker build --target`); stages it
+        /// does not need are shown as not built.
+        #[arg(long, value_name = "STAGE")]
+        target: Option<String>,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
@@ -157,9 +161,14 @@ pub struct LintArgs {
     /// tag and pin `image:tag` as `image:tag@sha256:…` (uses the network).
     #[arg(long)]
     pub pin_digests: bool,
-    /// With --pin-digests: seconds the whole run may wait for registries
-    /// (images are asked in parallel; what has not answered by then is
-    /// reported and its file left unchanged).
+    /// Ask each base image's registry which platforms the image has, for
+    /// `base-image-platform-mismatch` (uses the network).
+    #[arg(long)]
+    pub check_base_platforms: bool,
+    /// With --pin-digests or --check-base-platforms: seconds the whole run
+    /// may wait for registries (images are asked in parallel; what has not
+    /// answered by then is reported: its file is left unchanged, its
+    /// platforms are not checked).
     #[arg(long, value_name = "SECONDS", default_value_t = 20.0)]
     pub pin_timeout: f64,
 }
@@ -201,11 +210,13 @@ pub fn run(
             file,
             changed,
             context,
+            target,
             format,
         }) => layers::cmd(
             &file,
             &changed,
             context.as_deref(),
+            target.as_deref(),
             format == ListFormat::Json,
             stdout,
             stderr,

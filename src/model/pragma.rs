@@ -11,7 +11,7 @@
 //! is ignored whole by hadolint, so dlint ignores it too (`rejected` says why,
 //! for `invalid-suppression`).
 
-use crate::model::{Kind, Model};
+use crate::model::{Instruction, Kind, Model};
 use crate::syntax::Span;
 
 /// Who wrote the pragma.
@@ -183,35 +183,15 @@ pub fn pragmas(model: &Model) -> Vec<Pragma> {
             rejected,
         });
     }
-    for d in &model.directives {
-        if d.name != "check" {
-            continue;
-        }
-        for part in d.value.split(';') {
-            let part = part.trim();
-            let Some(list) = part.strip_prefix("skip=") else {
-                continue;
-            };
-            let (all, names) = split_names(list, d.span.start);
-            // Directive names are not located precisely: the directive's span.
-            let names = names
-                .into_iter()
-                .map(|n| PragmaName {
-                    text: n.text,
-                    span: d.span,
-                })
-                .collect();
-            out.push(Pragma {
-                tool: Tool::BuildKit,
-                scope: Some(Scope::File),
-                all,
-                names,
-                span: d.span,
-                reason: None,
-                rejected: None,
-            });
+    if let Some((Ok(opts), span)) = file_check_options(model) {
+        out.extend(check_pragmas(&opts, Scope::File, span));
+    }
+    for inst in &model.instructions {
+        if let Some((opts, span)) = inline_check_options(inst) {
+            out.extend(check_pragmas(&opts, Scope::Instruction(inst.index), span));
         }
     }
+    out.sort_by_key(|p| p.span.start);
     out
 }
 
@@ -414,6 +394,155 @@ fn hadolint_shell(text: &str) -> Option<&str> {
     let (name, tail) = rest.split_at_checked(end).unwrap_or((rest, ""));
     let tail = tail.trim_start_matches([' ', '\t']);
     (!name.is_empty() && (tail.is_empty() || tail.starts_with('#'))).then_some(name)
+}
+
+/// The skip list of a `check=` option set as a pragma.
+fn check_pragmas(opts: &CheckOptions, scope: Scope, span: Span) -> Option<Pragma> {
+    if !opts.skip_all && opts.skip.is_empty() {
+        return None;
+    }
+    // Names are not located precisely: the directive's (comment's) span.
+    let names = opts
+        .skip
+        .iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| PragmaName {
+            text: n.clone(),
+            span,
+        })
+        .collect();
+    Some(Pragma {
+        tool: Tool::BuildKit,
+        scope: Some(scope),
+        all: opts.skip_all,
+        names,
+        span,
+        reason: None,
+        rejected: None,
+    })
+}
+
+/// BuildKit's build-check options, as `# check=` writes them:
+/// `skip=A,B` or `skip=all`, `experimental=A,B` or `experimental=all`,
+/// `error=true`, joined by `;` (`linter.ParseLintOptions`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckOptions {
+    pub skip_all: bool,
+    pub skip: Vec<String>,
+    pub experimental_all: bool,
+    pub experimental: Vec<String>,
+    /// `error=true`: check findings fail the build.
+    pub error: bool,
+}
+
+impl CheckOptions {
+    /// Whether the options name a rule (by its BuildKit name, exactly) for
+    /// the experimental rules.
+    pub fn enables_experimental(&self, name: &str) -> bool {
+        self.experimental_all || self.experimental.iter().any(|n| n == name)
+    }
+}
+
+/// `linter.ParseLintOptions`: at most three `;`-separated parts (a third
+/// keeps any further `;`), each `key=value`; an unknown key, a part without
+/// `=` or an `error` value that is no Go boolean is an error.
+pub fn parse_check_options(text: &str) -> Result<CheckOptions, String> {
+    let text = text.trim();
+    let mut o = CheckOptions::default();
+    if text.is_empty() {
+        return Ok(o);
+    }
+    let list = |v: &str| -> Vec<String> { v.split(',').map(|r| r.trim().to_string()).collect() };
+    for part in text.splitn(3, ';') {
+        let Some((k, v)) = part.split_once('=') else {
+            return Err(format!("invalid check option {}", go_quote(part)));
+        };
+        match k.trim() {
+            "skip" => match v.trim() {
+                "all" => o.skip_all = true,
+                v => o.skip = list(v),
+            },
+            "experimental" => match v.trim() {
+                "all" => o.experimental_all = true,
+                v => o.experimental = list(v),
+            },
+            "error" => match parse_go_bool(v.trim()) {
+                Some(b) => o.error = b,
+                None => {
+                    return Err(format!(
+                        "failed to parse check option {}: strconv.ParseBool: parsing {}: invalid syntax",
+                        go_quote(part),
+                        go_quote(v.trim())
+                    ))
+                }
+            },
+            k => return Err(format!("invalid check option {}", go_quote(k))),
+        }
+    }
+    Ok(o)
+}
+
+/// Go's `strconv.ParseBool`.
+fn parse_go_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+fn go_quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+/// The file's `# check=` parser directive, parsed, with its span.
+pub fn file_check_options(model: &Model) -> Option<(Result<CheckOptions, String>, Span)> {
+    let d = model.directives.iter().find(|d| d.name == "check")?;
+    Some((parse_check_options(&d.value), d.span))
+}
+
+/// A `# check=` comment among the comments BuildKit attaches to the
+/// instruction (`WithMergedConfigFromComments`): the first comment that
+/// reads as a `check=` directive counts, its value up to the first space
+/// (`# check=skip=X -- why` is `skip=X`); one that does not parse counts as
+/// none.
+pub fn inline_check_options(inst: &Instruction) -> Option<(CheckOptions, Span)> {
+    for c in &inst.raw.comments {
+        let Some((name, value)) = directive_line(&c.value) else {
+            continue;
+        };
+        if !name.eq_ignore_ascii_case("check") {
+            continue;
+        }
+        let value = value.split(' ').next().unwrap_or("");
+        return parse_check_options(value).ok().map(|o| (o, c.span));
+    }
+    None
+}
+
+/// `^\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` on a comment's text
+/// (the `#` already removed): name and value.
+fn directive_line(text: &str) -> Option<(&str, &str)> {
+    let sp = |c: char| matches!(c, '\t' | '\n' | '\u{c}' | '\r' | ' ');
+    let rest = text.trim_start_matches(sp);
+    let name_len = rest
+        .char_indices()
+        .take_while(|(i, c)| {
+            if *i == 0 {
+                c.is_ascii_alphabetic()
+            } else {
+                c.is_ascii_alphanumeric()
+            }
+        })
+        .count();
+    if name_len == 0 {
+        return None;
+    }
+    // ASCII: the count is a byte length, a char boundary.
+    let (name, value) = (rest.get(..name_len)?, rest.get(name_len..)?);
+    let value = value.trim_start_matches(sp).strip_prefix('=')?;
+    let value = value.trim_matches(sp);
+    (!value.is_empty()).then_some((name, value))
 }
 
 /// Splits `a, b,c` into names with spans (`base` is the list's offset).

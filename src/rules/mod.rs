@@ -5,6 +5,7 @@
 //! a `check` function; its documentation is `rules/<name>.md`, embedded in the
 //! binary. `REGISTRY` below is the one list of rules.
 
+pub mod buildkit;
 pub mod cache;
 pub mod context;
 pub mod image;
@@ -12,6 +13,7 @@ pub mod instruction;
 pub mod package;
 pub mod security;
 pub mod shell;
+pub mod size;
 pub mod syntax;
 
 use crate::context::BuildContext;
@@ -29,6 +31,13 @@ pub struct RuleOptions {
     /// `root-user`: more images known to start as a non-root user
     /// (`repo` or `repo:tag`, `*` allowed).
     pub nonroot_images: Vec<String>,
+    /// `root-user`: also report images that run nothing themselves (no
+    /// CMD or ENTRYPOINT, a base image that starts no service): base and
+    /// tool images that other images build FROM.
+    pub root_user_strict: bool,
+    /// `base-image-platform-mismatch`: what the registries said about the
+    /// base images (`--check-base-platforms`); None: not asked.
+    pub base_platforms: Option<std::sync::Arc<buildkit::BasePlatforms>>,
     /// `shellcheck`: where to find ShellCheck (dlint.toml's `shellcheck`).
     pub shellcheck: crate::shellcheck::Setting,
     /// A runner to use instead of the setting's (the language server's,
@@ -111,6 +120,20 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(image::untagged_image, "untagged-image"),
     rule!(image::latest_tag, "latest-tag"),
     rule!(image::untrusted_registry, "untrusted-registry"),
+    rule!(
+        image::invalid_default_base_image,
+        "invalid-default-base-image"
+    ),
+    rule!(image::undeclared_from_arg, "undeclared-from-arg"),
+    rule!(
+        image::redundant_target_platform,
+        "redundant-target-platform"
+    ),
+    rule!(image::constant_from_platform, "constant-from-platform"),
+    rule!(
+        image::base_image_platform_mismatch,
+        "base-image-platform-mismatch"
+    ),
     rule!(instruction::add_instead_of_copy, "add-instead-of-copy"),
     rule!(instruction::relative_workdir, "relative-workdir"),
     rule!(
@@ -120,6 +143,33 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(instruction::duplicate_stage_name, "duplicate-stage-name"),
     rule!(instruction::multiple_cmd, "multiple-cmd"),
     rule!(instruction::maintainer_deprecated, "maintainer-deprecated"),
+    rule!(
+        instruction::inconsistent_instruction_casing,
+        "inconsistent-instruction-casing"
+    ),
+    rule!(instruction::from_as_casing, "from-as-casing"),
+    rule!(
+        instruction::legacy_key_value_format,
+        "legacy-key-value-format"
+    ),
+    rule!(instruction::shell_form_cmd, "shell-form-cmd"),
+    rule!(
+        instruction::empty_continuation_line,
+        "empty-continuation-line"
+    ),
+    rule!(
+        instruction::expose_protocol_casing,
+        "expose-protocol-casing"
+    ),
+    rule!(instruction::expose_host_mapping, "expose-host-mapping"),
+    rule!(instruction::stage_name_casing, "stage-name-casing"),
+    rule!(instruction::reserved_stage_name, "reserved-stage-name"),
+    rule!(instruction::undefined_variable, "undefined-variable"),
+    rule!(
+        instruction::invalid_description_comment,
+        "invalid-description-comment"
+    ),
+    rule!(context::copy_ignored_file, "copy-ignored-file"),
     rule!(instruction::consecutive_run, "consecutive-run"),
     rule!(
         instruction::copy_then_extract_archive,
@@ -155,8 +205,10 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(cache::dnf_cache_not_cleaned, "dnf-cache-not-cleaned"),
     rule!(cache::zypper_cache_not_cleaned, "zypper-cache-not-cleaned"),
     rule!(cache::yarn_cache_not_cleaned, "yarn-cache-not-cleaned"),
+    rule!(instruction::inline_comment, "inline-comment"),
     rule!(security::root_user, "root-user"),
     rule!(security::sudo_in_run, "sudo-in-run"),
+    rule!(security::secret_in_arg_or_env, "secret-in-arg-or-env"),
     rule!(security::non_numeric_user, "non-numeric-user"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
@@ -182,6 +234,9 @@ pub static REGISTRY: &[RuleEntry] = &[
     ),
     rule!(shell::pointless_command, "pointless-command"),
     rule!(shell::relink_bin_sh, "relink-bin-sh"),
+    rule!(size::build_in_final_stage, "build-in-final-stage"),
+    rule!(size::heavy_base_image, "heavy-base-image"),
+    rule!(size::dev_dependencies_in_image, "dev-dependencies-in-image"),
     rule!(shell::shellcheck, "shellcheck"),
 ];
 

@@ -129,6 +129,17 @@ impl LineMap {
         s + (logical - l)
     }
 
+    /// The logical offset where the piece (one physical line's part of the
+    /// logical line) holding `logical` ends.
+    pub fn piece_end(&self, logical: usize) -> usize {
+        let idx = match self.pieces.binary_search_by(|p| p.0.cmp(&logical)) {
+            Ok(i) => i,
+            Err(0) => 0,
+            Err(i) => i - 1,
+        };
+        self.pieces.get(idx + 1).map_or(self.len, |p| p.0)
+    }
+
     /// The source span of a logical span; the end maps to just after the last
     /// character, so a word split over two lines covers both.
     pub fn span(&self, start: usize, end: usize) -> Span {
@@ -167,7 +178,10 @@ pub struct RawInstruction {
     pub heredocs: Vec<Heredoc>,
     /// ONBUILD's trigger instruction.
     pub sub: Option<Box<RawInstruction>>,
-    /// Comment lines directly above the instruction.
+    /// The comment lines above the instruction as BuildKit collects them
+    /// (`Node.PrevComment`): since the previous instruction, blank lines
+    /// included, an empty `#` line starting over; the text is the line without
+    /// its first character, trimmed.
     pub comments: Vec<Word>,
     /// An argument error BuildKit would refuse the file for.
     pub error: Option<String>,
@@ -400,6 +414,24 @@ pub fn parse(src: &str) -> Parsed {
         i += 1;
         let stripped = trim_leading_ws(raw);
         let stripped_start = pl.content_end - stripped.len();
+        let mut is_directive = false;
+        match d.possible(stripped) {
+            Ok(Some((name, value))) => {
+                is_directive = true;
+                out.directives.push(Directive {
+                    name,
+                    value,
+                    line: line_no,
+                    span: Span::new(stripped_start, pl.content_end),
+                })
+            }
+            Ok(None) => {}
+            Err(e) => out.errors.push(ParseError::parse(
+                e,
+                Span::new(stripped_start, pl.content_end),
+                line_no,
+            )),
+        }
         if is_comment(raw) {
             let text = stripped
                 .strip_prefix('#')
@@ -408,25 +440,26 @@ pub fn parse(src: &str) -> Parsed {
                 .to_string();
             let span = Span::new(stripped_start, pl.content_end);
             out.comments.push(Comment {
-                text: text.clone(),
+                text,
                 line: line_no,
                 span,
             });
-            comments.push(Word { value: text, span });
-        }
-        match d.possible(stripped) {
-            Ok(Some((name, value))) => out.directives.push(Directive {
-                name,
-                value,
-                line: line_no,
-                span: Span::new(stripped_start, pl.content_end),
-            }),
-            Ok(None) => {}
-            Err(e) => out.errors.push(ParseError::parse(
-                e,
-                Span::new(stripped_start, pl.content_end),
-                line_no,
-            )),
+            // BuildKit's `PrevComment`: the line minus its first character,
+            // trimmed (an indented comment keeps its `#`); an empty comment
+            // forgets the comments collected so far; a parser directive is
+            // no comment.
+            let mut rest = raw.chars();
+            rest.next();
+            let prev = rest.as_str().trim_matches(is_space);
+            if is_directive {
+            } else if prev.is_empty() {
+                comments.clear();
+            } else {
+                comments.push(Word {
+                    value: prev.to_string(),
+                    span,
+                });
+            }
         }
         let escape = d.escape;
         out.escape = escape;
@@ -927,6 +960,30 @@ fn parse_json(rest: &str) -> JsonResult {
             JsonResult::Ok(out)
         }
         _ => JsonResult::NotJson,
+    }
+}
+
+/// Where the text after the JSON array at the start of `rest` begins (an
+/// offset into `rest`), when `rest` starts (after whitespace) with a JSON
+/// array of strings. BuildKit before v0.15 (the Dockerfile frontend before
+/// 1.9) ignored that text; since moby/buildkit#5107 it makes the line
+/// shell form (`json.Unmarshal` rejects trailing data).
+pub fn json_array_end(rest: &str) -> Option<usize> {
+    let r = rest.trim_start_matches(is_space);
+    if !r.starts_with('[') {
+        return None;
+    }
+    let lead = rest.len() - r.len();
+    let mut stream = serde_json::Deserializer::from_str(r).into_iter::<serde_json::Value>();
+    match stream.next() {
+        Some(Ok(serde_json::Value::Array(items)))
+            if items
+                .iter()
+                .all(|v| matches!(v, serde_json::Value::String(_))) =>
+        {
+            Some(lead + stream.byte_offset())
+        }
+        _ => None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! `dockerignore-gaps`: an ignore file exists, but a broad COPY would still
 //! send `.git`, `.env` files, `node_modules` or build output.
-use super::{ignore_line, unwanted_entries};
+use super::{ignore_line, unwanted_for};
 use crate::diagnostic::{Applicability, FileChange, Fix, Severity};
 use crate::rules::cache::cache_busting_copy::is_broad_source;
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
@@ -59,7 +59,7 @@ pub fn check(cx: &mut Checker) {
             }
         })
         .collect();
-    let sent: Vec<(String, &'static str)> = unwanted_entries(ctx)
+    let sent: Vec<(String, &'static str)> = unwanted_for(ctx, m)
         .into_iter()
         .filter(|(e, _)| {
             prefixes

@@ -1,5 +1,12 @@
 //! Base images and image references.
+pub mod base_image_platform_mismatch;
+pub mod constant_from_platform;
+pub mod from_args;
+pub mod invalid_default_base_image;
 pub mod latest_tag;
+pub mod redundant_target_platform;
+pub mod runtime;
+pub mod undeclared_from_arg;
 pub mod untagged_image;
 pub mod untrusted_registry;
 

@@ -15,7 +15,22 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &mut Checker) {
+    // A FROM whose ARG defaults give no valid image at all (`FROM $IMAGE`
+    // without a default, `FROM REPLACE-ME`) is invalid-default-base-image's
+    // finding, not reported twice.
+    let invalid = super::from_args::invalid_default_bases(cx.model);
+    let owned: std::collections::HashSet<crate::syntax::Span> = cx
+        .model
+        .stages
+        .iter()
+        .filter(|st| invalid[st.index])
+        .filter_map(|st| st.image.as_ref().map(|w| w.span))
+        .collect();
+    let owned = |span: crate::syntax::Span| owned.contains(&span);
     for u in image_uses(cx.model) {
+        if u.how == super::Use::From && owned(u.span) {
+            continue;
+        }
         match &u.kind {
             UseKind::Known(r) => {
                 if r.tag.is_some() || r.digest.is_some() {

@@ -45,9 +45,20 @@ pub fn check(cx: &mut Checker) {
             continue;
         }
         let kw = inst.kind.as_str();
-        let msg = format!(
-            "This {kw} has {n} sources, so its destination `{value}` must be a directory written with a trailing `/`: BuildKit stops the build (\"When using {kw} with more than one source file, the destination must be a directory and end with a /\"). Write `{value}/`"
-        );
+        // `COPY . /app  # copy everything`: the sources and the destination
+        // come from an inline comment (see inline-comment), and a `/` after
+        // its last word is no fix.
+        let comment = !inst.json && c.sources.iter().any(|s| s.value.starts_with('#'));
+        let value = crate::text::quote(&value, 80);
+        let msg = if comment {
+            format!(
+                "This {kw} has {n} sources, so its destination `{value}` must be a directory written with a trailing `/`: BuildKit stops the build (\"When using {kw} with more than one source file, the destination must be a directory and end with a /\"). The `#` and the words after it are no comment but sources and the destination: put the comment on its own line above"
+            )
+        } else {
+            format!(
+                "This {kw} has {n} sources, so its destination `{value}` must be a directory written with a trailing `/`: BuildKit stops the build (\"When using {kw} with more than one source file, the destination must be a directory and end with a /\"). Write `{value}/`"
+            )
+        };
         // Insert the `/` inside closing quotes, or at the word's end.
         let text = m.text(dest.span);
         let mut continue_fix = true;
@@ -67,7 +78,7 @@ pub fn check(cx: &mut Checker) {
             Some(dest.span.end)
         };
         let fix = at
-            .filter(|_| continue_fix && !dest.value.contains('$'))
+            .filter(|_| continue_fix && !comment && !dest.value.contains('$'))
             .map(|at| {
                 Fix::safe(
                     format!("Write the destination as `{value}/`"),

@@ -46,17 +46,30 @@ pub fn check(cx: &mut Checker) {
         if inst.kind != Kind::Workdir {
             continue;
         }
-        let Some(stage) = inst.stage else { continue };
         let Some(word) = inst.args.first() else {
             continue;
         };
-        let path = unquote(word.value.trim());
+        // The path as BuildKit reads it: variables expanded (a path with a
+        // variable the file does not define is not judged), quotes removed.
+        let path = match inst.stage {
+            Some(stage) => {
+                let e = m.expand_in_stage_full(stage, word.value.trim());
+                if !e.unresolved.is_empty() || e.invalid {
+                    continue;
+                }
+                e.value
+            }
+            None => unquote(word.value.trim()),
+        };
         if path.is_empty() || is_absolute_or_variable(&path) {
             continue;
         }
         // Once a stage has a WORKDIR of its own, later relative ones are
         // relative to it, not to the base image (BuildKit's reading).
-        if workdir_set(m, stage, inst.index, 0) {
+        if inst
+            .stage
+            .is_some_and(|stage| workdir_set(m, stage, inst.index, 0))
+        {
             continue;
         }
         let rest = path.trim_start_matches("./");
@@ -68,6 +81,6 @@ pub fn check(cx: &mut Checker) {
         let msg = format!(
             "Relative WORKDIR `{path}` is resolved against the base image's working directory, which the image can change (or leave at `/`). Use an absolute path{example}"
         );
-        cx.report(word.span, msg);
+        cx.report(crate::rules::buildkit::report_span(m, inst, word.span), msg);
     }
 }

@@ -1,6 +1,7 @@
 //! `root-user`: the image that is built runs as root.
 use crate::diagnostic::{Fix, Severity};
-use crate::model::{Base, ImageRef, Model};
+use crate::model::{Base, ImageRef, Kind, Model};
+use crate::rules::image::runtime;
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -190,16 +191,86 @@ pub fn check(cx: &mut Checker) {
             cx.report(inst.span, msg);
         }
         Who::ImplicitRoot(base) => {
+            let runs = runtime::runs_something(m, fin.index);
+            // A `FROM scratch` image without CMD or ENTRYPOINT cannot be run
+            // at all (an OLM bundle, an artifact-only output stage).
+            if !runs && root_is_scratch(m, fin.index) {
+                return;
+            }
+            // An image that sets no CMD or ENTRYPOINT, on a base image that
+            // starts no service, is a base or tool image: the images built
+            // FROM it choose the user along with what to run.
+            if !runs && !cx.options.root_user_strict {
+                return;
+            }
+            let rt = runtime::runtime_of_stage(m, fin.index)
+                .map(|rt| (runtime::root_image(m, fin.index), rt));
             let from = &m.instructions[fin.from];
             let span = fin.image.as_ref().map(|w| w.span).unwrap_or(from.span);
-            let fix = add_user_fix(m, fin.index);
-            let msg = format!(
-                "The final stage never sets USER, so the container runs as root (the default of `{base}`): a compromised process owns the whole container. Add `USER <non-root user>` near the end of the stage"
+            let generic = format!(
+                "The final stage never sets USER, so the container runs as root (the default of `{base}`): a compromised process owns the whole container."
             );
-            cx.report(span, msg).fix = fix;
+            match rt {
+                Some((
+                    _,
+                    runtime::Runtime {
+                        runs_as: runtime::RunsAs::Drops,
+                        ..
+                    },
+                )) => {}
+                Some((
+                    r,
+                    runtime::Runtime {
+                        runs_as: runtime::RunsAs::Alternative(alt),
+                        note,
+                        ..
+                    },
+                )) => {
+                    let tag = r
+                        .and_then(|r| r.tag)
+                        .map(|t| format!(":{t}"))
+                        .unwrap_or_default();
+                    let msg = format!(
+                        "{generic} Adding `USER` would stop the server from starting: {note}. Build on `{alt}{tag}` instead"
+                    );
+                    cx.report(span, msg);
+                }
+                Some((
+                    _,
+                    runtime::Runtime {
+                        runs_as: runtime::RunsAs::Port80 | runtime::RunsAs::Root,
+                        note,
+                        ..
+                    },
+                )) => {
+                    let msg = format!(
+                        "{generic} A plain `USER` would stop the server from starting: {note}"
+                    );
+                    cx.report(span, msg);
+                }
+                _ => {
+                    let fix = add_user_fix(m, fin.index);
+                    let msg = format!(
+                        "{generic} Add `USER <non-root user>` before the CMD or ENTRYPOINT"
+                    );
+                    cx.report(span, msg).fix = fix;
+                }
+            }
         }
         _ => {}
     }
+}
+
+fn root_is_scratch(m: &Model, stage: usize) -> bool {
+    let mut cur = stage;
+    for _ in 0..64 {
+        match &m.stages[cur].base {
+            Base::Stage(p) if *p < cur => cur = *p,
+            Base::Scratch => return true,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// How to make a user on a base image.
@@ -231,8 +302,12 @@ fn family(m: &Model, stage: usize, depth: usize) -> Option<Family> {
             if !r.is_docker_hub() {
                 return None;
             }
-            if name == "node" {
-                return Some(Family::User("node"));
+            if let Some(runtime::Runtime {
+                runs_as: runtime::RunsAs::User(u),
+                ..
+            }) = runtime::runtime_of(r)
+            {
+                return Some(Family::User(u));
             }
             if tag.contains("alpine") || matches!(name, "alpine" | "busybox") {
                 return Some(Family::Alpine);
@@ -276,14 +351,46 @@ fn family(m: &Model, stage: usize, depth: usize) -> Option<Family> {
     }
 }
 
+/// Where the USER goes: before the stage's CMD or ENTRYPOINT that follows
+/// its last filesystem step (RUN, COPY, ADD, WORKDIR), so that every step
+/// that needs root still runs as root and the user is set where readers
+/// look for it; after the last instruction when no CMD or ENTRYPOINT
+/// follows.
+enum Place<'m> {
+    Before(&'m crate::model::Instruction),
+    After(&'m crate::model::Instruction),
+}
+
+fn user_place(m: &Model, stage: usize) -> Option<Place<'_>> {
+    let insts: Vec<&crate::model::Instruction> = m.stage_instructions(stage).collect();
+    let last_step = insts
+        .iter()
+        .rposition(|i| {
+            matches!(
+                i.kind,
+                Kind::Run | Kind::Copy | Kind::Add | Kind::Workdir | Kind::From | Kind::Onbuild
+            )
+        })
+        .unwrap_or(0);
+    match insts[last_step..]
+        .iter()
+        .find(|i| matches!(i.kind, Kind::Cmd | Kind::Entrypoint))
+    {
+        Some(i) => Some(Place::Before(i)),
+        None => insts.last().map(|i| Place::After(i)),
+    }
+}
+
 /// Adds a USER (and, where the image has no such user, a RUN creating one)
-/// at the end of the final stage. Unsafe: files the process writes at run
-/// time may be owned by root.
+/// before the final stage's CMD or ENTRYPOINT. Unsafe: files the process
+/// writes at run time may be owned by root.
 fn add_user_fix(m: &Model, stage: usize) -> Option<Fix> {
     let fam = family(m, stage, 0)?;
-    let last = *m.stages[stage].instructions.last()?;
-    let last = &m.instructions[last];
-    let indent = crate::edit::indentation(m, last);
+    let place = user_place(m, stage)?;
+    let anchor = match place {
+        Place::Before(i) | Place::After(i) => i,
+    };
+    let indent = crate::edit::indentation(m, anchor);
     let (lines, title) = match fam {
         Family::User(u) => (format!("{indent}USER {u}\n"), format!("Add `USER {u}` (a user the image already has)")),
         Family::NoShell => (
@@ -299,10 +406,11 @@ fn add_user_fix(m: &Model, stage: usize) -> Option<Fix> {
             "Create a system user `app` and switch to it".to_string(),
         ),
     };
-    Some(Fix::unsafe_(
-        title,
-        crate::edit::insert_after(m, last, &lines),
-    ))
+    let edits = match place {
+        Place::Before(i) => vec![crate::edit::insert_before(m, i, &lines)],
+        Place::After(i) => crate::edit::insert_after(m, i, &lines),
+    };
+    Some(Fix::unsafe_(title, edits))
 }
 
 #[cfg(test)]
@@ -315,7 +423,11 @@ mod tests {
         use crate::settings::{resolve_selector, Settings};
         let mut s = Settings::default();
         s.select(&resolve_selector("root-user").unwrap());
-        let fires = |src: &str| !analyze(src, None, &s, None).diagnostics.is_empty();
+        // With a CMD: an image without one is a base image, not reported.
+        let fires = |src: &str| {
+            let src = format!("{src}CMD [\"/app\"]\n");
+            !analyze(&src, None, &s, None).diagnostics.is_empty()
+        };
         assert!(fires("FROM debian:12\nRUN echo \"no gosu here\"\n"));
         assert!(fires("FROM debian:12\nRUN apt-get purge -y gosu\n"));
         assert!(!fires(
