@@ -709,3 +709,32 @@ fn file_names_with_control_characters_are_escaped_on_stderr_and_in_text() {
         "{t}"
     );
 }
+
+/// The output docs/getting-started.md shows for the sample is what dlint
+/// prints: every finding's first line (up to its `…`), every help line and
+/// the summary.
+#[test]
+fn the_getting_started_excerpt_is_what_dlint_prints() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = fs::read_to_string(root.join("docs/getting-started.md")).unwrap();
+    let after = doc
+        .split("On the sample in the repository")
+        .nth(1)
+        .expect("the sample's excerpt");
+    let excerpt = after.split("```").nth(1).expect("a fenced block");
+    let o = dlint(&root.join("docs/examples"), &["Dockerfile"]);
+    let shown = out(&o);
+    let mut checked = 0;
+    for line in excerpt.lines() {
+        let l = line.trim_end_matches('…').trim_end();
+        let head = l.starts_with("warning[") || l.starts_with("note[") || l.starts_with("Found");
+        if head || l.trim_start().starts_with("= help:") {
+            assert!(
+                shown.contains(l),
+                "the excerpt's line is not printed: {l}\n{shown}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "{checked} lines checked");
+}
