@@ -738,3 +738,32 @@ fn the_getting_started_excerpt_is_what_dlint_prints() {
     }
     assert!(checked >= 6, "{checked} lines checked");
 }
+
+/// missing-dockerignore says what is true for the Dockerfile: secrets reach
+/// the image only through a COPY of the context or of a directory.
+#[test]
+fn missing_dockerignore_names_secrets_only_for_a_broad_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("app.py"), "print(1)\n").unwrap();
+    fs::write(dir.path().join(".env"), "TOKEN=x\n").unwrap();
+    let message = |dockerfile: &str| {
+        fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+        let o = dlint(
+            dir.path(),
+            &[
+                "--isolated",
+                "--select",
+                "missing-dockerignore",
+                "--format",
+                "json",
+                "Dockerfile",
+            ],
+        );
+        json(&o)[0]["message"].as_str().unwrap().to_string()
+    };
+    let named = message("FROM python:3.12\nCOPY app.py /app/\n");
+    assert!(named.contains("Every COPY here names its files"), "{named}");
+    assert!(!named.contains("can end up in the image"), "{named}");
+    let broad = message("FROM python:3.12\nCOPY . /app/\n");
+    assert!(broad.contains("can end up in the image"), "{broad}");
+}

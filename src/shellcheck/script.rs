@@ -395,9 +395,27 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
         env: Vec::new(),
     };
     let mut triggers: Vec<usize> = Vec::new();
+    // How many stages are built on each stage.
+    let mut children = vec![0usize; m.stages.len()];
+    for st in &m.stages {
+        if let Base::Stage(p) = st.base {
+            if let Some(c) = children.get_mut(p) {
+                *c += 1;
+            }
+        }
+    }
     let flush = |out: &mut Vec<ShellScript>, end: &StageEnd, triggers: &[usize]| {
+        // Only ONBUILD triggers make scripts here (a chain of thousands of
+        // stages with ENVs, each building the environment again, took
+        // minutes).
+        if triggers.is_empty() {
+            return;
+        }
         let mut cx = Context::new(end.context.shell.clone());
-        for v in &end.env {
+        let mut seen: std::collections::HashSet<&str> =
+            cx.vars.iter().map(String::as_str).collect();
+        let fresh: Vec<&String> = end.env.iter().filter(|v| seen.insert(v.as_str())).collect();
+        for v in fresh {
             add_var(&mut cx.vars, v);
         }
         for &i in triggers {
@@ -429,7 +447,14 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
             };
             flush(&mut out, &cur, &triggers);
             if current.is_some() {
-                ends.push(cur.clone());
+                // `cur` is set anew below.
+                ends.push(std::mem::replace(
+                    &mut cur,
+                    StageEnd {
+                        context: Context::new(None),
+                        env: Vec::new(),
+                    },
+                ));
             }
             triggers.clear();
             while ends.len() < si {
@@ -441,7 +466,22 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
             }
             current = Some(si);
             cur = match m.stages[si].base {
-                Base::Stage(p) if p < ends.len() => ends[p].clone(),
+                // The last stage built on `p` takes its end; others copy
+                // it (a chain of stages: no copy at all).
+                Base::Stage(p) if p < ends.len() => {
+                    children[p] = children[p].saturating_sub(1);
+                    if children[p] == 0 {
+                        std::mem::replace(
+                            &mut ends[p],
+                            StageEnd {
+                                context: Context::new(None),
+                                env: Vec::new(),
+                            },
+                        )
+                    } else {
+                        ends[p].clone()
+                    }
+                }
                 _ => {
                     let shell = match &default_shell {
                         Some(sh) => sh.clone(),
@@ -554,6 +594,22 @@ mod tests {
         );
         // (Quadratic, this took about a minute: the hardening test's file.)
         assert!(only(&src));
+    }
+
+    #[test]
+    fn every_stage_built_on_a_stage_gets_its_env() {
+        // Two stages on `base` (the first copies its end, the last takes
+        // it), then a chain on the second.
+        let m = Model::build(
+            "FROM a:1 AS base\nENV B=1\nFROM base AS x\nRUN echo $B\nFROM base AS y\nENV Y=1\nRUN echo $B\nFROM y\nRUN echo $B $Y\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 3, "{s:#?}");
+        for (i, sc) in s.iter().enumerate() {
+            assert!(sc.text.contains("export B=1\n"), "{i}: {}", sc.text);
+        }
+        assert!(!s[0].text.contains("export Y=1"), "{}", s[0].text);
+        assert!(s[2].text.contains("export Y=1\n"), "{}", s[2].text);
     }
 
     #[test]

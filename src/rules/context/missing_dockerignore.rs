@@ -73,10 +73,34 @@ pub fn check(cx: &mut Checker) {
     for (e, why) in predicted {
         named.push_str(&format!(" Leave out `{e}` too: {why}."));
     }
-    let msg = format!(
-        "The build context `{}` has no `.dockerignore`, so `docker build` sends every file in it to the builder: slow uploads, cache misses on unrelated changes, and secrets such as `.env` or `.git` can end up in the image.{named}",
-        ctx.dir.display()
-    );
+    // What is true for this Dockerfile: secrets reach the image only through
+    // a COPY of the whole context or of a directory.
+    let m = cx.model;
+    let broad = m.instructions.iter().any(|i| {
+        let (Some(stage), Some(c)) = (i.stage, &i.copy) else {
+            return false;
+        };
+        c.from_context()
+            && c.sources.iter().any(|s| {
+                crate::rules::cache::cache_busting_copy::is_broad_source(
+                    m,
+                    stage,
+                    &s.value,
+                    Some(ctx),
+                )
+            })
+    });
+    let msg = if broad {
+        format!(
+            "The build context `{}` has no `.dockerignore`, so `docker build` sends every file in it to the builder: slow uploads, cache misses on unrelated changes, and secrets such as `.env` or `.git` can end up in the image.{named}",
+            ctx.dir.display()
+        )
+    } else {
+        format!(
+            "The build context `{}` has no `.dockerignore`. Every COPY here names its files, so nothing else reaches the image today; an ignore file still keeps the context small to send and keeps `.env` or `.git` out of a later `COPY . .`.{named}",
+            ctx.dir.display()
+        )
+    };
     let content = generated_ignore(ctx, cx.model);
     let path = ctx.ignore_target.clone();
     let span = copy.keyword.span;

@@ -68,10 +68,8 @@ pub fn copy_from_owns(m: &Model, inst: &crate::model::Instruction) -> bool {
     };
     let raw = flag.value.as_deref().unwrap_or("");
     let name = m.expand_in_stage(stage, raw);
-    let is_stage = m
-        .stages
-        .iter()
-        .any(|s| s.name().is_some_and(|n| n.eq_ignore_ascii_case(&name)));
+    // The model's index of stage names: not a scan of every stage per COPY.
+    let is_stage = m.stage_named(&name).is_some();
     is_stage || !name.contains(['/', ':', '.', '@'])
 }
 
