@@ -125,6 +125,8 @@ fn cwd_matters_after(
             Kind::Workdir => {
                 return !inst.args.first().is_some_and(|a| a.value.starts_with('/'));
             }
+            // A RUN that starts with `cd /abs &&` sets its own directory.
+            Kind::Run if starts_with_absolute_cd(inst) => {}
             Kind::Run | Kind::Cmd | Kind::Entrypoint | Kind::Healthcheck | Kind::Onbuild => {
                 return true
             }
@@ -138,6 +140,32 @@ fn cwd_matters_after(
         }
     }
     m.final_stage(target).is_some_and(|f| f.index == stage) || w.has_child[stage]
+}
+
+/// Whether a RUN does not depend on the directory it starts in: a shell
+/// form RUN without flags (a relative `--mount` target would) whose script
+/// is `cd /absolute` alone or followed by `&&`. Later RUNs like that do not
+/// stop the fix of an earlier one, so fixing them never makes a new fix.
+fn starts_with_absolute_cd(run: &Instruction) -> bool {
+    let Some(info) = run.run() else {
+        return false;
+    };
+    if info.exec || !run.flags.is_empty() || !run.heredocs.is_empty() || info.scripts.len() != 1 {
+        return false;
+    }
+    let script = &info.scripts[0];
+    let (Some(cd), next) = (script.commands.first(), script.commands.get(1)) else {
+        return false;
+    };
+    cd.program() == Some("cd")
+        && cd.argv.len() == 2
+        && cd.argv[0].text() == "cd"
+        && !cd.nested
+        && cd.argv[1]
+            .value
+            .as_deref()
+            .is_some_and(|p| p.starts_with('/') && plain_path(p))
+        && next.is_none_or(|n| n.joined_by == Some(Joiner::And))
 }
 
 /// The fix for `RUN cd DIR && rest`: `WORKDIR DIR` above and `RUN rest`.
@@ -271,6 +299,26 @@ mod tests {
         assert!(!plain_path("$HOME"));
         assert!(!plain_path("-"));
         assert!(!plain_path("/x/*"));
+    }
+
+    #[test]
+    fn a_later_run_that_cds_to_an_absolute_path_does_not_depend_on_the_directory() {
+        let m = Model::build(
+            "FROM ubuntu:24.04\nRUN cd /a && x\nRUN cd /b && y\nRUN cd /c; z\nRUN cd b && w\nRUN --mount=type=cache,target=c cd /d && v\nWORKDIR /e\n",
+        );
+        let w = Workdirs::of(&m);
+        let runs: Vec<bool> = (2..=6)
+            .map(|i| starts_with_absolute_cd(&m.instructions[i]))
+            .collect();
+        // `cd /c; z` runs z in the old directory when cd fails; `cd b` is
+        // relative; a mount target may be relative.
+        assert_eq!(runs, [true, false, false, false, false]);
+        // After RUN 1: RUN 2 sets its own directory, RUN 3 does not.
+        assert!(cwd_matters_after(&m, &w, 0, 1, None));
+        let m = Model::build("FROM ubuntu:24.04\nRUN cd /a && x\nRUN cd /b && y\nWORKDIR /e\n");
+        let w = Workdirs::of(&m);
+        assert!(!cwd_matters_after(&m, &w, 0, 1, None));
+        assert!(!cwd_matters_after(&m, &w, 0, 2, None));
     }
 
     #[test]
