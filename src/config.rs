@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use serde::Deserialize;
 
 use crate::diagnostic::Severity;
+use crate::rules::LabelType;
 use crate::settings::{resolve_selector, PerFileIgnore, Settings};
 use crate::source::normalize;
 
@@ -55,6 +56,9 @@ struct ConfigFile {
     rules: Option<RulesTable>,
     /// `false`, `true` (from PATH) or the path of the program.
     shellcheck: Option<ShellcheckKey>,
+    /// hadolint's `label-schema`: label name → value form.
+    label_schema: Option<toml::Spanned<BTreeMap<String, toml::Spanned<String>>>>,
+    strict_labels: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -285,6 +289,23 @@ pub fn parse_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
             s.options.shellcheck = crate::shellcheck::Setting::Path(program);
         }
     }
+    if let Some(schema) = &cfg.label_schema {
+        for (name, ty) in schema.get_ref() {
+            let t = LabelType::parse(ty.get_ref()).ok_or_else(|| {
+                err(
+                    Some(line_of(text, ty.span().start)),
+                    format!(
+                        "`label-schema.{name}`: `{}` is not one of text, url, semver, hash, rfc3339, spdx, email",
+                        ty.get_ref()
+                    ),
+                )
+            })?;
+            s.options.label_schema.push((name.clone(), t));
+        }
+    }
+    if let Some(strict) = cfg.strict_labels {
+        s.options.strict_labels = strict;
+    }
     if let Some(rules) = &cfg.rules {
         if let Some(t) = &rules.untrusted_registry {
             s.options.trusted_registries = t.trusted_registries.clone();
@@ -315,8 +336,9 @@ struct HadolintFile {
     format: Option<serde_norway::Value>,
     no_color: Option<serde_norway::Value>,
     no_fail: Option<bool>,
-    strict_labels: Option<serde_norway::Value>,
-    label_schema: Option<serde_norway::Value>,
+    strict_labels: Option<bool>,
+    /// Label name → value form, in the file's order.
+    label_schema: Option<serde_norway::Mapping>,
     disable_ignore_pragma: Option<serde_norway::Value>,
     require_labels: Option<serde_norway::Value>,
 }
@@ -353,8 +375,6 @@ pub fn parse_hadolint(path: &Path, text: &str) -> Result<Settings, ConfigError> 
     let _ = (
         &cfg.format,
         &cfg.no_color,
-        &cfg.strict_labels,
-        &cfg.label_schema,
         &cfg.disable_ignore_pragma,
         &cfg.require_labels,
     );
@@ -413,6 +433,28 @@ pub fn parse_hadolint(path: &Path, text: &str) -> Result<Settings, ConfigError> 
     }
     if cfg.no_fail == Some(true) {
         s.fail_level = None;
+    }
+    if let Some(schema) = &cfg.label_schema {
+        for (k, v) in schema {
+            let (Some(name), Some(ty)) = (k.as_str(), v.as_str()) else {
+                return Err(err(
+                    None,
+                    "`label-schema`: give each label a type, as `name: text`".to_string(),
+                ));
+            };
+            let t = LabelType::parse(ty).ok_or_else(|| {
+                err(
+                    None,
+                    format!(
+                        "`label-schema.{name}`: `{ty}` is not one of text, url, semver, hash, rfc3339, spdx, email"
+                    ),
+                )
+            })?;
+            s.options.label_schema.push((name.to_string(), t));
+        }
+    }
+    if let Some(strict) = cfg.strict_labels {
+        s.options.strict_labels = strict;
     }
     Ok(s)
 }
@@ -521,5 +563,38 @@ mod tests {
         assert_eq!(s.fail_level, Some(Severity::Warning));
         let e = parse_hadolint(Path::new(".hadolint.yaml"), "bogus: 1\n").unwrap_err();
         assert!(e.message.contains("bogus"));
+    }
+
+    #[test]
+    fn label_schema_in_both_files() {
+        let s = parse_hadolint(
+            Path::new(".hadolint.yaml"),
+            "label-schema:\n  maintainer: email\n  org.opencontainers.image.source: url\nstrict-labels: true\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.options.label_schema,
+            vec![
+                ("maintainer".to_string(), LabelType::Email),
+                (
+                    "org.opencontainers.image.source".to_string(),
+                    LabelType::Url
+                )
+            ]
+        );
+        assert!(s.options.strict_labels);
+        let e = parse_hadolint(Path::new(".hadolint.yaml"), "label-schema:\n  a: colour\n")
+            .unwrap_err();
+        assert!(e.message.contains("colour"), "{}", e.message);
+        let s = parse_toml(
+            Path::new("dlint.toml"),
+            "strict-labels = true\n[label-schema]\nversion = \"semver\"\n\"org.opencontainers.image.created\" = \"rfc3339\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.options.label_schema.len(), 2);
+        assert!(s.options.strict_labels);
+        let e =
+            parse_toml(Path::new("dlint.toml"), "\n[label-schema]\nx = \"nope\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
     }
 }

@@ -49,6 +49,9 @@ pub enum Category {
     Instruction,
     /// Layers and the build cache.
     Cache,
+    /// Which packages are installed, and how: version pins and
+    /// package-manager usage.
+    Package,
     /// What the container runs as.
     Security,
     /// The build context.
@@ -56,7 +59,8 @@ pub enum Category {
     /// What makes the shipped image big: toolchains, sources, development
     /// dependencies and full base images in the final stage.
     Size,
-    /// The shell code inside RUN.
+    /// The shell code inside RUN: ShellCheck's findings and what the
+    /// commands themselves do.
     Shell,
 }
 
@@ -67,6 +71,7 @@ impl Category {
             Category::Image => "image",
             Category::Instruction => "instruction",
             Category::Cache => "cache",
+            Category::Package => "package",
             Category::Security => "security",
             Category::Context => "context",
             Category::Size => "size",

@@ -107,10 +107,14 @@ fn index_of(e: &'static RuleEntry) -> usize {
         .expect("a registry entry")
 }
 
-/// Resolves a rule selector: a code, name or alias, or `ALL`.
+/// Resolves a rule selector: a code, name or alias, a category, `ALL`, or
+/// `hadolint` (every rule that answers to a hadolint `DL` code).
 pub fn resolve_selector(name: &str) -> Option<Vec<usize>> {
     if name.eq_ignore_ascii_case("all") {
         return Some((0..REGISTRY.len()).collect());
+    }
+    if name.eq_ignore_ascii_case("hadolint") {
+        return Some(hadolint_rules());
     }
     let hits: Vec<usize> = REGISTRY
         .iter()
@@ -123,6 +127,33 @@ pub fn resolve_selector(name: &str) -> Option<Vec<usize>> {
     } else {
         Some(hits)
     }
+}
+
+/// The rules with a hadolint alias (`DL3008`) that hadolint runs by
+/// default: what `--select hadolint` turns on, so that a migrating user gets
+/// hadolint's set, including rules dlint keeps off by default. hadolint's
+/// own off-by-default checks (DL3026 without `trustedRegistries`, DL3057,
+/// DL1001) stay off.
+pub fn hadolint_rules() -> Vec<usize> {
+    const OFF_IN_HADOLINT: &[&str] = &["DL3026", "DL3057", "DL1001"];
+    REGISTRY
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.meta
+                .aliases
+                .iter()
+                .any(|a| is_hadolint_code(a) && !OFF_IN_HADOLINT.contains(a))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// `DL3008`, `DL4006`: a hadolint rule code.
+fn is_hadolint_code(a: &str) -> bool {
+    a.len() == 6
+        && a.strip_prefix("DL")
+            .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl Settings {

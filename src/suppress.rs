@@ -2,8 +2,10 @@
 //!
 //! * `# dlint ignore=NAME[,NAME] [-- reason]`: the next instruction;
 //! * `# dlint global ignore=NAME[,…]`: the whole file;
-//! * `# hadolint ignore=…` / `# hadolint global ignore=…`: the same, read
-//!   through the rules' aliases (ShellCheck `SCxxxx` codes accepted silently);
+//! * `# dlint stage ignore=NAME[,…]` above a FROM: that stage;
+//! * `# hadolint ignore=…` / `global` / `stage`: the same, read through the
+//!   rules' aliases (ShellCheck `SCxxxx` codes accepted silently), as
+//!   hadolint reads them: a comment hadolint cannot read suppresses nothing;
 //! * BuildKit's `# check=skip=A,B` (or `skip=all`) parser directive, and a
 //!   `# check=skip=…` comment among the comments BuildKit attaches to an
 //!   instruction, read as BuildKit reads them: they silence BuildKit's checks
@@ -13,8 +15,9 @@
 //!   (`rules::buildkit::FILE_CONFIG_ONLY`), and skip lists never silence an
 //!   experimental check that `experimental=` turned on.
 //!
-//! Names that are no rule are reported in dlint comments (hadolint and
-//! BuildKit names dlint does not implement are accepted silently).
+//! In dlint comments a name that is no rule is reported and the other names
+//! still apply; hadolint and BuildKit names dlint does not implement are
+//! accepted silently.
 
 use std::collections::{HashMap, HashSet};
 
@@ -81,6 +84,9 @@ pub struct Suppressions {
 pub fn collect(model: &Model) -> Suppressions {
     let mut out = Suppressions::default();
     for p in pragma::pragmas(model) {
+        let (true, Some(scope)) = (p.active(), p.scope) else {
+            continue;
+        };
         let mut names = Vec::new();
         for n in &p.names {
             let hit = if p.tool == Tool::BuildKit {
@@ -106,7 +112,7 @@ pub fn collect(model: &Model) -> Suppressions {
         }
         out.items.push(Suppression {
             tool: p.tool,
-            scope: p.scope,
+            scope,
             names: match (p.all, p.tool) {
                 (true, Tool::BuildKit) => Names::BuildKitChecks,
                 (true, _) => Names::All,
@@ -148,6 +154,15 @@ impl Suppressions {
         if ix.comments.file.covers(rule, sub_code)
             || inst
                 .and_then(|i| ix.comments.by_instruction.get(&i))
+                .is_some_and(|c| c.covers(rule, sub_code))
+        {
+            return true;
+        }
+        // A stage ignore covers the instructions of its stage.
+        if !ix.comments.by_stage.is_empty()
+            && inst
+                .and_then(|i| model.instructions[i].stage)
+                .and_then(|st| ix.comments.by_stage.get(&st))
                 .is_some_and(|c| c.covers(rule, sub_code))
         {
             return true;
@@ -219,6 +234,7 @@ impl Cover {
 struct Scoped {
     file: Cover,
     by_instruction: HashMap<usize, Cover>,
+    by_stage: HashMap<usize, Cover>,
 }
 
 impl Scoped {
@@ -226,6 +242,7 @@ impl Scoped {
         match s.scope {
             Scope::File => self.file.add(&s.names),
             Scope::Instruction(i) => self.by_instruction.entry(i).or_default().add(&s.names),
+            Scope::Stage(st) => self.by_stage.entry(st).or_default().add(&s.names),
         }
     }
 }

@@ -303,7 +303,7 @@ fn generated_dockerignore_is_created_never_overwritten() {
     fs::write(d.path().join(".env"), "SECRET=1").unwrap();
     fs::write(
         d.path().join("Dockerfile"),
-        "FROM node:20\nCOPY package.json ./\nRUN npm ci\nUSER node\n",
+        "FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\nUSER 1000\n",
     )
     .unwrap();
     let o = run(d.path(), &["--isolated", "--fix", "Dockerfile"]);
@@ -412,6 +412,38 @@ fn maintainer_becomes_an_oci_label() {
         .find(|i| i.kind == dlint::model::Kind::Label)
         .unwrap();
     assert_eq!(label.args[1].value, "\"a \\\"b\\\" \\$c \\\\d\"");
+}
+
+#[test]
+fn package_cache_flags_inserted() {
+    before_after(
+        "package-cache-flags",
+        "FROM python:3.12-alpine\nRUN apk add curl \\\n    git\nRUN python3 -m pip install -r requirements.txt && pip3 install --user x==1\nONBUILD RUN apk add jq\nUSER 1000\n",
+        &[(".dockerignore", ".git\n")],
+        false,
+    );
+}
+
+#[test]
+fn rpm_and_zypper_cleanup_appended() {
+    before_after(
+        "package-cleanup",
+        "FROM opensuse/leap:15.6 AS base\nRUN zypper -n in vim=9 \\\n    && echo done\nFROM base\nRUN dnf install -y httpd-2.4.59\nRUN sudo microdnf install -y x-1 # a comment\nRUN <<EOF\nset -e\nyum install -y y-1\nEOF\nRUN if true; then dnf install -y z-1; fi\nUSER 1000\n",
+        &[(".dockerignore", ".git\n")],
+        false,
+    );
+}
+
+#[test]
+fn unsafe_package_fixes() {
+    // Only unsafe fixes apply here: nothing changes without --unsafe-fixes.
+    let src = "FROM node:20\nRUN apt install -y --no-install-recommends curl && yarn install && rm -rf /var/lib/apt/lists/*\nRUN apt-get install -y git\nONBUILD RUN apt full-upgrade -y\nUSER 1000\n";
+    let (safe, applied) = fix(src, &[(".dockerignore", ".git\n")], false);
+    assert_eq!(
+        safe, src,
+        "unsafe fixes applied without --unsafe-fixes: {applied:?}"
+    );
+    before_after("package-unsafe", src, &[(".dockerignore", ".git\n")], true);
 }
 
 #[test]

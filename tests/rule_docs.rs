@@ -149,6 +149,20 @@ fn settings_for(entry: &RuleEntry) -> Settings {
         // The doc states its examples assume this list.
         settings.options.trusted_registries = vec!["docker.io".into()];
     }
+    if matches!(
+        entry.meta.name,
+        "missing-label" | "superfluous-label" | "empty-label" | "invalid-label-value"
+    ) {
+        // The label docs state their examples assume this label schema
+        // (and `strict-labels` for superfluous-label).
+        use dlint::rules::LabelType;
+        settings.options.label_schema = vec![
+            ("org.opencontainers.image.source".into(), LabelType::Url),
+            ("org.opencontainers.image.licenses".into(), LabelType::Spdx),
+            ("org.opencontainers.image.version".into(), LabelType::Semver),
+        ];
+        settings.options.strict_labels = entry.meta.name == "superfluous-label";
+    }
     if entry.meta.name == "base-image-platform-mismatch" {
         // The doc states what the registry answers (`--check-base-platforms`).
         use dlint::rules::buildkit::{BasePlatforms, Platforms};

@@ -386,6 +386,204 @@ fn maintainer_deprecated() {
 }
 
 #[test]
+fn unpinned_apt_package() {
+    snapshot(
+        "unpinned-apt-package",
+        "FROM debian:12\nENV BUILD_DEPS=\"gcc make\"\nRUN apt-get update && sudo apt-get install -y --no-install-recommends \\\n      curl=7.88.1-10 \\\n      $BUILD_DEPS \\\n      git\nONBUILD RUN apt install -y vim\n",
+        "FROM debian:12\nARG EXTRA\nRUN apt-get install -y curl=7.88.1-10 ./local.deb git/bookworm-backports $EXTRA $(cat /pkgs)\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn unpinned_apk_package() {
+    snapshot(
+        "unpinned-apk-package",
+        "FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev=1.2.5-r0\n",
+        "FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc=13.2.1_git20240309-r0 musl-dev~1.2 'curl>8'\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn unpinned_yum_package() {
+    snapshot(
+        "unpinned-yum-package",
+        "FROM centos:7\nRUN yum install -y httpd java-11-openjdk && yum clean all\n",
+        "FROM centos:7\nRUN yum install -y httpd-2.4.6-99.el7 java-11-openjdk-11.0.23 @development /tmp/x.rpm && yum clean all\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn unpinned_dnf_package() {
+    snapshot(
+        "unpinned-dnf-package",
+        "FROM fedora:40\nRUN dnf install -y gcc-toolset-13-gcc && microdnf module install -y nodejs && dnf clean all\n",
+        "FROM fedora:40\nRUN dnf install -y gcc-toolset-13-gcc-13.2.1 && dnf module install -y nodejs:20 && dnf group install -y 'Development Tools'\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn unpinned_zypper_package() {
+    snapshot(
+        "unpinned-zypper-package",
+        "FROM opensuse/leap:15.6\nRUN zypper -n in apache2 && zypper clean --all\n",
+        "FROM opensuse/leap:15.6\nRUN zypper -n in apache2=2.4.58 'vim>=9' && zypper -n in -t pattern devel_basis\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn unpinned_pip_package() {
+    snapshot(
+        "unpinned-pip-package",
+        "FROM python:3.12\nRUN python3 -m pip install --no-cache-dir -U pip setuptools && pip install git+https://github.com/o/r.git\n",
+        "FROM python:3.12\nRUN pip install --no-cache-dir -r requirements.txt flask==3.0.3 ./src git+https://github.com/o/r.git@v1.0 && pip install -c constraints.txt gunicorn\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn unpinned_npm_package() {
+    snapshot(
+        "unpinned-npm-package",
+        "FROM node:20\nRUN npm install -g typescript pm2@latest && yarn global add @vue/cli\n",
+        "FROM node:20\nRUN npm ci && npm install -g typescript@5.4.5 @vue/cli@5.0.8 ./local git+https://github.com/o/r.git#v1\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn unpinned_gem() {
+    snapshot(
+        "unpinned-gem",
+        "FROM ruby:3.3\nRUN gem install --no-document bundler rake:13.2.1\n",
+        "FROM ruby:3.3\nRUN gem install bundler:2.5.10 && gem install nokogiri -v 1.16.5 -- --use-system-libraries\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn unpinned_go_package() {
+    snapshot(
+        "unpinned-go-package",
+        "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@latest && go run github.com/a/b/cmd/c -v\n",
+        "FROM golang:1.22\nRUN go install -ldflags '-s -w' golang.org/x/tools/gopls@v0.16.1 ./cmd/... std && go run example.com/x@v1.2.3 arg\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn apt_install_recommends() {
+    snapshot(
+        "apt-install-recommends",
+        "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nONBUILD RUN apt install -y git\n",
+        "FROM debian:12\nRUN apt-get install -y --no-install-recommends curl && apt-get -o APT::Install-Recommends=0 install -y git\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn zypper_dist_upgrade() {
+    snapshot(
+        "zypper-dist-upgrade",
+        "FROM opensuse/leap:15.6\nRUN zypper -n dup\n",
+        "FROM opensuse/leap:15.6\nRUN zypper -n patch && zypper -n update\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn apt_instead_of_apt_get() {
+    snapshot(
+        "apt-instead-of-apt-get",
+        "FROM ubuntu:24.04\nRUN apt update && apt full-upgrade -y && apt install -y curl && apt list --installed\n",
+        "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y curl && apt-cache policy curl\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn apk_cache_kept() {
+    snapshot(
+        "apk-cache-kept",
+        "FROM alpine:3.20 AS build\nRUN apk add gcc\nFROM alpine:3.20\nRUN apk add curl\nRUN apk update && apk add git\n",
+        "FROM alpine:3.20\nRUN apk add --no-cache curl\nRUN --mount=type=cache,target=/var/cache/apk apk add git\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn pip_cache_kept() {
+    snapshot(
+        "pip-cache-kept",
+        "FROM python:3.12\nRUN pip install -r requirements.txt\nONBUILD RUN python -m pip install .\n",
+        "FROM python:3.12 AS build\nRUN pip install -r requirements.txt\nFROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask==3.0.3\nRUN --mount=type=cache,target=/root/.cache/pip pip install gunicorn==22.0.0\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn yum_cache_not_cleaned() {
+    snapshot(
+        "yum-cache-not-cleaned",
+        "FROM centos:7\nRUN yum -y update && sudo yum install -y httpd\n",
+        "FROM centos:7\nRUN yum -y update && yum install -y httpd && yum clean all\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn dnf_cache_not_cleaned() {
+    snapshot(
+        "dnf-cache-not-cleaned",
+        "FROM fedora:40\nRUN dnf install -y httpd && microdnf clean all\nRUN microdnf install -y x\n",
+        "FROM fedora:40\nRUN dnf install -y httpd && dnf clean all\nRUN microdnf install -y x && rm -rf /var/cache/yum\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn zypper_cache_not_cleaned() {
+    snapshot(
+        "zypper-cache-not-cleaned",
+        "FROM opensuse/leap:15.6\nRUN zypper -n in apache2\n",
+        "FROM opensuse/leap:15.6\nRUN zypper -n in apache2 && zypper cc -a\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
+fn yarn_cache_not_cleaned() {
+    snapshot(
+        "yarn-cache-not-cleaned",
+        "FROM node:20\nRUN yarn install --frozen-lockfile\n",
+        "FROM node:20\nRUN yarn install --frozen-lockfile && yarn cache clean\nRUN yarn --version\n",
+        &[],
+        &[],
+    );
+}
+
+#[test]
 fn inconsistent_instruction_casing() {
     snapshot(
         "inconsistent-instruction-casing",

@@ -110,8 +110,8 @@ pub struct LintArgs {
     /// Output format.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Run only these rules (codes, names, aliases, categories or ALL;
-    /// comma-separated or repeated).
+    /// Run only these rules (codes, names, aliases, categories, ALL, or
+    /// hadolint for hadolint's default set; comma-separated or repeated).
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
     /// Run these rules in addition to the selected ones.

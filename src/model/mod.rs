@@ -7,6 +7,7 @@
 pub mod expand;
 mod graph_errors;
 pub mod image;
+pub mod package;
 pub mod pragma;
 
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use crate::syntax::buildkit::RawInstruction;
 pub use crate::syntax::buildkit::{
     Comment, Directive, ErrorKind, Heredoc, ParseError, Phase, Word,
 };
-pub use crate::syntax::shell::Joiner;
+pub use crate::syntax::shell::{Joiner, Pipe};
 use crate::syntax::{shell, LineIndex, Span, SyntaxDocument};
 pub use image::ImageRef;
 
@@ -133,6 +134,13 @@ impl ShellCommand {
             if !WRAPPERS.contains(&name) {
                 break;
             }
+            // `command -v x` looks x up; it does not run it.
+            if name == "command"
+                && a.get(i + 1)
+                    .is_some_and(|n| matches!(n.text(), "-v" | "-V"))
+            {
+                break;
+            }
             i += 1;
             // Skip the wrapper's options and env assignments.
             while i < a.len() {
@@ -206,6 +214,8 @@ pub enum ScriptOrigin {
 pub struct Script {
     pub origin: ScriptOrigin,
     pub commands: Vec<ShellCommand>,
+    /// The `|` operators of pipelines (see `syntax::shell`).
+    pub pipes: Vec<Pipe>,
     pub has_error: bool,
 }
 
@@ -288,11 +298,16 @@ pub struct Instruction {
     pub recovered: Option<bool>,
     /// RUN's shell commands, parsed with tree-sitter-bash on first use.
     run_cell: std::sync::OnceLock<Option<RunInfo>>,
+    /// Which of `KNOWN_PROGRAMS` the text names (`mentions_program`).
+    programs_cell: std::sync::OnceLock<u64>,
     /// RUN --mount options (parsed eagerly: the stage graph needs them).
     pub mounts: Vec<Mount>,
     pub copy: Option<CopyInfo>,
     /// ONBUILD's trigger.
     pub trigger: Option<Box<Instruction>>,
+    /// This instruction is an ONBUILD's trigger (it has the ONBUILD's index
+    /// and stage; its spans point into the ONBUILD line).
+    pub is_trigger: bool,
     pub raw: RawInstruction,
 }
 
@@ -311,6 +326,34 @@ impl Instruction {
         words
             .iter()
             .any(|w| line.contains(w) || self.heredocs.iter().any(|h| h.content.contains(w)))
+    }
+
+    /// Whether the RUN text (line or heredoc bodies) names one of these
+    /// programs as a word: `go` in `go install` or `/usr/bin/go build`, not
+    /// in `gosu` or `cargo`. A cheap test before parsing the shell; it may
+    /// say yes where no such command runs, never no where one does (unless
+    /// the name is built by an expansion).
+    pub fn mentions_program(&self, names: &[&str]) -> bool {
+        let mask = *self.programs_cell.get_or_init(|| {
+            let mut mask = 0u64;
+            program_words(self.raw.args_text(), &mut mask);
+            for h in &self.heredocs {
+                program_words(&h.content, &mut mask);
+            }
+            mask
+        });
+        names
+            .iter()
+            .any(|n| match KNOWN_PROGRAMS.iter().position(|p| p == n) {
+                Some(bit) => mask & (1 << bit) != 0,
+                None => {
+                    contains_program(self.raw.args_text(), n)
+                        || self
+                            .heredocs
+                            .iter()
+                            .any(|h| contains_program(&h.content, n))
+                }
+            })
     }
 
     pub fn flag(&self, name: &str) -> Option<&Flag> {
@@ -674,6 +717,9 @@ impl Model {
         }
         for (inst, s) in self.instructions.iter_mut().zip(stage_of) {
             inst.stage = s;
+            if let Some(t) = inst.trigger.as_mut() {
+                t.stage = s;
+            }
         }
         // COPY --from and RUN --mount=from= edges.
         for idx in 0..self.instructions.len() {
@@ -865,6 +911,27 @@ impl Model {
             .map(move |&i| &self.instructions[i])
     }
 
+    /// Every RUN a build executes, in source order: the stages' RUNs and
+    /// the RUNs of `ONBUILD RUN` triggers, which run in the builds FROM this
+    /// image (hadolint lints the instruction inside ONBUILD too). A
+    /// trigger has `is_trigger` set; its spans point into the ONBUILD line.
+    pub fn runs(&self) -> impl Iterator<Item = &Instruction> {
+        self.instructions.iter().filter_map(effective_run)
+    }
+
+    /// The RUNs of a stage, ONBUILD triggers included, in source order.
+    pub fn stage_runs(&self, stage: usize) -> impl Iterator<Item = &Instruction> {
+        self.stage_instructions(stage).filter_map(effective_run)
+    }
+
+    /// Every instruction with each ONBUILD replaced by its trigger (the
+    /// instruction a build FROM this image runs).
+    pub fn effective_instructions(&self) -> impl Iterator<Item = &Instruction> {
+        self.instructions
+            .iter()
+            .map(|i| i.trigger.as_deref().unwrap_or(i))
+    }
+
     /// 1-based line of an offset.
     pub fn line_of(&self, offset: usize) -> usize {
         self.lines.line_of(offset) + 1
@@ -879,6 +946,99 @@ impl Model {
     /// characters.
     pub fn quote(&self, span: Span, max: usize) -> String {
         crate::text::one_line(self.text(span), self.escape, max)
+    }
+}
+
+/// Program names `mentions_program` looks for in one pass per instruction.
+const KNOWN_PROGRAMS: &[&str] = &[
+    "apt-get", "apt", "aptitude", "apk", "yum", "dnf", "microdnf", "tdnf", "dnf5", "dnf-3",
+    "zypper", "npm", "yarn", "yarnpkg", "pnpm", "gem", "go", "pipx", "curl", "wget",
+];
+
+/// Sets the bit of each of `KNOWN_PROGRAMS` that `text` names as a word
+/// (as `contains_program` reads a word), in one pass.
+fn program_words(text: &str, mask: &mut u64) {
+    let is_sep = |b: u8| {
+        matches!(
+            b,
+            b' ' | b'\t'
+                | b'\n'
+                | b'\r'
+                | b';'
+                | b'&'
+                | b'|'
+                | b'('
+                | b')'
+                | b'`'
+                | b'"'
+                | b'\''
+                | b'{'
+                | b'\\'
+        )
+    };
+    for token in text.split(|c: char| c.is_ascii() && is_sep(c as u8)) {
+        // A path names its last part (`/usr/bin/apt-get`).
+        let name = token.rsplit('/').next().unwrap_or(token);
+        if let Some(bit) = KNOWN_PROGRAMS.iter().position(|p| *p == name) {
+            *mask |= 1 << bit;
+        }
+    }
+}
+
+/// Whether `name` occurs in `text` as a word of its own: after the start,
+/// blank, an operator, a quote or `/` (a path), and before the end, blank,
+/// a quote or an operator.
+fn contains_program(text: &str, name: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = text.get(from..).and_then(|t| t.find(name)) {
+        let at = from + pos;
+        let end = at + name.len();
+        let before_ok = at == 0
+            || matches!(
+                bytes[at - 1],
+                b' ' | b'\t'
+                    | b'\n'
+                    | b'\r'
+                    | b';'
+                    | b'&'
+                    | b'|'
+                    | b'('
+                    | b'`'
+                    | b'"'
+                    | b'\''
+                    | b'/'
+                    | b'{'
+                    | b'\\'
+            );
+        let after_ok = end == bytes.len()
+            || matches!(
+                bytes[end],
+                b' ' | b'\t'
+                    | b'\n'
+                    | b'\r'
+                    | b';'
+                    | b'&'
+                    | b'|'
+                    | b')'
+                    | b'`'
+                    | b'"'
+                    | b'\''
+                    | b'\\'
+            );
+        if before_ok && after_ok {
+            return true;
+        }
+        from = end;
+    }
+    false
+}
+
+fn effective_run(i: &Instruction) -> Option<&Instruction> {
+    match i.kind {
+        Kind::Run => Some(i),
+        Kind::Onbuild => i.trigger.as_deref().filter(|t| t.kind == Kind::Run),
+        _ => None,
     }
 }
 
@@ -988,9 +1148,11 @@ fn build_instruction(index: usize, raw: RawInstruction, recovered: Option<bool>)
         stage: None,
         recovered,
         run_cell: std::sync::OnceLock::new(),
+        programs_cell: std::sync::OnceLock::new(),
         mounts: Vec::new(),
         copy: None,
         trigger: None,
+        is_trigger: false,
         raw,
     };
     match kind {
@@ -998,7 +1160,8 @@ fn build_instruction(index: usize, raw: RawInstruction, recovered: Option<bool>)
         Kind::Copy | Kind::Add => inst.copy = Some(build_copy(&inst)),
         Kind::Onbuild => {
             if let Some(sub) = inst.raw.sub.clone() {
-                let t = build_instruction(index, *sub, recovered);
+                let mut t = build_instruction(index, *sub, recovered);
+                t.is_trigger = true;
                 inst.trigger = Some(Box::new(t));
             }
         }
@@ -1062,6 +1225,7 @@ fn build_run(inst: &Instruction) -> RunInfo {
                 joined_by: None,
                 nested: false,
             }],
+            pipes: Vec::new(),
             has_error: false,
         });
         return RunInfo {
@@ -1116,6 +1280,14 @@ fn build_run(inst: &Instruction) -> RunInfo {
         scripts.push(Script {
             origin: ScriptOrigin::Inline,
             commands: inline_cmds,
+            pipes: parsed
+                .pipes
+                .iter()
+                .map(|p| Pipe {
+                    op: conv(p.op),
+                    left: conv(p.left),
+                })
+                .collect(),
             has_error: parsed.has_error,
         });
     }
@@ -1145,6 +1317,14 @@ fn build_run(inst: &Instruction) -> RunInfo {
                         span: f(c.span),
                         joined_by: c.joined_by,
                         nested: c.nested,
+                    })
+                    .collect(),
+                pipes: p
+                    .pipes
+                    .iter()
+                    .map(|p| Pipe {
+                        op: f(p.op),
+                        left: f(p.left),
                     })
                     .collect(),
                 has_error: p.has_error,
@@ -1203,6 +1383,10 @@ mod tests {
         assert_eq!(cmds[0].subcommand(), Some("update"));
         assert_eq!(cmds[1].joined_by, Some(Joiner::And));
         assert_eq!(m.text(cmds[1].argv[2].span), "-y");
+        let m2 = Model::build("FROM a\nRUN command -v ps && command ps\n");
+        let c2: Vec<_> = m2.instructions[1].run().unwrap().commands().collect();
+        assert_eq!(c2[0].program(), Some("command"));
+        assert_eq!(c2[1].program(), Some("ps"));
         let run2 = m.instructions[2].run().unwrap();
         let c: Vec<_> = run2.commands().collect();
         assert_eq!(c[1].program(), Some("apk"));

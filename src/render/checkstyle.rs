@@ -103,7 +103,7 @@ mod tests {
         let out = render_string(&[
             lint("a/Dockerfile", "FROM ubuntu\nADD a.txt /a\n"),
             unreadable("bad/Dockerfile"),
-            lint("ok/Dockerfile", "FROM ubuntu:22.04\nUSER app\n"),
+            lint("ok/Dockerfile", "FROM ubuntu:22.04\nUSER 10001\n"),
         ]);
         let untagged = find("untagged-image").unwrap().meta;
         let add = find("add-instead-of-copy").unwrap().meta;
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn messages_and_names_are_escaped() {
-        let mut f = lint("a&b<\"c\">.Dockerfile", "FROM ubuntu:22.04\nUSER app\n");
+        let mut f = lint("a&b<\"c\">.Dockerfile", "FROM ubuntu:22.04\nUSER 10001\n");
         let code = find("latest-tag").unwrap().meta.code;
         push(
             &mut f,

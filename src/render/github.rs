@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn exact_line_with_escaping_and_commands() {
-        let src = "FROM ubuntu:22.04\nUSER app\n";
+        let src = "FROM ubuntu:22.04\nUSER 10001\n";
         let mut f = lint("dir,x/a:b%.Dockerfile", src);
         let code = find("latest-tag").unwrap().meta.code;
         push(

@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn severities() {
-        let src = "FROM ubuntu:22.04\nUSER app\n";
+        let src = "FROM ubuntu:22.04\nUSER 10001\n";
         let mut f = lint("Dockerfile", src);
         for (i, s) in [
             Severity::Error,

@@ -203,7 +203,7 @@ pub(crate) mod tests {
         assert_eq!(String::from_utf8(out).unwrap().trim(), "[]");
         // A file without findings and an unreadable file add nothing.
         let v = render_json(&[
-            lint("ok/Dockerfile", "FROM ubuntu:22.04\nUSER app\n"),
+            lint("ok/Dockerfile", "FROM ubuntu:22.04\nUSER 10001\n"),
             unreadable("x"),
         ]);
         assert_eq!(v, Value::Array(Vec::new()));
@@ -285,7 +285,7 @@ pub(crate) mod tests {
     #[test]
     fn positions_count_characters_and_include_related_and_files() {
         // "é" is two bytes: y=1 starts at character column 13, byte column 14.
-        let src = "FROM ubuntu:22.04\nLABEL x=\"é\" y=1\nUSER app\n";
+        let src = "FROM ubuntu:22.04\nLABEL x=\"é\" y=1\nUSER 10001\n";
         let mut file = lint("Dockerfile", src);
         let y = src.find("y=1").unwrap();
         let mut d = diag("latest-tag", Severity::Style, Span::new(y, y + 3), "m");

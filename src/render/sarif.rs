@@ -505,7 +505,7 @@ mod tests {
 
     #[test]
     fn related_locations_and_fix_with_other_files() {
-        let mut f = lint("Dockerfile", "FROM ubuntu:22.04\nUSER app\n");
+        let mut f = lint("Dockerfile", "FROM ubuntu:22.04\nUSER 10001\n");
         let mut d = diag("latest-tag", Severity::Style, Span::new(18, 22), "m")
             .with_related(Span::new(0, 4), "first")
             .with_related(Span::new(5, 11), "second");

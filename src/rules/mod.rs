@@ -10,6 +10,7 @@ pub mod cache;
 pub mod context;
 pub mod image;
 pub mod instruction;
+pub mod package;
 pub mod security;
 pub mod shell;
 pub mod size;
@@ -42,6 +43,51 @@ pub struct RuleOptions {
     /// A runner to use instead of the setting's (the language server's,
     /// which does not block on a cache miss).
     pub shellcheck_runner: Option<std::sync::Arc<crate::shellcheck::ShellCheck>>,
+    /// The label rules: labels the image must have, with the form of each
+    /// value (hadolint's `label-schema`), in the order given.
+    pub label_schema: Vec<(String, LabelType)>,
+    /// `superfluous-label`: only the labels of the schema are allowed
+    /// (hadolint's `strict-labels`).
+    pub strict_labels: bool,
+}
+
+/// The form a label's value must have (hadolint's label-schema types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelType {
+    Text,
+    Url,
+    Semver,
+    Hash,
+    Rfc3339,
+    Spdx,
+    Email,
+}
+
+impl LabelType {
+    pub fn parse(s: &str) -> Option<LabelType> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "text" | "rawtext" => LabelType::Text,
+            "url" => LabelType::Url,
+            "semver" => LabelType::Semver,
+            "hash" | "githash" => LabelType::Hash,
+            "rfc3339" => LabelType::Rfc3339,
+            "spdx" => LabelType::Spdx,
+            "email" => LabelType::Email,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelType::Text => "text",
+            LabelType::Url => "url",
+            LabelType::Semver => "semver",
+            LabelType::Hash => "hash",
+            LabelType::Rfc3339 => "rfc3339",
+            LabelType::Spdx => "spdx",
+            LabelType::Email => "email",
+        }
+    }
 }
 
 /// A registry row.
@@ -68,6 +114,9 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(syntax::invalid_syntax, "invalid-syntax"),
     rule!(syntax::invalid_suppression, "invalid-suppression"),
     rule!(syntax::expansion_limit, "expansion-limit"),
+    rule!(syntax::inline_ignore, "inline-ignore"),
+    rule!(syntax::invalid_onbuild_trigger, "invalid-onbuild-trigger"),
+    rule!(syntax::instruction_before_from, "instruction-before-from"),
     rule!(image::untagged_image, "untagged-image"),
     rule!(image::latest_tag, "latest-tag"),
     rule!(image::untrusted_registry, "untrusted-registry"),
@@ -121,16 +170,70 @@ pub static REGISTRY: &[RuleEntry] = &[
         "invalid-description-comment"
     ),
     rule!(context::copy_ignored_file, "copy-ignored-file"),
+    rule!(instruction::consecutive_run, "consecutive-run"),
+    rule!(
+        instruction::copy_then_extract_archive,
+        "copy-then-extract-archive"
+    ),
+    rule!(instruction::invalid_expose_port, "invalid-expose-port"),
+    rule!(
+        instruction::copy_multiple_sources_to_file,
+        "copy-multiple-sources-to-file"
+    ),
+    rule!(
+        instruction::copy_relative_without_workdir,
+        "copy-relative-without-workdir"
+    ),
+    rule!(
+        instruction::copy_entire_filesystem,
+        "copy-entire-filesystem"
+    ),
+    rule!(instruction::env_self_reference, "env-self-reference"),
+    rule!(instruction::missing_healthcheck, "missing-healthcheck"),
+    rule!(instruction::invalid_label_key, "invalid-label-key"),
+    rule!(instruction::missing_label, "missing-label"),
+    rule!(instruction::superfluous_label, "superfluous-label"),
+    rule!(instruction::empty_label, "empty-label"),
+    rule!(instruction::invalid_label_value, "invalid-label-value"),
     rule!(cache::split_apt_layers, "split-apt-layers"),
     rule!(cache::cache_busting_copy, "cache-busting-copy"),
     rule!(cache::missing_assume_yes, "missing-assume-yes"),
     rule!(cache::apt_lists_not_removed, "apt-lists-not-removed"),
+    rule!(cache::apk_cache_kept, "apk-cache-kept"),
+    rule!(cache::pip_cache_kept, "pip-cache-kept"),
+    rule!(cache::yum_cache_not_cleaned, "yum-cache-not-cleaned"),
+    rule!(cache::dnf_cache_not_cleaned, "dnf-cache-not-cleaned"),
+    rule!(cache::zypper_cache_not_cleaned, "zypper-cache-not-cleaned"),
+    rule!(cache::yarn_cache_not_cleaned, "yarn-cache-not-cleaned"),
     rule!(instruction::inline_comment, "inline-comment"),
     rule!(security::root_user, "root-user"),
     rule!(security::sudo_in_run, "sudo-in-run"),
     rule!(security::secret_in_arg_or_env, "secret-in-arg-or-env"),
+    rule!(security::non_numeric_user, "non-numeric-user"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
+    rule!(package::unpinned_apt_package, "unpinned-apt-package"),
+    rule!(package::unpinned_apk_package, "unpinned-apk-package"),
+    rule!(package::unpinned_yum_package, "unpinned-yum-package"),
+    rule!(package::unpinned_dnf_package, "unpinned-dnf-package"),
+    rule!(package::unpinned_zypper_package, "unpinned-zypper-package"),
+    rule!(package::unpinned_pip_package, "unpinned-pip-package"),
+    rule!(package::unpinned_npm_package, "unpinned-npm-package"),
+    rule!(package::unpinned_gem, "unpinned-gem"),
+    rule!(package::unpinned_go_package, "unpinned-go-package"),
+    rule!(package::apt_install_recommends, "apt-install-recommends"),
+    rule!(package::zypper_dist_upgrade, "zypper-dist-upgrade"),
+    rule!(package::apt_instead_of_apt_get, "apt-instead-of-apt-get"),
+    rule!(shell::missing_pipefail, "missing-pipefail"),
+    rule!(shell::cd_instead_of_workdir, "cd-instead-of-workdir"),
+    rule!(shell::wget_without_progress, "wget-without-progress"),
+    rule!(shell::curl_and_wget, "curl-and-wget"),
+    rule!(
+        shell::useradd_without_no_log_init,
+        "useradd-without-no-log-init"
+    ),
+    rule!(shell::pointless_command, "pointless-command"),
+    rule!(shell::relink_bin_sh, "relink-bin-sh"),
     rule!(size::build_in_final_stage, "build-in-final-stage"),
     rule!(size::heavy_base_image, "heavy-base-image"),
     rule!(size::dev_dependencies_in_image, "dev-dependencies-in-image"),

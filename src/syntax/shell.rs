@@ -67,10 +67,21 @@ pub struct Command {
     pub nested: bool,
 }
 
+/// A `|` of a pipeline and the element written before it (a command, a
+/// `{ … }` group, a subshell…), whose status the pipe hides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pipe {
+    pub op: Span,
+    pub left: Span,
+}
+
 /// A parsed script.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Script {
     pub commands: Vec<Command>,
+    /// The `|` (or `|&`) operators of pipelines, anywhere in the script
+    /// (inside `$( … )` and branches too), in source order.
+    pub pipes: Vec<Pipe>,
     pub has_error: bool,
 }
 
@@ -96,15 +107,19 @@ pub fn parse(script: &str) -> Script {
             // Out of time (hostile input): no commands, and an error.
             return Script {
                 commands: Vec::new(),
+                pipes: Vec::new(),
                 has_error: true,
             };
         };
         let root = tree.root_node();
         let mut out = Script {
             commands: Vec::new(),
+            pipes: Vec::new(),
             has_error: root.has_error(),
         };
         collect(root, script, false, &mut out.commands);
+        collect_pipes(root, &mut out.pipes);
+        out.pipes.sort_by_key(|p| p.op.start);
         out.commands.sort_by_key(|c| c.span.start);
         let mut prev_end: Option<usize> = None;
         for c in out.commands.iter_mut() {
@@ -192,6 +207,10 @@ fn collect(node: tree_sitter::Node, src: &str, nested: bool, out: &mut Vec<Comma
             // Commands inside arguments ($(...)) are nested.
             let mut cursor = node.walk();
             stack.extend(node.children(&mut cursor).map(|c| (c, true, true, depth)));
+        } else if let Some(c) = declaration_or_assignment(node, src, nested) {
+            out.push(c);
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor).map(|c| (c, true, true, depth)));
         } else {
             let nest = nested || NESTING.contains(&node.kind());
             let mut cursor = node.walk();
@@ -200,6 +219,68 @@ fn collect(node: tree_sitter::Node, src: &str, nested: bool, out: &mut Vec<Comma
         // Children in source order when popped.
         stack[first..].reverse();
     }
+}
+
+/// The operators of `pipeline` nodes (not `||`, not `|` in `case`
+/// patterns or strings). Walks the tree with a cursor, without recursion.
+fn collect_pipes(root: tree_sitter::Node, out: &mut Vec<Pipe>) {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if matches!(node.kind(), "|" | "|&")
+            && node.parent().is_some_and(|p| p.kind() == "pipeline")
+        {
+            let op = Span::new(node.start_byte(), node.end_byte());
+            let left = node
+                .prev_named_sibling()
+                .map_or(op, |l| Span::new(l.start_byte(), l.end_byte()));
+            out.push(Pipe { op, left });
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// `export A=1`, `declare -x A`, `unset A`: commands too (the shell runs
+/// them), with the keyword as the program. `A=1` on its own sets a shell
+/// variable: a command with assignments and no words.
+fn declaration_or_assignment(node: tree_sitter::Node, src: &str, nested: bool) -> Option<Command> {
+    let mut words = Vec::new();
+    let mut assignments = Vec::new();
+    match node.kind() {
+        "declaration_command" | "unset_command" => {
+            let mut cursor = node.walk();
+            for (i, child) in node.children(&mut cursor).enumerate() {
+                if i == 0 || child.is_named() {
+                    words.push(word(child, src));
+                }
+            }
+        }
+        "variable_assignment" => assignments.push(word(node, src)),
+        "variable_assignments" => {
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                assignments.push(word(child, src));
+            }
+        }
+        _ => return None,
+    }
+    Some(Command {
+        span: Span::new(node.start_byte(), node.end_byte()),
+        assignments,
+        words,
+        joined_by: None,
+        nested,
+    })
 }
 
 fn command(node: tree_sitter::Node, src: &str, nested: bool) -> Command {
@@ -366,11 +447,52 @@ mod tests {
     }
 
     #[test]
+    fn pipes_are_pipeline_operators_only() {
+        let s = parse("curl -fsS x | tar -xz && echo 'a|b' || true");
+        assert_eq!(s.pipes.len(), 1);
+        let s = parse("case $x in a|b) echo y ;; esac; [[ a || b ]]; echo \"|\"");
+        assert!(s.pipes.is_empty(), "{:?}", s.pipes);
+        let s = parse("v=$(ls | wc -l) && a |& b");
+        assert_eq!(s.pipes.len(), 2);
+        let src = "a x | b | c";
+        let s = parse(src);
+        assert_eq!(s.pipes.len(), 2);
+        let left = |p: &Pipe| src.get(p.left.start..p.left.end);
+        assert_eq!(left(&s.pipes[0]), Some("a x"));
+        assert_eq!(left(&s.pipes[1]), Some("b"));
+        let src = "{ echo a; curl b; } | tee f";
+        let s = parse(src);
+        assert_eq!(
+            src.get(s.pipes[0].left.start..s.pipes[0].left.end),
+            Some("{ echo a; curl b; }")
+        );
+    }
+
+    #[test]
     fn dynamic_words_have_no_value() {
         let s = parse("echo \"$HOME\" '$x' a\\ b");
         let w = &s.commands[0].words;
         assert_eq!(w[1].value, None);
         assert_eq!(w[2].value.as_deref(), Some("$x"));
         assert_eq!(w[3].value.as_deref(), Some("a b"));
+    }
+
+    #[test]
+    fn declarations_and_plain_assignments_are_commands() {
+        let s = parse("export A=1 B && X=2 && unset C; Y=$(id -u) Z=3");
+        assert_eq!(
+            argv(&s),
+            vec![
+                vec!["export", "A=1", "B"],
+                vec![],
+                vec!["unset", "C"],
+                vec![],
+                vec!["id", "-u"],
+            ]
+        );
+        assert_eq!(s.commands[1].assignments[0].text(), "X=2");
+        assert_eq!(s.commands[1].joined_by, Some(Joiner::And));
+        assert_eq!(s.commands[3].assignments.len(), 2);
+        assert!(s.commands[4].nested);
     }
 }

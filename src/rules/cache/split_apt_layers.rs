@@ -1,9 +1,10 @@
 //! `split-apt-layers`: `apt-get update` (or apk/dnf/yum/zypper's index
 //! refresh) in a RUN of its own, with the install in a later RUN. The update
 //! layer is cached, so later builds install from an old index or fail.
-use super::PackageManager;
+use super::{install_refreshes, update_command, uses_index};
 use crate::diagnostic::{Edit, Fix, Severity};
 use crate::edit::delete_instruction;
+use crate::model::package::{self, Family, Op, PackageCommand};
 use crate::model::{Instruction, Kind, Model, ShellCommand};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 use crate::syntax::Span;
@@ -19,20 +20,21 @@ pub const META: RuleMeta = RuleMeta {
     default_enabled: true,
 };
 
-/// The package operations of a RUN, in order.
-pub fn package_ops(inst: &Instruction) -> Vec<(PackageManager, bool, &ShellCommand)> {
+/// The package operations of a RUN, in order: (family, is an index
+/// update, command).
+pub fn package_ops(inst: &Instruction) -> Vec<(Family, bool, PackageCommand<'_>)> {
     let mut out = Vec::new();
     if inst.kind != Kind::Run || !inst.mentions(&["apt", "apk", "dnf", "yum", "zypper"]) {
         return out;
     }
-    let Some(run) = inst.run() else { return out };
-    for c in run.commands() {
-        if let Some(pm) = PackageManager::of(c) {
-            if pm.is_update(c) {
-                out.push((pm, true, c));
-            } else if pm.is_install(c) {
-                out.push((pm, false, c));
-            }
+    for (_, p) in package::commands(inst) {
+        if !p.tool.is_system() {
+            continue;
+        }
+        if p.op == Op::UpdateIndex {
+            out.push((p.tool.family(), true, p));
+        } else if uses_index(&p) {
+            out.push((p.tool.family(), false, p));
         }
     }
     out
@@ -41,69 +43,66 @@ pub fn package_ops(inst: &Instruction) -> Vec<(PackageManager, bool, &ShellComma
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     for st in &m.stages {
-        let runs: Vec<&Instruction> = m
-            .stage_instructions(st.index)
-            .filter(|i| i.kind == Kind::Run)
-            .collect();
-        for (ri, run) in runs.iter().enumerate() {
-            let ops = package_ops(run);
-            for pm in [
-                PackageManager::Apt,
-                PackageManager::Apk,
-                PackageManager::Dnf,
-                PackageManager::Zypper,
-            ] {
-                let Some(update) = ops.iter().find(|(p, u, _)| *p == pm && *u) else {
-                    continue;
-                };
-                if ops
-                    .iter()
-                    .any(|(p, u, c)| *p == pm && !*u && pm.installs_packages(c))
-                {
-                    continue;
-                }
-                // The next RUN of the stage that uses this manager.
-                let next = runs[ri + 1..].iter().find_map(|r| {
-                    let o = package_ops(r);
-                    let first = o.iter().find(|(p, _, _)| *p == pm)?;
-                    Some((
-                        r,
-                        o.clone()
-                            .into_iter()
-                            .filter(|(p, _, _)| *p == pm)
-                            .collect::<Vec<_>>(),
-                        first.1,
-                    ))
-                });
-                let Some((later, later_ops, starts_with_update)) = next else {
-                    continue;
-                };
-                if starts_with_update {
-                    // The later RUN refreshes the index itself.
-                    continue;
-                }
-                let Some(install) = later_ops.iter().find(|(_, u, _)| !*u) else {
-                    continue;
-                };
-                if pm.install_refreshes(install.2) {
-                    continue;
-                }
-                let upd = m.quote(update.2.span, 80);
-                let ins_short = m.quote(install.2.span, 60);
-                let msg = format!(
-                    "`{upd}` runs in its own RUN, but the install is in a later RUN (line {}): Docker caches the update layer, so later builds reuse an old package index and install outdated packages or fail with 404s. Run `{} && {ins_short}` in one RUN",
-                    later.start_line,
-                    pm.update_command(),
-                );
-                let related_span = install.2.span;
-                let fix = merge_fix(m, run, later, update.2, install.2, pm);
-                let d = cx.report(update.2.span, msg);
-                d.related.push(crate::diagnostic::Related {
-                    span: related_span,
-                    message: "installs from the cached index here".into(),
-                });
-                d.fix = fix;
+        // The stage's RUNs, and apart from them its ONBUILD triggers, which
+        // run one after the other in a later build.
+        let plain: Vec<&Instruction> = m.stage_runs(st.index).filter(|i| !i.is_trigger).collect();
+        let triggers: Vec<&Instruction> = m.stage_runs(st.index).filter(|i| i.is_trigger).collect();
+        check_sequence(cx, &plain);
+        check_sequence(cx, &triggers);
+    }
+}
+
+fn check_sequence(cx: &mut Checker, runs: &[&Instruction]) {
+    let m = cx.model;
+    for (ri, run) in runs.iter().enumerate() {
+        let ops = package_ops(run);
+        for pm in [Family::Apt, Family::Apk, Family::Rpm, Family::Zypper] {
+            let Some(update) = ops.iter().find(|(p, u, _)| *p == pm && *u) else {
+                continue;
+            };
+            if ops
+                .iter()
+                .any(|(p, u, c)| *p == pm && !*u && c.op == Op::Install)
+            {
+                continue;
             }
+            // The next RUN of the sequence that uses this manager.
+            let next = runs[ri + 1..].iter().find_map(|r| {
+                let o: Vec<_> = package_ops(r)
+                    .into_iter()
+                    .filter(|(p, _, _)| *p == pm)
+                    .collect();
+                let first_is_update = o.first()?.1;
+                Some((r, o, first_is_update))
+            });
+            let Some((later, later_ops, starts_with_update)) = next else {
+                continue;
+            };
+            if starts_with_update {
+                // The later RUN refreshes the index itself.
+                continue;
+            }
+            let Some(install) = later_ops.iter().find(|(_, u, _)| !*u) else {
+                continue;
+            };
+            if install_refreshes(&install.2) {
+                continue;
+            }
+            let upd = m.quote(update.2.cmd.span, 80);
+            let ins_short = m.quote(install.2.cmd.span, 60);
+            let msg = format!(
+                "`{upd}` runs in its own RUN, but the install is in a later RUN (line {}): Docker caches the update layer, so later builds reuse an old package index and install outdated packages or fail with 404s. Run `{} && {ins_short}` in one RUN",
+                later.start_line,
+                update_command(pm),
+            );
+            let related_span = install.2.cmd.span;
+            let fix = merge_fix(m, run, later, update.2.cmd, install.2.cmd, pm);
+            let d = cx.report(update.2.cmd.span, msg);
+            d.related.push(crate::diagnostic::Related {
+                span: related_span,
+                message: "installs from the cached index here".into(),
+            });
+            d.fix = fix;
         }
     }
 }
@@ -122,11 +121,12 @@ fn merge_fix(
     install_run: &Instruction,
     update: &ShellCommand,
     install: &ShellCommand,
-    pm: PackageManager,
+    pm: Family,
 ) -> Option<Fix> {
     let urun = update_run.run()?;
     let irun = install_run.run()?;
-    if urun.exec || irun.exec || update_run.trigger.is_some() {
+    // A trigger's RUN is deleted with its ONBUILD line: not done here.
+    if urun.exec || irun.exec || update_run.is_trigger || install_run.is_trigger {
         return None;
     }
     // The update RUN must hold only the update (and `set -e`-like lines).
@@ -159,7 +159,7 @@ fn merge_fix(
         span: Span::new(install.span.start, install.span.start),
         text: format!("{update_text}{sep}"),
     });
-    if pm == PackageManager::Apt {
+    if pm == Family::Apt {
         let cleans = irun.commands().any(|c| {
             c.argv
                 .iter()

@@ -117,8 +117,8 @@ fn drops_privileges(m: &Model, stage: usize) -> bool {
         (i.mentions(&["gosu", "su-exec"])
             && i.run().is_some_and(|r| {
                 r.commands().any(|c| {
-                    let installs = crate::rules::cache::PackageManager::of(c)
-                        .is_some_and(|pm| pm.is_install(c))
+                    let installs = crate::model::package::parse(c)
+                        .is_some_and(|p| crate::rules::cache::uses_index(&p))
                         && c.args().iter().any(|a| {
                             let t = a.text();
                             let pkg = t.split(['=', '@', '<', '>', '~']).next().unwrap_or(t);

@@ -10,8 +10,7 @@ pub mod build_in_final_stage;
 pub mod dev_dependencies_in_image;
 pub mod heavy_base_image;
 
-use crate::model::{Base, Instruction, Kind, Model, ShellCommand, ShellWord};
-use crate::rules::cache::PackageManager;
+use crate::model::{package, Base, Instruction, Kind, Model, ShellCommand, ShellWord};
 
 /// The stages whose layers make up the built image: the final stage (or
 /// `--target`) and the stages it is built `FROM`, root first.
@@ -152,47 +151,10 @@ pub fn build_step(c: &ShellCommand) -> Option<Toolchain> {
     }
 }
 
-/// The package words of an install command (after the subcommand, options
-/// and their values left out).
-pub fn package_words(pm: PackageManager, c: &ShellCommand) -> Vec<&ShellWord> {
-    let Some(sub) = pm.subcommand_word(c) else {
-        return Vec::new();
-    };
-    let value_opts: &[&str] = match pm {
-        PackageManager::Apt => &["-o", "-c", "-t", "--option", "--target-release"],
-        PackageManager::Apk => &["-X", "--repository", "-t", "--virtual", "-p", "--root"],
-        PackageManager::Dnf => &[
-            "--setopt",
-            "--enablerepo",
-            "--disablerepo",
-            "--repo",
-            "-x",
-            "--exclude",
-            "--releasever",
-            "--installroot",
-        ],
-        PackageManager::Zypper => &["-r", "--repo", "--from"],
-    };
-    let args = c.args();
-    let start = args
-        .iter()
-        .position(|w| std::ptr::eq(w, sub))
-        .map_or(args.len(), |i| i + 1);
-    let mut out = Vec::new();
-    let mut skip = false;
-    for w in &args[start..] {
-        if skip {
-            skip = false;
-            continue;
-        }
-        let t = w.text();
-        if t.starts_with('-') {
-            skip = value_opts.contains(&t);
-            continue;
-        }
-        out.push(w);
-    }
-    out
+/// The package words of an install command (the operands after the
+/// subcommand: options and their values left out).
+pub fn package_words<'a>(p: &package::PackageCommand<'a>) -> Vec<&'a ShellWord> {
+    p.arguments().collect()
 }
 
 fn package_name(word: &str) -> &str {
@@ -238,13 +200,13 @@ pub fn is_header_package(word: &str) -> bool {
 /// a `-dev` package is sometimes what a program needs at run time (the
 /// unversioned `libfoo.so` that `dlopen` and Python's ctypes look for).
 pub fn compiler_packages(c: &ShellCommand) -> Vec<&ShellWord> {
-    let Some(pm) = PackageManager::of(c) else {
+    let Some(p) = package::parse(c) else {
         return Vec::new();
     };
-    if !pm.installs_packages(c) {
+    if !p.tool.is_system() || p.op != package::Op::Install {
         return Vec::new();
     }
-    let words = package_words(pm, c);
+    let words = package_words(&p);
     if !words.iter().any(|w| is_compiler_package(w.text())) {
         return Vec::new();
     }
@@ -257,14 +219,8 @@ pub fn compiler_packages(c: &ShellCommand) -> Vec<&ShellWord> {
 /// Whether a command removes packages or a toolchain (`apt-get purge`,
 /// `apk del`, `dnf remove`, `rm -rf /usr/local/go`).
 pub fn removes_packages(c: &ShellCommand) -> bool {
-    if let Some(pm) = PackageManager::of(c) {
-        let sub = pm.subcommand(c).unwrap_or("");
-        return match pm {
-            PackageManager::Apt => matches!(sub, "purge" | "remove" | "autoremove"),
-            PackageManager::Apk => sub == "del",
-            PackageManager::Dnf => matches!(sub, "remove" | "erase" | "autoremove"),
-            PackageManager::Zypper => matches!(sub, "remove" | "rm"),
-        };
+    if let Some(p) = package::parse(c).filter(|p| p.tool.is_system()) {
+        return p.op == package::Op::Remove;
     }
     matches!(c.program(), Some("rm"))
         && c.args().iter().any(|a| {

@@ -1,4 +1,7 @@
-//! `invalid-suppression`: a `# dlint ignore=` comment names no rule.
+//! `invalid-suppression`: a suppression comment that suppresses nothing: a
+//! `# dlint ignore=` name that is no rule, a `# hadolint ignore=` comment
+//! hadolint cannot read (so neither hadolint nor dlint applies it), a
+//! `stage ignore=` that is not above a FROM.
 use crate::diagnostic::Severity;
 use crate::model::pragma::{pragmas, Tool};
 use crate::rules::{find, is_shellcheck_code, Category, Checker, FixAvailability, RuleMeta};
@@ -10,13 +13,22 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fix: FixAvailability::None,
     aliases: &[],
-    summary: "A dlint suppression comment names a rule that does not exist",
+    summary: "A suppression comment names a rule that does not exist, or cannot be read",
     default_enabled: true,
 };
 
 pub fn check(cx: &mut Checker) {
     let model = cx.model;
     for p in pragmas(model) {
+        if let Some(why) = &p.rejected {
+            let tool = match p.tool {
+                Tool::Hadolint => "hadolint",
+                _ => "dlint",
+            };
+            let msg = format!("This `# {tool}` comment suppresses nothing: {why}");
+            cx.report(p.span, msg);
+            continue;
+        }
         if p.tool != Tool::Dlint {
             continue;
         }
