@@ -149,7 +149,7 @@ def run_action(inputs, workspace, cache_hit, path_env=None, releases_url=None):
 ws = tempfile.mkdtemp()
 shutil.copytree(os.path.join(ROOT, "docs"), os.path.join(ws, "docs"))
 os.makedirs(os.path.join(ws, "clean"))
-open(os.path.join(ws, "clean", "Containerfile"), "w").write('FROM alpine:3.20\nUSER nobody\nCMD ["true"]\n')
+open(os.path.join(ws, "clean", "Containerfile"), "w").write('FROM alpine:3.20\nUSER 65534:65534\nCMD ["true"]\n')
 
 
 def case(name, inputs, want_rc, check=None, cache_hit=True, path_env=None, releases_url=None, says=None):

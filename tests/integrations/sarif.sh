@@ -57,7 +57,7 @@ printf 'FROM alpine:3.20\nENV APP_ENV\nCMD ["sh"]\n' > "$proj/broken/Dockerfile"
 printf 'FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nUSER node\nCMD ["node", "server.js"]\n' > "$proj/app/Dockerfile"
 printf 'Dockerfile\n' > "$proj/app/.dockerignore"
 echo '{}' > "$proj/app/package.json"; echo '{}' > "$proj/app/package-lock.json"; touch "$proj/app/.env"
-printf 'FROM alpine:3.20\nUSER nobody\nCMD ["true"]\n' > "$proj/ok/Containerfile"
+printf 'FROM alpine:3.20\nUSER 65534:65534\nCMD ["true"]\n' > "$proj/ok/Containerfile"
 cd "$proj"
 lint "$tmp/project" .
 "${check[@]}" "$tmp/project.sarif" --json "$tmp/project.json" --min-results 2 --expect-levels error,note
