@@ -122,10 +122,22 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--all-repos", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--hadolint-cache", help="keep hadolint's findings in this file and read them from it "
+                    "on later runs (hadolint takes minutes; dlint a second)")
     args = ap.parse_args()
 
     files = [os.path.abspath(f) for f in corpus_files(args.corpus, args.all_repos)]
-    hl, hl_msg = run_hadolint(args.hadolint, files)
+    if args.hadolint_cache and os.path.exists(args.hadolint_cache):
+        with open(args.hadolint_cache, encoding="utf-8") as f:
+            saved = json.load(f)
+        hl = collections.defaultdict(set, {c: {tuple(k) for k in v} for c, v in saved["found"].items()})
+        hl_msg = {(c, p, n): m for c, p, n, m in saved["messages"]}
+    else:
+        hl, hl_msg = run_hadolint(args.hadolint, files)
+        if args.hadolint_cache:
+            with open(args.hadolint_cache, "w", encoding="utf-8") as f:
+                json.dump({"found": {c: sorted(v) for c, v in hl.items()},
+                           "messages": [[c, p, n, m] for (c, p, n), m in hl_msg.items()]}, f)
     dl, dl_msg = run_dlint(args.dlint, files)
     codes = sorted(set(hl) | set(dl))
     if args.codes:
