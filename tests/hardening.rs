@@ -237,6 +237,14 @@ fn hostile_sources() -> Vec<(&'static str, String)> {
             .map(|i| format!("FROM alpine:3 AS s{i}\nCOPY --from=nosuch{i} /a /b\n"))
             .collect(),
     ));
+    // graph_errors: every stage's cycle check walked the whole graph, and
+    // each `--from` and FROM name was looked up by scanning the stages.
+    v.push((
+        "COPY --from chain",
+        (0..n)
+            .map(|i| format!("FROM s{} AS s{i}\nCOPY --from=s{} /a /b\n", i.max(1) - 1, i / 2))
+            .collect(),
+    ));
     // The global scope of FROM (undeclared-from-arg and the other BuildKit
     // checks on FROM) looked every ARG up in a list.
     let mut globals = String::from("ARG A0=x\n");

@@ -16,6 +16,8 @@
 //! Words holding variables are left alone: their value may come from a build
 //! argument.
 
+use std::collections::HashMap;
+
 use super::image::reference_error;
 use super::{Kind, Model};
 use crate::syntax::buildkit::{ErrorKind, ParseError, Phase};
@@ -35,6 +37,14 @@ pub fn check(m: &mut Model) {
         .iter()
         .map(|s| s.name().map(str::to_lowercase))
         .collect();
+    // Each (lower-cased) name's first stage: lookups by name stay linear in
+    // stages on files with tens of thousands of them.
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, n) in names.iter().enumerate() {
+        if let Some(n) = n {
+            first.entry(n.as_str()).or_insert(i);
+        }
+    }
     let display = |i: usize| -> String { names[i].clone().unwrap_or_else(|| format!("stage-{i}")) };
     let mut err = |inst: usize, span: Span, kind: ErrorKind, message: String| {
         errors.push(ParseError {
@@ -55,14 +65,11 @@ pub fn check(m: &mut Model) {
         }
         // addState: a base names an earlier stage when it equals its
         // (lower-cased) name exactly.
-        if names[..si].iter().any(|n| n.as_deref() == Some(v)) {
+        if first.get(v).is_some_and(|&i| i < si) {
             continue;
         }
         if let Some(e) = reference_error(v) {
-            let hint = if names[..si]
-                .iter()
-                .any(|n| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(v)))
-            {
+            let hint = if first.get(v.to_lowercase().as_str()).is_some_and(|&i| i < si) {
                 format!(
                     " (FROM names an earlier stage only when written as its lower-case name: write `FROM {}`)",
                     v.to_lowercase()
@@ -86,12 +93,8 @@ pub fn check(m: &mut Model) {
             }
             return Target::Stage(n as usize);
         }
-        let lower = v.to_lowercase();
-        match names
-            .iter()
-            .position(|n| n.as_deref() == Some(lower.as_str()))
-        {
-            Some(i) => Target::Stage(i),
+        match first.get(v.to_lowercase().as_str()) {
+            Some(&i) => Target::Stage(i),
             None => Target::Image,
         }
     };
@@ -137,22 +140,7 @@ pub fn check(m: &mut Model) {
         }
     }
     // validateCircularDependency, then dispatch order.
-    let mut in_cycle = vec![false; m.stages.len()];
-    for start in 0..m.stages.len() {
-        // Is `start` reachable from itself?
-        let mut seen = vec![false; m.stages.len()];
-        let mut stack: Vec<usize> = edges[start].iter().map(|e| e.0).collect();
-        while let Some(s) = stack.pop() {
-            if s == start {
-                in_cycle[start] = true;
-                break;
-            }
-            if std::mem::replace(&mut seen[s], true) {
-                continue;
-            }
-            stack.extend(edges[s].iter().map(|e| e.0));
-        }
-    }
+    let in_cycle = on_cycle(&edges);
     // The stages `docker build` (no --target) dispatches: the last one and
     // all it depends on. Only those run into "needs to be defined before".
     let mut reachable = vec![false; m.stages.len()];
@@ -203,6 +191,115 @@ pub fn check(m: &mut Model) {
     m.errors.sort_by_key(|e| (e.span.start, e.span.end));
 }
 
+/// Which stages can reach themselves through `COPY --from` edges: those in
+/// a strongly connected component of more than one stage, or with an edge
+/// to themselves. Tarjan's algorithm without recursion (a chain of 100,000
+/// stages must not overflow the stack), linear in stages and edges.
+fn on_cycle(edges: &[Vec<(usize, usize)>]) -> Vec<bool> {
+    let n = edges.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut in_cycle = vec![false; n];
+    let mut next = 0;
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        // (stage, how many of its edges were followed)
+        let mut work = vec![(root, 0usize)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut i)) = work.last_mut() {
+            if let Some(&(w, _)) = edges[v].get(*i) {
+                *i += 1;
+                if index[w] == usize::MAX {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                let cyclic = component.len() > 1 || edges[v].iter().any(|e| e.0 == v);
+                for w in component {
+                    in_cycle[w] = cyclic;
+                }
+            }
+        }
+    }
+    in_cycle
+}
+
 fn go_quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_cycle;
+
+    /// The stages that reach themselves, by a walk from each one.
+    fn brute(edges: &[Vec<(usize, usize)>]) -> Vec<bool> {
+        (0..edges.len())
+            .map(|start| {
+                let mut seen = vec![false; edges.len()];
+                let mut stack: Vec<usize> = edges[start].iter().map(|e| e.0).collect();
+                while let Some(s) = stack.pop() {
+                    if s == start {
+                        return true;
+                    }
+                    if !std::mem::replace(&mut seen[s], true) {
+                        stack.extend(edges[s].iter().map(|e| e.0));
+                    }
+                }
+                false
+            })
+            .collect()
+    }
+
+    #[test]
+    fn on_cycle_is_self_reachability() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % m) as usize
+        };
+        for _ in 0..3000 {
+            let n = 1 + next(9);
+            let mut edges = vec![Vec::new(); n];
+            for _ in 0..next(14) {
+                let (a, b) = (next(n as u64), next(n as u64));
+                edges[a].push((b, 0));
+            }
+            assert_eq!(on_cycle(&edges), brute(&edges), "{edges:?}");
+        }
+        // A chain of 200,000 stages, closed into one loop: no recursion.
+        let n = 200_000;
+        let edges: Vec<Vec<(usize, usize)>> = (0..n).map(|i| vec![((i + 1) % n, 0)]).collect();
+        assert!(on_cycle(&edges).iter().all(|&c| c));
+    }
 }

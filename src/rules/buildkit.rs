@@ -115,22 +115,6 @@ pub fn report_span(
     }
 }
 
-/// Levenshtein distance over chars.
-pub fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// The Levenshtein distance of `a` and `b` (chars) when it is at most `k`:
 /// only the cells within `k` of the diagonal are computed, so two long
 /// names cost O(length), not O(length²).
@@ -566,7 +550,7 @@ mod tests {
             let ac: Vec<char> = a.chars().collect();
             for b in &words {
                 let bc: Vec<char> = b.chars().collect();
-                let full = levenshtein(a, b);
+                let full = strsim::levenshtein(a, b);
                 for k in 0..3 {
                     let want = (full <= k).then_some(full);
                     assert_eq!(levenshtein_within(&ac, &bc, k), want, "{a:?} {b:?} {k}");

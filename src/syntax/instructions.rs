@@ -1043,7 +1043,7 @@ pub fn suggest(val: &str, options: &[&str], case_sensitive: bool) -> Option<Stri
         if o == v {
             return None;
         }
-        let d = levenshtein(&v, &o);
+        let d = strsim::levenshtein(&v, &o);
         if d < 3 && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, opt));
         }
@@ -1058,21 +1058,6 @@ pub fn suggest(val: &str, options: &[&str], case_sensitive: bool) -> Option<Stri
     } else {
         m.to_lowercase()
     })
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Go's `%q` (and `%#v` of a string) for the common printable case.
