@@ -136,10 +136,22 @@ pub fn check(cx: &mut Checker) {
                 Tool::AptGet | Tool::Apt => "when the install pulls in other packages, apt asks for confirmation, and without a terminal the answer is no: the build fails",
                 _ => "it asks for confirmation, and without a terminal the answer is no: the build fails",
             };
-            let msg = format!("`{program} {sub}` without `{flag}`: {why}. Add `{flag}`");
+            // zypper's `-n` (--non-interactive) is a global option: it goes
+            // before the subcommand, where the fix puts it.
+            let (advice, title) = match family {
+                Family::Zypper => (
+                    format!("Write `{program} -n {sub}` (`-n` is a global option, before the subcommand)"),
+                    format!("Write `{program} -n {sub}`"),
+                ),
+                _ => (
+                    format!("Add `{flag}`"),
+                    format!("Add `{flag}` to `{program} {sub}`"),
+                ),
+            };
+            let msg = format!("`{program} {sub}` without `{flag}`: {why}. {advice}");
             let fix = after.filter(|_| !run.exec).map(|w| {
                 Fix::safe(
-                    format!("Add `{flag}` to `{program} {sub}`"),
+                    title,
                     vec![Edit {
                         span: Span::new(w.span.end, w.span.end),
                         text: format!(" {flag}"),
