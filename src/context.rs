@@ -155,6 +155,7 @@ impl IgnoreFile {
 
     /// Whether a context-relative path (slash-separated) is left out of the
     /// context: the last pattern matching it or one of its parents decides.
+    #[allow(clippy::string_slice)] // prefixes end at a '/' found by char_indices
     pub fn excludes(&self, rel: &str) -> bool {
         let rel = clean(rel);
         if rel.is_empty() {

@@ -310,9 +310,9 @@ fn find_in_mount(m: &Model, mount: Span, text: &str) -> Option<Span> {
     }
     // The value must end there (`,`, a quote or the end of the flag).
     let end = i + needle.len();
-    if src[end..]
-        .chars()
-        .next()
+    if src
+        .get(end..)
+        .and_then(|s| s.chars().next())
         .is_some_and(|c| !matches!(c, ',' | '"' | '\''))
     {
         return None;

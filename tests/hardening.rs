@@ -242,7 +242,13 @@ fn hostile_sources() -> Vec<(&'static str, String)> {
     v.push((
         "COPY --from chain",
         (0..n)
-            .map(|i| format!("FROM s{} AS s{i}\nCOPY --from=s{} /a /b\n", i.max(1) - 1, i / 2))
+            .map(|i| {
+                format!(
+                    "FROM s{} AS s{i}\nCOPY --from=s{} /a /b\n",
+                    i.max(1) - 1,
+                    i / 2
+                )
+            })
             .collect(),
     ));
     // The global scope of FROM (undeclared-from-arg and the other BuildKit

@@ -69,7 +69,10 @@ pub fn check(m: &mut Model) {
             continue;
         }
         if let Some(e) = reference_error(v) {
-            let hint = if first.get(v.to_lowercase().as_str()).is_some_and(|&i| i < si) {
+            let hint = if first
+                .get(v.to_lowercase().as_str())
+                .is_some_and(|&i| i < si)
+            {
                 format!(
                     " (FROM names an earlier stage only when written as its lower-case name: write `FROM {}`)",
                     v.to_lowercase()

@@ -257,6 +257,7 @@ fn shown_raw(c: char) -> bool {
 impl<'r> Excerpt<'r> {
     /// Whether a label's line is too long, or holds characters that must
     /// not reach a terminal.
+    #[allow(clippy::string_slice)] // line ranges start and end at '\n' or the ends
     fn needed(rep: &Report, cs: &CsDiagnostic<()>) -> bool {
         cs.labels.iter().any(|l| {
             let r = line_range(rep, rep.model.lines.line_of(l.range.start));
@@ -265,6 +266,7 @@ impl<'r> Excerpt<'r> {
     }
 
     /// The excerpt, and the diagnostic with its labels moved into it.
+    #[allow(clippy::string_slice)] // windows are whole lines or clamped to char boundaries (clamp, ceil)
     fn new(name: &'r str, report: &'r Report, cs: &CsDiagnostic<()>) -> (Self, CsDiagnostic<()>) {
         let src = report.source();
         let lines = &report.model.lines;

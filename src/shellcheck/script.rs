@@ -433,8 +433,12 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
     };
     // The stage each FROM starts (looked up once per FROM: a scan of the
     // stages per FROM took seconds on 40,000 stages).
-    let stage_of_from: std::collections::HashMap<usize, usize> =
-        m.stages.iter().enumerate().map(|(i, s)| (s.from, i)).collect();
+    let stage_of_from: std::collections::HashMap<usize, usize> = m
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.from, i))
+        .collect();
     for (idx, inst) in m.instructions.iter().enumerate() {
         while let Some(c) = comments.next_if(|c| c.span.start < inst.span.start) {
             if let Some(s) = pragma_shell(&c.text) {

@@ -843,7 +843,7 @@ fn reorder_fix(
     let run_lines = {
         let start = crate::edit::line_start(m, install_run.span.start);
         let end = crate::edit::line_end_after_newline(m, install_run.span.end);
-        let mut t = m.source[start..end].to_string();
+        let mut t = m.source.get(start..end)?.to_string();
         if !t.ends_with('\n') {
             t.push('\n');
         }

@@ -196,7 +196,7 @@ fn located(m: &Model, at: usize, logical: usize) -> Option<Found> {
     if src.as_bytes().get(at) != Some(&b'#') {
         return None;
     }
-    let line_end = src[at..].find('\n').map_or(src.len(), |i| at + i);
+    let line_end = src.get(at..)?.find('\n').map_or(src.len(), |i| at + i);
     let content = src.get(at..line_end)?.trim_end_matches(['\r', '\n']);
     let trimmed = content.trim_end_matches([' ', '\t']);
     let body = match trimmed.strip_suffix(m.escape) {
@@ -205,7 +205,7 @@ fn located(m: &Model, at: usize, logical: usize) -> Option<Found> {
         _ => trimmed,
     };
     let body = body.trim_end_matches([' ', '\t']);
-    let line_start = src[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = src.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
     let before = src.get(line_start..at)?;
     let blanks = before.len() - before.trim_end_matches([' ', '\t']).len();
     Some(Found {
@@ -216,6 +216,7 @@ fn located(m: &Model, at: usize, logical: usize) -> Option<Found> {
 }
 
 /// Whitespace-separated words of `text` with their start offsets.
+#[allow(clippy::string_slice)] // offsets from char_indices: char boundaries
 fn words(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;

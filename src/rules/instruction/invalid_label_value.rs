@@ -80,13 +80,15 @@ pub fn is_rfc3339(v: &str) -> bool {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return false;
     }
-    let mut rest = &v[19..];
+    let Some(mut rest) = v.get(19..) else {
+        return false;
+    };
     if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
+        let after = frac.trim_start_matches(|c: char| c.is_ascii_digit());
+        if after.len() == frac.len() {
             return false;
         }
-        rest = &frac[n..];
+        rest = after;
     }
     match rest {
         "Z" | "z" => true,
@@ -95,10 +97,9 @@ pub fn is_rfc3339(v: &str) -> bool {
             ob.len() == 6
                 && matches!(ob[0], b'+' | b'-')
                 && ob[3] == b':'
-                && off[1..3].bytes().all(|c| c.is_ascii_digit())
-                && off[4..6].bytes().all(|c| c.is_ascii_digit())
-                && off[1..3].parse::<u32>().is_ok_and(|h| h < 24)
-                && off[4..6].parse::<u32>().is_ok_and(|m| m < 60)
+                && [ob[1], ob[2], ob[4], ob[5]].iter().all(u8::is_ascii_digit)
+                && (ob[1] - b'0') * 10 + (ob[2] - b'0') < 24
+                && (ob[4] - b'0') * 10 + (ob[5] - b'0') < 60
         }
     }
 }
@@ -113,8 +114,9 @@ pub fn is_git_hash(v: &str) -> bool {
 /// An email address (RFC 5322 `addr-spec`: dot-atom or quoted local part,
 /// dot-atom or literal domain).
 pub fn is_email(v: &str) -> bool {
-    let Some(at) = v.rfind('@') else { return false };
-    let (local, domain) = (&v[..at], &v[at + 1..]);
+    let Some((local, domain)) = v.rsplit_once('@') else {
+        return false;
+    };
     let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
     let dot_atom =
         |s: &str| !s.is_empty() && s.split('.').all(|p| !p.is_empty() && p.chars().all(atext));

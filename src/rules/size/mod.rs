@@ -181,8 +181,10 @@ pub fn is_compiler_package(word: &str) -> bool {
             | "clang"
             | "make"
             | "cmake"
-    ) || name.starts_with("gcc-") && name[4..].chars().all(|c| c.is_ascii_digit())
-        || name.starts_with("g++-") && name[4..].chars().all(|c| c.is_ascii_digit())
+    ) || ["gcc-", "g++-"].iter().any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()))
+    })
 }
 
 /// Whether a package is development headers: `*-dev`, `*-devel`,
