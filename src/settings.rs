@@ -133,7 +133,8 @@ pub fn resolve_selector(name: &str) -> Option<Vec<usize>> {
 /// default: what `--select hadolint` turns on, so that a migrating user gets
 /// hadolint's set, including rules dlint keeps off by default. hadolint's
 /// own off-by-default checks (DL3026 without `trustedRegistries`, DL3057,
-/// DL1001) stay off.
+/// DL1001) stay off. hadolint runs ShellCheck on every RUN, so the
+/// `shellcheck` rule (the `SC` codes) is in the set too.
 pub fn hadolint_rules() -> Vec<usize> {
     const OFF_IN_HADOLINT: &[&str] = &["DL3026", "DL3057", "DL1001"];
     REGISTRY
@@ -144,6 +145,7 @@ pub fn hadolint_rules() -> Vec<usize> {
                 .aliases
                 .iter()
                 .any(|a| is_hadolint_code(a) && !OFF_IN_HADOLINT.contains(a))
+                || e.meta.name == "shellcheck"
         })
         .map(|(i, _)| i)
         .collect()

@@ -368,8 +368,9 @@ fn hadolint_selector_is_hadolint_default_set() {
     assert!(names.contains(&"unpinned-apk-package"));
     // Off in hadolint unless configured.
     assert!(!names.contains(&"untrusted-registry"));
-    // Only rules with a DL alias.
+    // Only rules with a DL alias, and ShellCheck, which hadolint runs too.
     assert!(!names.contains(&"split-apt-layers"));
+    assert!(names.contains(&"shellcheck"), "{names:?}");
     assert_eq!(resolve_selector("hadolint"), Some(sel.clone()));
     assert_eq!(resolve_selector("HADOLINT"), Some(sel));
 }

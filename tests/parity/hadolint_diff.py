@@ -12,9 +12,12 @@ moby/buildkit, containers/buildah, GoogleContainerTools/kaniko, moby/moby;
 instruction's first line and dlint the line of what is wrong inside it, so
 both are mapped to the instruction that holds the line, with BuildKit's
 parser (PyPI `dockerfile`: run this script with a Python that has it). A dlint finding counts for a
-code when the code is one of its aliases. ShellCheck codes (SC*) and DL1000
-(hadolint's parse error) are left out: dlint's ShellCheck integration has its
-own tests and dlint does not reject what BuildKit accepts.
+code when the code is one of its aliases. ShellCheck's codes (SC2086) are
+compared the same way (dlint's `shellcheck` rule reports them as its code;
+hadolint has ShellCheck built in, dlint runs the `shellcheck` on PATH: put
+the same version first on PATH). DL1000
+(hadolint's parse error) is left out: dlint does not reject what BuildKit
+accepts.
 
 Prints the table, then up to N examples (default 8) of each disagreement
 bucket per code: the file, the line, its text and both messages, for a person
@@ -76,7 +79,7 @@ def run_hadolint(bin_, files):
             sys.exit(f"hadolint printed no JSON for a batch starting at {batch[0]}: {out.stderr[:500]}")
         for r in results:
             code = r["code"]
-            if not code.startswith("DL") or code == "DL1000":
+            if not code.startswith(("DL", "SC")) or code == "DL1000":
                 continue
             path = os.path.abspath(r["file"])
             key = (path, at_instruction(path, int(r["line"])))
@@ -94,9 +97,12 @@ def run_dlint(bin_, files):
                              capture_output=True, text=True, env={**os.environ, "DLINT_NO_CACHE": "1"})
         if out.returncode not in (0, 1, 2):
             sys.exit(f"dlint exited {out.returncode} on a batch starting at {batch[0]}: {out.stderr[:500]}")
+        if "shellcheck" in out.stderr.lower() and "skipped" in out.stderr:
+            sys.exit(f"dlint ran without ShellCheck: {out.stderr[-300:]}")
         for r in json.loads(out.stdout or "[]"):
-            for code in r.get("aliases", []):
-                if code.startswith("DL"):
+            codes = [r["code"]] if r["code"].startswith("SC") else r.get("aliases", [])
+            for code in codes:
+                if code.startswith(("DL", "SC")):
                     path = os.path.abspath(r["file"])
                     key = (path, at_instruction(path, int(r["line"])))
                     found[code].add(key)
