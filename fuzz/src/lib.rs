@@ -23,65 +23,13 @@ use dlint::settings::{resolve_selector, Settings};
 /// set lower by `tests/fuzz/run.sh`; this bounds hand-run targets).
 pub const MAX_LEN: usize = 16 * 1024;
 
-/// The Dockerfile text of an input: None above [`MAX_LEN`] or when a
-/// known, already reported bug is filtered out (see [`known_bug`]).
-/// Invalid UTF-8 is replaced (U+FFFD), so byte mutations still reach the
-/// parser.
+/// The Dockerfile text of an input: None above [`MAX_LEN`]. Invalid UTF-8
+/// is replaced (U+FFFD), so byte mutations still reach the parser.
 pub fn text(data: &[u8]) -> Option<String> {
     if data.len() > MAX_LEN {
         return None;
     }
-    let s = String::from_utf8_lossy(data).into_owned();
-    match known_bug(&s) {
-        Some(_) => None,
-        None => Some(s),
-    }
-}
-
-/// Whether an input may hit a known bug (over-approximate, cheap).
-type MayHit = fn(&str) -> bool;
-
-/// Known bugs being fixed elsewhere, by name.
-const KNOWN_BUGS: &[(&str, MayHit)] = &[
-    // src/syntax/buildkit.rs `extract_builder_flags` reads bytes as
-    // Latin-1: the UTF-8 continuation bytes 0x85 and 0xA0 in a `--flag`
-    // count as whitespace and a later slice panics.
-    ("flag-multibyte", |s| {
-        s.contains("--") && s.bytes().any(|b| b == 0x85 || b == 0xA0)
-    }),
-    // ARG/ENV values that double at each step (`ARG A1=${A0}${A0}` …)
-    // expand exponentially.
-    ("arg-expansion", |s| {
-        s.lines()
-            .filter(|l| {
-                let t = l.trim_start().to_ascii_uppercase();
-                (t.starts_with("ARG") || t.starts_with("ENV")) && l.matches('$').count() >= 2
-            })
-            .count()
-            >= 8
-    }),
-];
-
-/// The known bug an input may hit, when `DLINT_FUZZ_SKIP_KNOWN` names it
-/// (comma-separated names, or `all`). Unset (as in CI): none is skipped,
-/// so CI fails until the fixes land.
-pub fn known_bug(s: &str) -> Option<&'static str> {
-    static SKIP: OnceLock<Vec<String>> = OnceLock::new();
-    let skip = SKIP.get_or_init(|| {
-        std::env::var("DLINT_FUZZ_SKIP_KNOWN")
-            .unwrap_or_default()
-            .split(',')
-            .map(|p| p.trim().to_ascii_lowercase())
-            .filter(|p| !p.is_empty())
-            .collect()
-    });
-    if skip.is_empty() {
-        return None;
-    }
-    KNOWN_BUGS
-        .iter()
-        .find(|(name, hits)| (skip.iter().any(|k| k == "all" || k == name)) && hits(s))
-        .map(|(name, _)| *name)
+    Some(String::from_utf8_lossy(data).into_owned())
 }
 
 /// Default settings with every rule selected (as `--select ALL`).

