@@ -380,8 +380,14 @@ fn apt_lists_of_an_update_with_nothing_installed_after_it() {
             ("FROM debian:12 AS b\nRUN apt-get update && apt-get purge -y x\nFROM scratch\nCOPY --from=b /x /x\n", &[]),
         ],
     );
-    let msg = messages("apt-lists-not-removed", "FROM debian:12\nRUN apt-get update && apt-get upgrade -y\n");
-    assert!(msg[0].starts_with("`apt-get update` and `apt-get upgrade` in the final image"), "{msg:?}");
+    let msg = messages(
+        "apt-lists-not-removed",
+        "FROM debian:12\nRUN apt-get update && apt-get upgrade -y\n",
+    );
+    assert!(
+        msg[0].starts_with("`apt-get update` and `apt-get upgrade` in the final image"),
+        "{msg:?}"
+    );
 }
 
 #[test]
@@ -390,12 +396,24 @@ fn sudo_in_onbuild_triggers() {
         "sudo-in-run",
         &[
             ("FROM debian:12\nONBUILD RUN sudo apt-get update\n", &[2]),
-            ("FROM debian:12\nONBUILD RUN apt-get update && sudo apt-get install\n", &[2]),
-            ("FROM debian:12\nUSER app\nONBUILD RUN sudo -u app make\n", &[]),
+            (
+                "FROM debian:12\nONBUILD RUN apt-get update && sudo apt-get install\n",
+                &[2],
+            ),
+            (
+                "FROM debian:12\nUSER app\nONBUILD RUN sudo -u app make\n",
+                &[],
+            ),
         ],
     );
-    let msg = messages("sudo-in-run", "FROM debian:12\nUSER app\nONBUILD RUN sudo make\n");
-    assert!(msg[0].contains("ONBUILD RUN runs as the user of the build FROM this image"), "{msg:?}");
+    let msg = messages(
+        "sudo-in-run",
+        "FROM debian:12\nUSER app\nONBUILD RUN sudo make\n",
+    );
+    assert!(
+        msg[0].contains("ONBUILD RUN runs as the user of the build FROM this image"),
+        "{msg:?}"
+    );
 }
 
 #[test]
