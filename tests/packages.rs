@@ -360,6 +360,63 @@ fn onbuild_triggers_reach_the_older_rules() {
 }
 
 #[test]
+fn apt_lists_of_an_update_with_nothing_installed_after_it() {
+    check(
+        "apt-lists-not-removed",
+        &[
+            // Nothing installs from the lists later: they stay in the layer.
+            ("FROM debian:12\nRUN apt-get update && apt-get purge -y imagemagick\n", &[2]),
+            ("FROM debian:12\nRUN apt-get update && bash /tmp/setup.sh\n", &[2]),
+            ("FROM debian:12\nRUN apt-get update && apt-get upgrade -y\n", &[2]),
+            ("FROM debian:12\nRUN apt-get update\nCMD [\"bash\"]\n", &[2]),
+            ("FROM debian:12\nRUN apt-get update && apt-get upgrade -y && rm -r /var/lib/apt/lists\n", &[]),
+            // A later RUN installs from them (split-apt-layers), in the
+            // stage or in a stage built on it.
+            ("FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n", &[]),
+            ("FROM debian:12 AS base\nRUN apt-get update\nFROM base\nRUN apt-get install -y curl\n", &[]),
+            // An install in another, unrelated stage does not count.
+            ("FROM debian:12 AS tools\nRUN apt-get install -y curl\nFROM debian:12\nRUN apt-get update\n", &[4]),
+            // A builder stage is not shipped.
+            ("FROM debian:12 AS b\nRUN apt-get update && apt-get purge -y x\nFROM scratch\nCOPY --from=b /x /x\n", &[]),
+        ],
+    );
+    let msg = messages(
+        "apt-lists-not-removed",
+        "FROM debian:12\nRUN apt-get update && apt-get upgrade -y\n",
+    );
+    assert!(
+        msg[0].starts_with("`apt-get update` and `apt-get upgrade` in the final image"),
+        "{msg:?}"
+    );
+}
+
+#[test]
+fn sudo_in_onbuild_triggers() {
+    check(
+        "sudo-in-run",
+        &[
+            ("FROM debian:12\nONBUILD RUN sudo apt-get update\n", &[2]),
+            (
+                "FROM debian:12\nONBUILD RUN apt-get update && sudo apt-get install\n",
+                &[2],
+            ),
+            (
+                "FROM debian:12\nUSER app\nONBUILD RUN sudo -u app make\n",
+                &[],
+            ),
+        ],
+    );
+    let msg = messages(
+        "sudo-in-run",
+        "FROM debian:12\nUSER app\nONBUILD RUN sudo make\n",
+    );
+    assert!(
+        msg[0].contains("ONBUILD RUN runs as the user of the build FROM this image"),
+        "{msg:?}"
+    );
+}
+
+#[test]
 fn hadolint_selector_is_hadolint_default_set() {
     let sel = hadolint_rules();
     let names: Vec<&str> = sel.iter().map(|&i| REGISTRY[i].meta.name).collect();

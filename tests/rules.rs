@@ -335,7 +335,7 @@ fn apt_lists_not_removed() {
     snapshot(
         "apt-lists-not-removed",
         "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y gcc\nFROM debian:12-slim AS base\nRUN apt-get update && apt-get install -y curl\nFROM base\nRUN <<EOF\nset -e\napt update\nif true; then apt install -y git; fi\nEOF\n",
-        "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y gcc\nFROM debian:12-slim\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\nRUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y git\nRUN apt-get install -y z\nRUN apt-get update && apt-get install -y x && apt-get dist-clean\nRUN apt-get update\nCOPY --from=build /usr/bin/gcc /usr/bin/\n",
+        "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y gcc\nFROM debian:12-slim\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\nRUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y git\nRUN apt-get update\nRUN apt-get install -y z\nRUN apt-get update && apt-get install -y x && apt-get dist-clean\nCOPY --from=build /usr/bin/gcc /usr/bin/\n",
         &[],
         &[],
     );

@@ -3,7 +3,7 @@
 use super::{all_commands, append_fix, indexed_commands, shipped_runs};
 use crate::diagnostic::Severity;
 use crate::model::package::{self, Family, Op, PackageCommand};
-use crate::model::Instruction;
+use crate::model::{Base, Instruction, Model};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -28,6 +28,36 @@ fn lists_mounted(inst: &Instruction) -> bool {
     package::cache_mounted(inst, LISTS)
 }
 
+/// Whether a RUN after `inst`, in its stage or in a stage built `FROM` it,
+/// installs or upgrades with apt: an update-only RUN then feeds that
+/// install (split-apt-layers reports the pair, and removing the lists here
+/// would break the later install).
+fn later_apt_install(m: &Model, inst: &Instruction) -> bool {
+    let Some(stage) = inst.stage else {
+        return true;
+    };
+    let descends = |mut s: usize| {
+        for _ in 0..=m.stages.len() {
+            if s == stage {
+                return true;
+            }
+            match m.stages.get(s).map(|st| &st.base) {
+                Some(Base::Stage(p)) if *p < s => s = *p,
+                _ => return false,
+            }
+        }
+        false
+    };
+    m.runs().any(|r| {
+        r.span.start > inst.span.start
+            && r.stage.is_some_and(descends)
+            && r.mentions(&["apt"])
+            && package::commands(r)
+                .iter()
+                .any(|(_, p)| is_apt(p) && matches!(p.op, Op::Install | Op::Upgrade))
+    })
+}
+
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     for inst in shipped_runs(m, cx.target) {
@@ -35,20 +65,23 @@ pub fn check(cx: &mut Checker) {
             continue;
         }
         let cmds = indexed_commands(inst);
-        let Some((_, _, install)) = cmds
-            .iter()
-            .find(|(_, _, p)| is_apt(p) && p.op == Op::Install)
-        else {
-            continue;
-        };
         // Only a RUN that downloads the lists leaves them in its layer:
         // after an update in an earlier RUN they are in that layer
         // (split-apt-layers), and removing them here hides them only.
-        let updates = cmds.iter().any(|(_, _, p)| {
+        let Some((_, _, update)) = cmds.iter().find(|(_, _, p)| {
             is_apt(p)
                 && (p.op == Op::UpdateIndex || (p.op == Op::Install && p.has(&["update"], &[])))
+        }) else {
+            continue;
+        };
+        let install = [Op::Install, Op::Upgrade].iter().find_map(|op| {
+            cmds.iter()
+                .find(|(_, _, p)| is_apt(p) && p.op == *op)
+                .map(|(_, _, p)| p)
         });
-        if !updates {
+        // An update with nothing installed here: the lists stay in this
+        // layer all the same, unless a later RUN installs from them.
+        if install.is_none() && later_apt_install(m, inst) {
             continue;
         }
         // `apt-get dist-clean` (apt 2.9+) removes the lists too.
@@ -63,16 +96,25 @@ pub fn check(cx: &mut Checker) {
         if cleans {
             continue;
         }
-        let program = install.tool.name();
+        let anchor = install.unwrap_or(update);
+        let program = anchor.tool.name();
+        let what = match install {
+            Some(p) if p.op == Op::Install => format!("`{program} update` and `{program} install`"),
+            Some(p) => format!(
+                "`{program} update` and `{program} {}`",
+                p.subcommand().unwrap_or("upgrade")
+            ),
+            None => format!("`{program} update`"),
+        };
         let msg = format!(
-            "`{program} update` and `{program} install` in the final image, but this RUN does not remove {LISTS}: the package lists (often 20-50 MB) stay in the layer. End the RUN with `&& rm -rf {LISTS}/*`, or mount a cache at /var/lib/apt"
+            "{what} in the final image, but this RUN does not remove {LISTS}: the package lists (often 20-50 MB) stay in the layer. End the RUN with `&& rm -rf {LISTS}/*`, or mount a cache at /var/lib/apt"
         );
         let fix = append_fix(
             inst,
-            install.cmd,
+            anchor.cmd,
             &format!("rm -rf {LISTS}/*"),
             "Remove the apt lists at the end of the RUN".into(),
         );
-        cx.report(install.head_span(), msg).fix = fix;
+        cx.report(anchor.head_span(), msg).fix = fix;
     }
 }

@@ -1,6 +1,6 @@
 //! `sudo-in-run`: a RUN command run through `sudo`.
 use crate::diagnostic::Severity;
-use crate::model::{basename, Kind, ShellWord};
+use crate::model::{basename, ShellWord};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -39,8 +39,9 @@ fn drops_privileges(args: &[ShellWord]) -> bool {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in &m.instructions {
-        if inst.kind != Kind::Run || !inst.mentions(&["sudo"]) {
+    // `ONBUILD RUN` triggers too: they run in every build FROM this image.
+    for inst in m.runs() {
+        if !inst.mentions(&["sudo"]) {
             continue;
         }
         let Some(run) = inst.run() else { continue };
@@ -61,7 +62,7 @@ pub fn check(cx: &mut Checker) {
             };
             // Who the RUN runs as: the stage's last USER before it, else
             // the base image's user.
-            let user = inst.stage.and_then(|si| {
+            let user = inst.stage.filter(|_| !inst.is_trigger).and_then(|si| {
                 m.stages[si]
                     .users
                     .iter()
@@ -70,6 +71,9 @@ pub fn check(cx: &mut Checker) {
             });
             let runs_as = match user {
                 Some(u) => format!("RUN already runs as `{u}` (the USER set above)"),
+                None if inst.is_trigger => {
+                    "ONBUILD RUN runs as the user of the build FROM this image".to_string()
+                }
                 None => "RUN runs as the base image's user (root, unless the image sets another)"
                     .to_string(),
             };
