@@ -72,6 +72,9 @@ pub fn mentions_word(run: &Instruction, words: &[&str]) -> bool {
 /// `do`, `else`, `exec`, `command`, `time`, `nohup` (spaces between). A
 /// cheap test before the shell parse; the parse decides.
 pub fn mentions_command(run: &Instruction, words: &[&str]) -> bool {
+    // Offsets come from `find` and step back only over ASCII bytes; a
+    // suffix cut from `before` is one it ends with: char boundaries.
+    #[allow(clippy::string_slice)]
     fn in_text(text: &str, w: &str) -> bool {
         let b = text.as_bytes();
         let word_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.';
