@@ -100,6 +100,32 @@ fn split_apt_merge_keeps_continuations() {
 }
 
 #[test]
+fn split_apk_update_becomes_no_cache() {
+    // The Alpine idiom: no separate `apk update`, `apk add --no-cache`.
+    let ctx = [(".dockerignore", ".git\n")];
+    let (fixed, _) = fix(
+        "FROM alpine:3.20\nRUN apk update\nRUN apk add --virtual .deps curl\nUSER 1000\n",
+        &ctx,
+        false,
+    );
+    assert_eq!(
+        fixed,
+        "FROM alpine:3.20\nRUN apk add --no-cache --virtual .deps curl\nUSER 1000\n"
+    );
+    // An update with options of its own (another repository) is moved,
+    // not dropped (apk-cache-kept adds the `--no-cache`).
+    let (fixed, _) = fix(
+        "FROM alpine:3.20\nRUN apk --repository http://r/x update\nRUN apk add curl\nUSER 1000\n",
+        &ctx,
+        false,
+    );
+    assert_eq!(
+        fixed,
+        "FROM alpine:3.20\nRUN apk --repository http://r/x update && apk add --no-cache curl\nUSER 1000\n"
+    );
+}
+
+#[test]
 fn split_apt_with_instructions_between_is_unsafe() {
     let src = "FROM debian:12\nRUN apt-get update\nENV DEBIAN_FRONTEND=noninteractive\nRUN apt-get install -y curl\nUSER 1000\n";
     let (safe, _) = fix(src, &[], false);

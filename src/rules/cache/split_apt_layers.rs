@@ -90,13 +90,17 @@ fn check_sequence(cx: &mut Checker, runs: &[&Instruction]) {
             }
             let upd = m.quote(update.2.cmd.span, 80);
             let ins_short = m.quote(install.2.cmd.span, 60);
+            let advice = if pm == Family::Apk {
+                "Drop the update and install with `apk add --no-cache`, which fetches a fresh index itself and keeps none in the layer".to_string()
+            } else {
+                format!("Run `{} && {ins_short}` in one RUN", update_command(pm))
+            };
             let msg = format!(
-                "`{upd}` runs in its own RUN, but the install is in a later RUN (line {}): Docker caches the update layer, so later builds reuse an old package index and install outdated packages or fail with 404s. Run `{} && {ins_short}` in one RUN",
+                "`{upd}` runs in its own RUN, but the install is in a later RUN (line {}): Docker caches the update layer, so later builds reuse an old package index and install outdated packages or fail with 404s. {advice}",
                 later.start_line,
-                update_command(pm),
             );
             let related_span = install.2.cmd.span;
-            let fix = merge_fix(m, run, later, update.2.cmd, install.2.cmd, pm);
+            let fix = merge_fix(m, run, later, update.2.cmd, &install.2, pm);
             let d = cx.report(update.2.cmd.span, msg);
             d.related.push(crate::diagnostic::Related {
                 span: related_span,
@@ -115,14 +119,19 @@ fn harmless(c: &ShellCommand) -> bool {
 /// Folds the update into the install RUN: deletes the update-only RUN and
 /// writes `<update> && ` before the install (plus the apt lists cleanup).
 /// Safe when nothing but comments separates the two RUNs.
+///
+/// For apk, where `apk add --no-cache` fetches a fresh index itself and
+/// keeps none in the layer, a plain `apk update` RUN is deleted and the
+/// install gets `--no-cache` instead (the Alpine idiom).
 fn merge_fix(
     m: &Model,
     update_run: &Instruction,
     install_run: &Instruction,
     update: &ShellCommand,
-    install: &ShellCommand,
+    install_pkg: &PackageCommand,
     pm: Family,
 ) -> Option<Fix> {
+    let install = install_pkg.cmd;
     let urun = update_run.run()?;
     let irun = install_run.run()?;
     // A trigger's RUN is deleted with its ONBUILD line: not done here.
@@ -152,6 +161,36 @@ fn merge_fix(
     let update_text = m.text(update.span).to_string();
     if update_text.contains('\n') {
         return None;
+    }
+    // The stage's instruction indices are sorted.
+    let of_stage = &m.stages[update_run.stage?].instructions;
+    let between = of_stage
+        .partition_point(|&i| i < install_run.index)
+        .saturating_sub(of_stage.partition_point(|&i| i <= update_run.index));
+    let fix = |title: String, edits| {
+        if between == 0 {
+            Fix::safe(title, edits)
+        } else {
+            Fix::unsafe_(title, edits)
+        }
+    };
+    let plain_apk_update = pm == Family::Apk
+        && update.argv.len() == 2
+        && update.program() == Some("apk")
+        && update.argv[1].text() == "update";
+    if plain_apk_update && install_pkg.op == Op::Install {
+        let mut edits = vec![delete_instruction(m, update_run)];
+        if !install_pkg.has(&["no-cache"], &[]) {
+            let w = install_pkg.subcommand_word()?;
+            edits.push(Edit::insert(w.span.end, " --no-cache".to_string()));
+        }
+        return Some(fix(
+            format!(
+                "Delete `apk update` and install with `apk add --no-cache` (line {}), which fetches a fresh index and keeps none in the layer",
+                install_run.start_line
+            ),
+            edits,
+        ));
     }
     let mut edits = vec![delete_instruction(m, update_run)];
     let sep = " && ";
@@ -185,18 +224,9 @@ fn merge_fix(
             });
         }
     }
-    // The stage's instruction indices are sorted.
-    let of_stage = &m.stages[update_run.stage?].instructions;
-    let between = of_stage
-        .partition_point(|&i| i < install_run.index)
-        .saturating_sub(of_stage.partition_point(|&i| i <= update_run.index));
     let title = format!(
         "Move `{update_text}` into the install RUN (line {})",
         install_run.start_line
     );
-    Some(if between == 0 {
-        Fix::safe(title, edits)
-    } else {
-        Fix::unsafe_(title, edits)
-    })
+    Some(fix(title, edits))
 }
