@@ -466,6 +466,22 @@ fn non_numeric_user_only_for_the_image_user() {
     .is_empty());
 }
 
+// .NET Framework images are Windows images although their tags (`4.8.1`)
+// name no Windows version: no root user there (corpus audit: the
+// dotnet-framework-docker samples were reported as running as root).
+#[test]
+fn dotnet_framework_images_are_windows() {
+    let src = "FROM mcr.microsoft.com/dotnet/framework/runtime:4.8.1\nCOPY app /app\nENTRYPOINT [\"app.exe\"]\n";
+    assert!(lines("root-user", src).is_empty());
+    assert!(lines("non-numeric-user", &format!("{src}USER ContainerUser\n")).is_empty());
+    assert!(lines("consecutive-run", "FROM mcr.microsoft.com/dotnet/framework/sdk:4.8.1\nRUN a\nRUN b\n").is_empty());
+    // Other Microsoft .NET images are Linux ones.
+    assert_eq!(
+        lines("root-user", "FROM mcr.microsoft.com/dotnet/runtime:8.0\nENTRYPOINT [\"dotnet\", \"app.dll\"]\n"),
+        [1]
+    );
+}
+
 // ---------------------------------------------------------------- instruction checks
 
 #[test]
