@@ -482,6 +482,26 @@ fn dotnet_framework_images_are_windows() {
     );
 }
 
+// Docker-in-Docker needs root: root-user still reports it, but says why a
+// USER cannot simply be added (and offers no USER fix); the rootless
+// variant runs as `rootless` (corpus audit: docker-library/docker's dind
+// images were told to add a USER).
+#[test]
+fn root_user_docker_in_docker() {
+    let s = settings_for("root-user");
+    for src in [
+        "FROM docker:29-cli\nCOPY dockerd-entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"dockerd-entrypoint.sh\"]\nCMD []\n",
+        "FROM docker:29-dind\nCOPY daemon.json /etc/docker/\n",
+    ] {
+        let r = analyze(src, None, &s, None);
+        assert_eq!(r.diagnostics.len(), 1, "{src}");
+        let d = &r.diagnostics[0];
+        assert!(d.message.contains("dockerd needs root"), "{}", d.message);
+        assert!(d.fix.is_none(), "{src}");
+    }
+    assert!(lines("root-user", "FROM docker:29-dind-rootless\nCOPY daemon.json /etc/docker/\n").is_empty());
+}
+
 // ---------------------------------------------------------------- instruction checks
 
 #[test]
