@@ -474,10 +474,17 @@ fn dotnet_framework_images_are_windows() {
     let src = "FROM mcr.microsoft.com/dotnet/framework/runtime:4.8.1\nCOPY app /app\nENTRYPOINT [\"app.exe\"]\n";
     assert!(lines("root-user", src).is_empty());
     assert!(lines("non-numeric-user", &format!("{src}USER ContainerUser\n")).is_empty());
-    assert!(lines("consecutive-run", "FROM mcr.microsoft.com/dotnet/framework/sdk:4.8.1\nRUN a\nRUN b\n").is_empty());
+    assert!(lines(
+        "consecutive-run",
+        "FROM mcr.microsoft.com/dotnet/framework/sdk:4.8.1\nRUN a\nRUN b\n"
+    )
+    .is_empty());
     // Other Microsoft .NET images are Linux ones.
     assert_eq!(
-        lines("root-user", "FROM mcr.microsoft.com/dotnet/runtime:8.0\nENTRYPOINT [\"dotnet\", \"app.dll\"]\n"),
+        lines(
+            "root-user",
+            "FROM mcr.microsoft.com/dotnet/runtime:8.0\nENTRYPOINT [\"dotnet\", \"app.dll\"]\n"
+        ),
         [1]
     );
 }
@@ -499,7 +506,11 @@ fn root_user_docker_in_docker() {
         assert!(d.message.contains("dockerd needs root"), "{}", d.message);
         assert!(d.fix.is_none(), "{src}");
     }
-    assert!(lines("root-user", "FROM docker:29-dind-rootless\nCOPY daemon.json /etc/docker/\n").is_empty());
+    assert!(lines(
+        "root-user",
+        "FROM docker:29-dind-rootless\nCOPY daemon.json /etc/docker/\n"
+    )
+    .is_empty());
 }
 
 // ---------------------------------------------------------------- instruction checks
