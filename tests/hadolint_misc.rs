@@ -466,6 +466,53 @@ fn non_numeric_user_only_for_the_image_user() {
     .is_empty());
 }
 
+// .NET Framework images are Windows images although their tags (`4.8.1`)
+// name no Windows version: no root user there (corpus audit: the
+// dotnet-framework-docker samples were reported as running as root).
+#[test]
+fn dotnet_framework_images_are_windows() {
+    let src = "FROM mcr.microsoft.com/dotnet/framework/runtime:4.8.1\nCOPY app /app\nENTRYPOINT [\"app.exe\"]\n";
+    assert!(lines("root-user", src).is_empty());
+    assert!(lines("non-numeric-user", &format!("{src}USER ContainerUser\n")).is_empty());
+    assert!(lines(
+        "consecutive-run",
+        "FROM mcr.microsoft.com/dotnet/framework/sdk:4.8.1\nRUN a\nRUN b\n"
+    )
+    .is_empty());
+    // Other Microsoft .NET images are Linux ones.
+    assert_eq!(
+        lines(
+            "root-user",
+            "FROM mcr.microsoft.com/dotnet/runtime:8.0\nENTRYPOINT [\"dotnet\", \"app.dll\"]\n"
+        ),
+        [1]
+    );
+}
+
+// Docker-in-Docker needs root: root-user still reports it, but says why a
+// USER cannot simply be added (and offers no USER fix); the rootless
+// variant runs as `rootless` (corpus audit: docker-library/docker's dind
+// images were told to add a USER).
+#[test]
+fn root_user_docker_in_docker() {
+    let s = settings_for("root-user");
+    for src in [
+        "FROM docker:29-cli\nCOPY dockerd-entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"dockerd-entrypoint.sh\"]\nCMD []\n",
+        "FROM docker:29-dind\nCOPY daemon.json /etc/docker/\n",
+    ] {
+        let r = analyze(src, None, &s, None);
+        assert_eq!(r.diagnostics.len(), 1, "{src}");
+        let d = &r.diagnostics[0];
+        assert!(d.message.contains("dockerd needs root"), "{}", d.message);
+        assert!(d.fix.is_none(), "{src}");
+    }
+    assert!(lines(
+        "root-user",
+        "FROM docker:29-dind-rootless\nCOPY daemon.json /etc/docker/\n"
+    )
+    .is_empty());
+}
+
 // ---------------------------------------------------------------- instruction checks
 
 #[test]

@@ -81,11 +81,7 @@ pub fn known_nonroot(r: &ImageRef, extra: &[String]) -> bool {
 
 /// Windows images have no root user; USER means something else there.
 fn is_windows(r: &ImageRef) -> bool {
-    let all = format!("{}:{}", r.name(), r.tag.as_deref().unwrap_or("")).to_ascii_lowercase();
-    all.contains("windows")
-        || all.contains("nanoserver")
-        || all.contains("servercore")
-        || all.contains("ltsc20")
+    crate::rules::shell::is_windows_image(r)
 }
 
 fn is_root(user: &str) -> bool {

@@ -19,9 +19,9 @@ pub const META: RuleMeta = RuleMeta {
     default_enabled: true,
 };
 
-/// BuildKit's word lists (`getSecretsRegex`): a name whose first or last
-/// `_`-separated word (or the whole name) is a secret word, unless one such
-/// word says it is public, a file or a version.
+/// BuildKit's word lists (`getSecretsRegex`): a name with a secret word as
+/// one of its `_`-separated words (first, last or in between; or the whole
+/// name), unless one such word says it is public, a file or a version.
 static DENY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         "(?i)(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)",
@@ -97,6 +97,8 @@ mod tests {
             "AWS_ACCESS_KEY_ID",
             "openai_api_key",
             "super_duper_secret_token",
+            // A middle word counts too, as in BuildKit's regex.
+            "RABBITMQ_PGP_KEY_ID",
         ] {
             assert!(is_secret_name(s), "{s}");
         }
@@ -111,6 +113,9 @@ mod tests {
             "KEYBOARD",
             "MONKEY",
             "TOKENIZER_MODEL",
+            // hadolint's substrings `username` and `private`: no secret words.
+            "USERNAME",
+            "PRIVATE_ZONEFILE",
         ] {
             assert!(!is_secret_name(s), "{s}");
         }

@@ -225,6 +225,10 @@ pub fn is_windows_image(r: &ImageRef) -> bool {
         || all.contains("nanoserver")
         || all.contains("servercore")
         || all.contains("ltsc20")
+        // .NET Framework runs only on Windows: its images' tags (`4.8.1`)
+        // name no Windows version.
+        || (r.registry_or_default().eq_ignore_ascii_case("mcr.microsoft.com")
+            && r.full_path().to_ascii_lowercase().starts_with("dotnet/framework/"))
 }
 
 /// What shells an image reference provides.
