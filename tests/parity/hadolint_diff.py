@@ -88,7 +88,11 @@ def run_hadolint(bin_, files):
     return found, messages
 
 
-def run_dlint(bin_, files):
+def run_dlint(bin_, files, hl):
+    """dlint's findings by code. A rule with several DL aliases (one rule
+    for apt's, yum's and zypper's `-y`) counts under those of its aliases
+    hadolint reports at the same instruction, and under all of them joined
+    (`DL3014/DL3030`) when hadolint reports none there."""
     found = collections.defaultdict(set)
     messages = {}
     for i in range(0, len(files), BATCH):
@@ -101,12 +105,16 @@ def run_dlint(bin_, files):
             sys.exit(f"dlint ran without ShellCheck: {out.stderr[-300:]}")
         for r in json.loads(out.stdout or "[]"):
             codes = [r["code"]] if r["code"].startswith("SC") else r.get("aliases", [])
+            codes = [c for c in codes if c.startswith(("DL", "SC"))]
+            if not codes:
+                continue
+            path = os.path.abspath(r["file"])
+            key = (path, at_instruction(path, int(r["line"])))
+            if len(codes) > 1:
+                codes = [c for c in codes if key in hl.get(c, ())] or ["/".join(codes)]
             for code in codes:
-                if code.startswith(("DL", "SC")):
-                    path = os.path.abspath(r["file"])
-                    key = (path, at_instruction(path, int(r["line"])))
-                    found[code].add(key)
-                    messages[(code, *key)] = f'{r["name"]}: {r["message"]}'
+                found[code].add(key)
+                messages[(code, *key)] = f'{r["name"]}: {r["message"]}'
     return found, messages
 
 
@@ -144,7 +152,7 @@ def main():
             with open(args.hadolint_cache, "w", encoding="utf-8") as f:
                 json.dump({"found": {c: sorted(v) for c, v in hl.items()},
                            "messages": [[c, p, n, m] for (c, p, n), m in hl_msg.items()]}, f)
-    dl, dl_msg = run_dlint(args.dlint, files)
+    dl, dl_msg = run_dlint(args.dlint, files, hl)
     codes = sorted(set(hl) | set(dl))
     if args.codes:
         wanted = set(args.codes.split(","))
