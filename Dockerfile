@@ -32,7 +32,7 @@ RUN touch src/main.rs src/lib.rs \
 # Runtime: glibc and libgcc only, no shell, user 65532 (nonroot).
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /build/target/dist/dlint /usr/local/bin/dlint
-USER nonroot
+USER 65532:65532
 WORKDIR /src
 ENTRYPOINT ["dlint"]
 CMD ["--help"]

@@ -16,8 +16,9 @@ pub enum RunsAs {
     Port80,
     /// Like `Port80`, and this image is the non-root variant to use.
     Alternative(&'static str),
-    /// Ships this unprivileged user.
-    User(&'static str),
+    /// Ships this unprivileged user, with its numeric `UID:GID` when the
+    /// data file gives it (`user:node=1000:1000`).
+    User(&'static str, Option<&'static str>),
     Root,
 }
 
@@ -44,7 +45,10 @@ fn parse_line(l: &'static str) -> Option<Runtime> {
     } else if let Some(i) = user.strip_prefix("alt:") {
         RunsAs::Alternative(i)
     } else if let Some(u) = user.strip_prefix("user:") {
-        RunsAs::User(u)
+        match u.split_once('=') {
+            Some((name, id)) => RunsAs::User(name, Some(id)),
+            None => RunsAs::User(u, None),
+        }
     } else {
         RunsAs::Root
     };
@@ -301,7 +305,10 @@ mod tests {
             r("docker.io/library/postgres:16").unwrap().runs_as,
             RunsAs::Drops
         );
-        assert_eq!(r("node:20").unwrap().runs_as, RunsAs::User("node"));
+        assert_eq!(
+            r("node:20").unwrap().runs_as,
+            RunsAs::User("node", Some("1000:1000"))
+        );
         assert!(!r("node:20").unwrap().service);
         assert!(r("ghcr.io/x/nginx").is_none());
         let m = Model::build("FROM nginx:1\nCOPY x /usr/share/nginx/html/\n");

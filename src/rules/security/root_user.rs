@@ -272,8 +272,8 @@ fn root_is_scratch(m: &Model, stage: usize) -> bool {
 /// How to make a user on a base image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Family {
-    /// The image ships a non-root user with this name.
-    User(&'static str),
+    /// The image ships a non-root user with this name (and these ids).
+    User(&'static str, Option<&'static str>),
     /// No shell: only a numeric user works.
     NoShell,
     /// BusyBox `addgroup`/`adduser`.
@@ -293,17 +293,17 @@ fn family(m: &Model, stage: usize, depth: usize) -> Option<Family> {
             let reg = r.registry_or_default();
             if reg == "gcr.io" && path.starts_with("distroless/") {
                 // Every distroless image has the `nonroot` user (65532).
-                return Some(Family::User("nonroot"));
+                return Some(Family::User("nonroot", Some("65532:65532")));
             }
             if !r.is_docker_hub() {
                 return None;
             }
             if let Some(runtime::Runtime {
-                runs_as: runtime::RunsAs::User(u),
+                runs_as: runtime::RunsAs::User(u, id),
                 ..
             }) = runtime::runtime_of(r)
             {
-                return Some(Family::User(u));
+                return Some(Family::User(u, id));
             }
             if tag.contains("alpine") || matches!(name, "alpine" | "busybox") {
                 return Some(Family::Alpine);
@@ -388,18 +388,25 @@ fn add_user_fix(m: &Model, stage: usize) -> Option<Fix> {
     };
     let indent = crate::edit::indentation(m, anchor);
     let (lines, title) = match fam {
-        Family::User(u) => (format!("{indent}USER {u}\n"), format!("Add `USER {u}` (a user the image already has)")),
+        Family::User(u, Some(id)) => (
+            format!("{indent}USER {id}\n"),
+            format!("Add `USER {id}` (the image's `{u}` user)"),
+        ),
+        Family::User(u, None) => (
+            format!("{indent}USER {u}\n"),
+            format!("Add `USER {u}` (a user the image already has)"),
+        ),
         Family::NoShell => (
             format!("{indent}USER 65532:65532\n"),
             "Add `USER 65532:65532` (a numeric non-root user)".to_string(),
         ),
         Family::Alpine => (
-            format!("{indent}RUN addgroup -S app && adduser -S -G app -H -D app\n{indent}USER app\n"),
-            "Create a system user `app` and switch to it".to_string(),
+            format!("{indent}RUN addgroup -S -g 10001 app && adduser -S -u 10001 -G app -H -D app\n{indent}USER 10001:10001\n"),
+            "Create a user `app` (uid and gid 10001) and switch to it".to_string(),
         ),
         Family::Shadow => (
-            format!("{indent}RUN groupadd --system app && useradd --system --gid app --no-create-home app\n{indent}USER app\n"),
-            "Create a system user `app` and switch to it".to_string(),
+            format!("{indent}RUN groupadd --gid 10001 app && useradd --uid 10001 --gid app --no-create-home app\n{indent}USER 10001:10001\n"),
+            "Create a user `app` (uid and gid 10001) and switch to it".to_string(),
         ),
     };
     let edits = match place {
