@@ -298,6 +298,12 @@ fn hostile_sources() -> Vec<(&'static str, String)> {
             "RUN apt-get update\nRUN apt-get install -y x\n".repeat(n / 2)
         ),
     ));
+    // apt-lists-not-removed looked through every later RUN (and its
+    // stage's bases) for an install, per update-only RUN.
+    v.push((
+        "update-only RUNs",
+        format!("FROM debian:12\n{}", "RUN apt-get update\n".repeat(n)),
+    ));
     // wget-without-progress looked for a wget install before each RUN.
     v.push((
         "many wget RUNs",

@@ -28,38 +28,53 @@ fn lists_mounted(inst: &Instruction) -> bool {
     package::cache_mounted(inst, LISTS)
 }
 
-/// Whether a RUN after `inst`, in its stage or in a stage built `FROM` it,
-/// installs or upgrades with apt: an update-only RUN then feeds that
-/// install (split-apt-layers reports the pair, and removing the lists here
-/// would break the later install).
-fn later_apt_install(m: &Model, inst: &Instruction) -> bool {
-    let Some(stage) = inst.stage else {
-        return true;
-    };
-    let descends = |mut s: usize| {
-        for _ in 0..=m.stages.len() {
-            if s == stage {
-                return true;
-            }
-            match m.stages.get(s).map(|st| &st.base) {
-                Some(Base::Stage(p)) if *p < s => s = *p,
-                _ => return false,
-            }
-        }
-        false
-    };
-    m.runs().any(|r| {
-        r.span.start > inst.span.start
-            && r.stage.is_some_and(descends)
-            && r.mentions(&["apt"])
+/// For each stage, where the last RUN that installs or upgrades with apt
+/// starts, in the stage itself or in a stage built `FROM` it (directly or
+/// not). Computed once per file: stages only build on earlier ones, so one
+/// pass from the last stage to the first carries each stage's value to its
+/// base.
+fn last_apt_installs(m: &Model) -> Vec<Option<usize>> {
+    let mut last: Vec<Option<usize>> = vec![None; m.stages.len()];
+    for r in m.runs() {
+        let Some(st) = r.stage.filter(|&st| st < last.len()) else {
+            continue;
+        };
+        if r.mentions(&["apt"])
             && package::commands(r)
                 .iter()
                 .any(|(_, p)| is_apt(p) && matches!(p.op, Op::Install | Op::Upgrade))
-    })
+        {
+            last[st] = last[st].max(Some(r.span.start));
+        }
+    }
+    for s in (0..m.stages.len()).rev() {
+        if let Base::Stage(p) = m.stages[s].base {
+            if p < s {
+                last[p] = last[p].max(last[s]);
+            }
+        }
+    }
+    last
+}
+
+/// Whether a RUN after `inst`, in its stage or in a stage built `FROM` it,
+/// installs or upgrades with apt: an update-only RUN then feeds that
+/// install (split-apt-layers reports the pair, and removing the lists here
+/// would break the later install). A stage's later stages come after all
+/// its own instructions, so "after" is a comparison of offsets.
+fn later_apt_install(last: &[Option<usize>], inst: &Instruction) -> bool {
+    let Some(stage) = inst.stage else {
+        return true;
+    };
+    last.get(stage)
+        .copied()
+        .flatten()
+        .is_some_and(|at| at > inst.span.start)
 }
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
+    let mut last: Option<Vec<Option<usize>>> = None;
     for inst in shipped_runs(m, cx.target) {
         if !inst.mentions(&["apt"]) || lists_mounted(inst) {
             continue;
@@ -81,7 +96,9 @@ pub fn check(cx: &mut Checker) {
         });
         // An update with nothing installed here: the lists stay in this
         // layer all the same, unless a later RUN installs from them.
-        if install.is_none() && later_apt_install(m, inst) {
+        if install.is_none()
+            && later_apt_install(last.get_or_insert_with(|| last_apt_installs(m)), inst)
+        {
             continue;
         }
         // `apt-get dist-clean` (apt 2.9+) removes the lists too.
