@@ -264,3 +264,43 @@ fn undefined_variables_are_reported_on_the_word_that_uses_them() {
         .collect();
     assert_eq!(spans, vec!["b=${X}", "c=$Y$Y"]);
 }
+
+/// The messages of the undefined-variable findings of `src`, by line.
+fn undefined_messages(src: &str) -> Vec<(usize, String)> {
+    let r = analyze(src, None, &Settings::default(), None);
+    r.diagnostics
+        .iter()
+        .filter(|d| d.rule.name == "undefined-variable")
+        .map(|d| (r.model.line_of(d.span.start), d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn conditional_appends_and_placeholders_are_not_empty_entries() {
+    // `${X:+$X:}` and `${X:+:${X}}` add the separator only when X is set:
+    // on an image that may set X, nothing to report.
+    for value in [
+        "${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/opt/lib",
+        "/opt/lib${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}",
+        "\"${LD_LIBRARY_PATH:+${LD_LIBRARY_PATH}:}/usr/local/nvidia/lib64\"",
+    ] {
+        let f = undefined_messages(&format!(
+            "FROM eclipse-temurin:21\nENV LD_LIBRARY_PATH={value}\n"
+        ));
+        assert!(f.is_empty(), "{value}: {f:?}");
+        // On alpine nothing sets it: BuildKit warns, harmlessly.
+        let f = undefined_messages(&format!("FROM alpine:3.20\nENV LD_LIBRARY_PATH={value}\n"));
+        assert_eq!(f.len(), 1, "{value}: {f:?}");
+        assert!(f[0].1.contains("harmless"), "{value}: {f:?}");
+    }
+    // A plain append still leaves an empty entry, whatever the image.
+    let f = undefined_messages("FROM eclipse-temurin:21\nENV LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/x\n");
+    assert!(f.len() == 1 && f[0].1.contains("empty entry"), "{f:?}");
+    // `ENV X=${X}` copies X (a placeholder the image may fill): no append,
+    // not "set by this same ENV", not "defined later".
+    let f = undefined_messages("FROM oracle/weblogic:12\nENV A=1 \\\n    MANAGED=${MANAGED}\n");
+    assert!(f.is_empty(), "{f:?}");
+    let f = undefined_messages("FROM alpine:3.20\nENV M=\"${M}\"\n");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].1.ends_with("Define it with ARG or ENV first. (BuildKit warns, `UndefinedVar`)"), "{f:?}");
+}
