@@ -272,6 +272,20 @@ impl Usages {
     }
 }
 
+/// Whether `text` refers to `$name` or `${name…`.
+fn uses_var(text: &str, name: &str) -> bool {
+    let braced = format!("${{{name}");
+    let plain = format!("${name}");
+    text.match_indices(&braced)
+        .chain(text.match_indices(&plain))
+        .any(|(at, pat)| {
+            !text[at + pat.len()..]
+                .chars()
+                .next()
+                .is_some_and(name_char)
+        })
+}
+
 /// How a value uses a variable.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Form {
@@ -570,12 +584,26 @@ fn check_stage(
             // a typo of a name the file defines, a build argument used
             // without `ARG` in the stage, and `ENV X=…$X…` that would
             // leave an empty entry.
+            // A typo is likely only of a name the file defines (not the
+            // `PATH` BuildKit sets: `$GOPATH` is no typo of it), used for
+            // something else than its own ENV, and not used in the same
+            // instruction too (`COPY $START_FILE $STARTUP_FILE /x/` names
+            // two variables, one from the image).
+            let typo = hint.as_deref().is_some_and(|h| {
+                h != "PATH"
+                    && !same_env
+                    && !uses_var(m.source.get(inst.span.start..inst.span.end).unwrap_or(""), h)
+            });
             let explained =
-                hint.is_some() || global_arg || automatic || (self_append && form == Form::Plain);
+                typo || global_arg || automatic || (self_append && form == Form::Plain);
             if !scope.complete && !explained {
                 continue;
             }
-            let why = if let Some(h) = hint {
+            let why = if same_env {
+                format!(
+                    " It is set by this same ENV, but BuildKit expands all of an ENV's values with the variables from before it: set `{name}` in an ENV of its own above."
+                )
+            } else if let Some(h) = hint {
                 format!(" Did you mean `${h}`?")
             } else if global_arg || automatic {
                 format!(
@@ -599,10 +627,6 @@ fn check_stage(
                         " Nothing sets `{name}` before{unless}; the `${{{name}:+…}}` form handles that, so BuildKit's warning is harmless here."
                     ),
                 }
-            } else if same_env {
-                format!(
-                    " It is set by this same ENV, but BuildKit expands all of an ENV's values with the variables from before it: set `{name}` in an ENV of its own above."
-                )
             } else if later {
                 " It is defined later in the stage; move the definition above this line."
                     .to_string()
