@@ -294,7 +294,8 @@ fn conditional_appends_and_placeholders_are_not_empty_entries() {
         assert!(f[0].1.contains("harmless"), "{value}: {f:?}");
     }
     // A plain append still leaves an empty entry, whatever the image.
-    let f = undefined_messages("FROM eclipse-temurin:21\nENV LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/x\n");
+    let f =
+        undefined_messages("FROM eclipse-temurin:21\nENV LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/x\n");
     assert!(f.len() == 1 && f[0].1.contains("empty entry"), "{f:?}");
     // `ENV X=${X}` copies X (a placeholder the image may fill): no append,
     // not "set by this same ENV", not "defined later".
@@ -302,7 +303,11 @@ fn conditional_appends_and_placeholders_are_not_empty_entries() {
     assert!(f.is_empty(), "{f:?}");
     let f = undefined_messages("FROM alpine:3.20\nENV M=\"${M}\"\n");
     assert_eq!(f.len(), 1, "{f:?}");
-    assert!(f[0].1.ends_with("Define it with ARG or ENV first. (BuildKit warns, `UndefinedVar`)"), "{f:?}");
+    assert!(
+        f[0].1
+            .ends_with("Define it with ARG or ENV first. (BuildKit warns, `UndefinedVar`)"),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -325,5 +330,8 @@ fn a_typo_is_of_a_name_the_file_defines_and_does_not_use_alongside() {
     assert!(f.len() == 1 && f[0].1.contains("this same ENV"), "{f:?}");
     // A real typo is still reported on any image.
     let f = undefined_messages("FROM node:20\nENV APP_HOME=/app\nWORKDIR $APP_HOM\n");
-    assert!(f.len() == 1 && f[0].1.contains("Did you mean `$APP_HOME`?"), "{f:?}");
+    assert!(
+        f.len() == 1 && f[0].1.contains("Did you mean `$APP_HOME`?"),
+        "{f:?}"
+    );
 }

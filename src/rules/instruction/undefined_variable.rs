@@ -278,12 +278,7 @@ fn uses_var(text: &str, name: &str) -> bool {
     let plain = format!("${name}");
     text.match_indices(&braced)
         .chain(text.match_indices(&plain))
-        .any(|(at, pat)| {
-            !text[at + pat.len()..]
-                .chars()
-                .next()
-                .is_some_and(name_char)
-        })
+        .any(|(at, pat)| !text[at + pat.len()..].chars().next().is_some_and(name_char))
 }
 
 /// How a value uses a variable.
@@ -592,10 +587,12 @@ fn check_stage(
             let typo = hint.as_deref().is_some_and(|h| {
                 h != "PATH"
                     && !same_env
-                    && !uses_var(m.source.get(inst.span.start..inst.span.end).unwrap_or(""), h)
+                    && !uses_var(
+                        m.source.get(inst.span.start..inst.span.end).unwrap_or(""),
+                        h,
+                    )
             });
-            let explained =
-                typo || global_arg || automatic || (self_append && form == Form::Plain);
+            let explained = typo || global_arg || automatic || (self_append && form == Form::Plain);
             if !scope.complete && !explained {
                 continue;
             }

@@ -129,6 +129,71 @@ fn java_version(tag: &str) -> Option<String> {
     (!d.is_empty()).then_some(d)
 }
 
+/// The packages a command installs from a language's registry as programs
+/// (`cabal install brok`, `cargo install ripgrep`, `npm install -g serve`,
+/// `go install example.com/cmd/tool@v1`, `gem install rails`, `pip install
+/// httpie`): their names, as the program would be called.
+fn installed_programs(c: &crate::model::ShellCommand) -> Vec<String> {
+    let Some(prog) = c.program() else {
+        return Vec::new();
+    };
+    let args: Vec<&str> = c.args().iter().map(|w| w.text()).collect();
+    let positional: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let global = args.iter().any(|a| matches!(*a, "-g" | "--global"));
+    let names: &[&str] = match (prog, positional.first().copied()) {
+        ("cabal" | "cargo" | "gem" | "go", Some("install")) => &positional[1..],
+        ("stack", Some("install")) => &positional[1..],
+        ("npm" | "pnpm", Some("install" | "i" | "add")) if global => &positional[1..],
+        ("yarn", Some("global")) if positional.get(1) == Some(&"add") => &positional[2..],
+        ("pip" | "pip3" | "pipx", Some("install"))
+            if !args
+                .iter()
+                .any(|a| a.starts_with("-r") || *a == "--requirement") =>
+        {
+            &positional[1..]
+        }
+        _ => &[],
+    };
+    names
+        .iter()
+        .filter(|n| !n.starts_with('.') && !n.starts_with('/'))
+        .map(|n| {
+            // `example.com/cmd/tool@v1` → `tool`, `serve@14` → `serve`,
+            // `httpie==3.2` → `httpie`.
+            let n = n.split(['@', '=', '<', '>', '[', ' ']).next().unwrap_or(n);
+            let n = if n.is_empty() { "" } else { n };
+            crate::model::basename(n).to_string()
+        })
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// Whether the image runs a program it installs from a language registry
+/// (`RUN cabal install brok` with `CMD ["brok"]`): that is its application,
+/// even with nothing copied from the build context.
+fn runs_installed_package(
+    m: &Model,
+    stages: &[usize],
+    insts: &[&crate::model::Instruction],
+) -> bool {
+    let words = super::run_words(m, stages);
+    let Some(first) = words.first() else {
+        return false;
+    };
+    let program = crate::model::basename(first.trim_matches(|c| c == '"' || c == '\''));
+    insts.iter().any(|i| {
+        i.kind == Kind::Run
+            && i.run().is_some_and(|r| {
+                r.commands()
+                    .any(|c| installed_programs(c).iter().any(|p| p == program))
+            })
+    })
+}
+
 /// The base image at the root of the final stage's `FROM` chain, with the
 /// index of the stage whose FROM names it.
 fn root(m: &Model, stage: usize) -> Option<(usize, ImageRef)> {
@@ -171,7 +236,10 @@ pub fn check(cx: &mut Checker) {
             .as_ref()
             .is_some_and(|c| matches!(c.from, Some((crate::model::FromRef::Stage(_), _))))
     });
-    if application_arrives(m, &insts, cx.context).is_none() && !copies_from_stage {
+    if application_arrives(m, &insts, cx.context).is_none()
+        && !copies_from_stage
+        && !runs_installed_package(m, &stages, &insts)
+    {
         return;
     }
     let builds = insts.iter().any(|i| {
