@@ -584,7 +584,7 @@ fn check_stage(
             // something else than its own ENV, and not used in the same
             // instruction too (`COPY $START_FILE $STARTUP_FILE /x/` names
             // two variables, one from the image).
-            let typo = hint.as_deref().is_some_and(|h| {
+            let typo = hint.is_some_and(|h| {
                 h != "PATH"
                     && !same_env
                     && !uses_var(
