@@ -185,8 +185,13 @@ fn runs_installed_package(
         return false;
     };
     let program = crate::model::basename(first.trim_matches(|c| c == '"' || c == '\''));
+    if program.is_empty() {
+        return false;
+    }
     insts.iter().any(|i| {
+        // The text first: parsing the RUN costs more.
         i.kind == Kind::Run
+            && i.args_text().contains(program)
             && i.run().is_some_and(|r| {
                 r.commands()
                     .any(|c| installed_programs(c).iter().any(|p| p == program))
@@ -225,6 +230,10 @@ pub fn check(cx: &mut Checker) {
     let repo = repository(&image);
     let tag = image.tag.clone().unwrap_or_else(|| "latest".into());
     let lower = tag.to_ascii_lowercase();
+    // Only the families of the data file (a cheap test before the rest).
+    if !variants().any(|v| v.repository == repo) {
+        return;
+    }
     let insts = image_instructions(m, &stages);
     // An image that takes no application from the build context is a base
     // or tool image (the official images' own definitions, dev containers):
