@@ -345,6 +345,12 @@ fn heavy_base_image_cases() {
             "{image} {install} {run}: {m:?}"
         );
     }
+    // An official image's own Dockerfile (nextcloud:fpm) copies only its
+    // scripts and configuration and downloads the software.
+    assert!(msg("FROM php:8.3-fpm-trixie\nRUN curl -fsSL -o n.tar.bz2 https://download.nextcloud.com/n.tar.bz2\nCOPY *.sh upgrade.exclude /\nCOPY config/* /usr/src/nextcloud/config/\nENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"php-fpm\"]\n").is_empty());
+    // With the application's sources it is an application.
+    let m = msg("FROM php:8.3-fpm-trixie\nCOPY entrypoint.sh /\nCOPY src/ /var/www/html/\nCMD [\"php-fpm\"]\n");
+    assert_eq!(m.len(), 1, "{m:?}");
     // A base image that installs a tool but runs something else, or
     // installs requirements: still a base or tool image.
     assert!(

@@ -2,7 +2,9 @@
 //! of an official image whose same version has a much smaller variant
 //! (`node:18` → `node:18-slim`), or on a toolchain image the application
 //! does not need to run (`golang`, `maven`, the .NET SDK).
-use super::{application_arrives, build_step, image_instructions, image_stages};
+use super::{
+    application_arrives, build_step, image_instructions, image_stages, is_application_source,
+};
 use crate::diagnostic::{Fix, Severity};
 use crate::model::{Base, ImageRef, Kind, Model};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
@@ -129,6 +131,45 @@ fn java_version(tag: &str) -> Option<String> {
     (!d.is_empty()).then_some(d)
 }
 
+/// What an official image's own Dockerfile copies next to the software it
+/// downloads: entrypoint and helper scripts (`docker-entrypoint.sh`,
+/// `*.sh`) and configuration (`config/*`, `conf/`).
+fn support_file(src: &str) -> bool {
+    let t = src.trim_end_matches("/*").trim_end_matches('/');
+    let base = crate::model::basename(t).to_ascii_lowercase();
+    base.ends_with(".sh") || matches!(base.as_str(), "config" | "conf")
+}
+
+/// Whether the application arrives in the image (see `application_arrives`),
+/// scripts and configuration alone not counting: nextcloud's and
+/// wordpress's images copy only those and download the software.
+fn application_copied(
+    m: &Model,
+    insts: &[&crate::model::Instruction],
+    ctx: Option<&crate::context::BuildContext>,
+) -> bool {
+    application_arrives(m, insts, ctx).is_some_and(|_| {
+        insts.iter().any(|i| {
+            let Some(stage) = i.stage else { return false };
+            match i.kind {
+                Kind::Copy | Kind::Add => i.copy.as_ref().is_some_and(|c| {
+                    c.from_context()
+                        && c.sources.iter().any(|s| {
+                            is_application_source(m, stage, &s.value, ctx)
+                                && !support_file(&m.expand_in_stage(stage, &s.value))
+                        })
+                }),
+                // A bind mount of the context.
+                Kind::Run => i
+                    .mounts
+                    .iter()
+                    .any(|mt| mt.kind() == "bind" && mt.get("from").is_none()),
+                _ => false,
+            }
+        })
+    })
+}
+
 /// The packages a command installs from a language's registry as programs
 /// (`cabal install brok`, `cargo install ripgrep`, `npm install -g serve`,
 /// `go install example.com/cmd/tool@v1`, `gem install rails`, `pip install
@@ -245,7 +286,7 @@ pub fn check(cx: &mut Checker) {
             .as_ref()
             .is_some_and(|c| matches!(c.from, Some((crate::model::FromRef::Stage(_), _))))
     });
-    if application_arrives(m, &insts, cx.context).is_none()
+    if !application_copied(m, &insts, cx.context)
         && !copies_from_stage
         && !runs_installed_package(m, &stages, &insts)
     {
