@@ -264,3 +264,74 @@ fn undefined_variables_are_reported_on_the_word_that_uses_them() {
         .collect();
     assert_eq!(spans, vec!["b=${X}", "c=$Y$Y"]);
 }
+
+/// The messages of the undefined-variable findings of `src`, by line.
+fn undefined_messages(src: &str) -> Vec<(usize, String)> {
+    let r = analyze(src, None, &Settings::default(), None);
+    r.diagnostics
+        .iter()
+        .filter(|d| d.rule.name == "undefined-variable")
+        .map(|d| (r.model.line_of(d.span.start), d.message.clone()))
+        .collect()
+}
+
+#[test]
+fn conditional_appends_and_placeholders_are_not_empty_entries() {
+    // `${X:+$X:}` and `${X:+:${X}}` add the separator only when X is set:
+    // on an image that may set X, nothing to report.
+    for value in [
+        "${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/opt/lib",
+        "/opt/lib${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}",
+        "\"${LD_LIBRARY_PATH:+${LD_LIBRARY_PATH}:}/usr/local/nvidia/lib64\"",
+    ] {
+        let f = undefined_messages(&format!(
+            "FROM eclipse-temurin:21\nENV LD_LIBRARY_PATH={value}\n"
+        ));
+        assert!(f.is_empty(), "{value}: {f:?}");
+        // On alpine nothing sets it: BuildKit warns, harmlessly.
+        let f = undefined_messages(&format!("FROM alpine:3.20\nENV LD_LIBRARY_PATH={value}\n"));
+        assert_eq!(f.len(), 1, "{value}: {f:?}");
+        assert!(f[0].1.contains("harmless"), "{value}: {f:?}");
+    }
+    // A plain append still leaves an empty entry, whatever the image.
+    let f =
+        undefined_messages("FROM eclipse-temurin:21\nENV LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/x\n");
+    assert!(f.len() == 1 && f[0].1.contains("empty entry"), "{f:?}");
+    // `ENV X=${X}` copies X (a placeholder the image may fill): no append,
+    // not "set by this same ENV", not "defined later".
+    let f = undefined_messages("FROM oracle/weblogic:12\nENV A=1 \\\n    MANAGED=${MANAGED}\n");
+    assert!(f.is_empty(), "{f:?}");
+    let f = undefined_messages("FROM alpine:3.20\nENV M=\"${M}\"\n");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].1
+            .ends_with("Define it with ARG or ENV first. (BuildKit warns, `UndefinedVar`)"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn a_typo_is_of_a_name_the_file_defines_and_does_not_use_alongside() {
+    // On golang, GOPATH comes from the image: no typo of BuildKit's PATH.
+    let f = undefined_messages("FROM golang:1.22-alpine\nWORKDIR $GOPATH/src/app\n");
+    assert!(f.is_empty(), "{f:?}");
+    // Two names in one COPY: STARTUP_FILE from the file, START_FILE from
+    // the image, not a typo of each other.
+    let f = undefined_messages(
+        "FROM oracle/database:19.3.0-ee\nENV STARTUP_FILE=s.sh\nCOPY $START_FILE $STARTUP_FILE /opt/\n",
+    );
+    assert!(f.is_empty(), "{f:?}");
+    // Set by the same ENV: that is the reason, on an image that may set it
+    // nothing is reported.
+    let src = "ENV DOMAIN_NAME=base\nENV DOMAIN_HOME=/d/${DOMAIN_NAME} \\\n    PATH=$PATH:${DOMAIN_HOME}/bin\n";
+    let f = undefined_messages(&format!("FROM oracle/weblogic:12.2.1.3-dev\n{src}"));
+    assert!(f.is_empty(), "{f:?}");
+    let f = undefined_messages(&format!("FROM alpine:3.20\n{src}"));
+    assert!(f.len() == 1 && f[0].1.contains("this same ENV"), "{f:?}");
+    // A real typo is still reported on any image.
+    let f = undefined_messages("FROM node:20\nENV APP_HOME=/app\nWORKDIR $APP_HOM\n");
+    assert!(
+        f.len() == 1 && f[0].1.contains("Did you mean `$APP_HOME`?"),
+        "{f:?}"
+    );
+}

@@ -321,6 +321,43 @@ fn heavy_base_image_cases() {
     // Through FROM <stage>.
     let m = msg(&format!("FROM ruby:3.3 AS base\nFROM base\n{app}"));
     assert!(m[0].contains("`ruby:3.3-slim`"), "{m:?}");
+    // The application installed from a language registry and run: nothing
+    // comes from the context, but it is no base image.
+    for (image, install, run) in [
+        ("haskell:8.8", "cabal update && cabal install brok", "brok"),
+        ("node:20", "npm install -g serve@14", "serve"),
+        (
+            "python:3.12",
+            "pip install --no-cache-dir httpie==3.2",
+            "http",
+        ),
+        (
+            "python:3.12",
+            "pip install --no-cache-dir httpie==3.2",
+            "httpie",
+        ),
+        ("ruby:3.3", "gem install mailcatcher", "mailcatcher"),
+    ] {
+        let m = msg(&format!("FROM {image}\nRUN {install}\nCMD [\"{run}\"]\n"));
+        assert_eq!(
+            m.len(),
+            usize::from(run != "http"),
+            "{image} {install} {run}: {m:?}"
+        );
+    }
+    // An official image's own Dockerfile (nextcloud:fpm) copies only its
+    // scripts and configuration and downloads the software.
+    assert!(msg("FROM php:8.3-fpm-trixie\nRUN curl -fsSL -o n.tar.bz2 https://download.nextcloud.com/n.tar.bz2\nCOPY *.sh upgrade.exclude /\nCOPY config/* /usr/src/nextcloud/config/\nENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"php-fpm\"]\n").is_empty());
+    // With the application's sources it is an application.
+    let m = msg("FROM php:8.3-fpm-trixie\nCOPY entrypoint.sh /\nCOPY src/ /var/www/html/\nCMD [\"php-fpm\"]\n");
+    assert_eq!(m.len(), 1, "{m:?}");
+    // A base image that installs a tool but runs something else, or
+    // installs requirements: still a base or tool image.
+    assert!(
+        msg("FROM python:3.12\nRUN pip install -r requirements.txt\nCMD [\"requirements\"]\n")
+            .is_empty()
+    );
+    assert!(msg("FROM node:20\nRUN npm install -g yarn\nCMD [\"node\"]\n").is_empty());
 }
 
 #[test]

@@ -272,6 +272,15 @@ impl Usages {
     }
 }
 
+/// Whether `text` refers to `$name` or `${name…`.
+fn uses_var(text: &str, name: &str) -> bool {
+    let braced = format!("${{{name}");
+    let plain = format!("${name}");
+    text.match_indices(&braced)
+        .chain(text.match_indices(&plain))
+        .any(|(at, pat)| !text[at + pat.len()..].chars().next().is_some_and(name_char))
+}
+
 /// How a value uses a variable.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Form {
@@ -284,31 +293,65 @@ enum Form {
 }
 
 fn usage_form(value: &str, name: &str) -> Form {
-    let pat = format!("${{{name}");
-    let mut form = Form::Plain;
-    let mut from = 0;
-    while let Some(at) = value.get(from..).and_then(|v| v.find(&pat)) {
-        let rest = &value[from + at + pat.len()..];
-        if rest.starts_with(":-") || rest.starts_with('-') {
-            form = Form::Default;
-        } else if rest.starts_with(":+") || rest.starts_with('+') {
-            form = Form::Conditional;
-        } else if rest.starts_with('}') {
+    // The weakest use wins: a plain `$X` anywhere makes it plain, else a
+    // `${X:-…}` default, else only `${X:+…}`. A use inside the alternative
+    // of `${X:+…}` (`${X:+$X:}`, `${X:+:${X}}`) expands only when `X` is set,
+    // so it is part of that conditional use.
+    let chars: Vec<char> = value.chars().collect();
+    let target: Vec<char> = name.chars().collect();
+    let mut form: Option<Form> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\\' {
+            i += 2;
+            continue;
+        }
+        if chars[i] != '$' {
+            i += 1;
+            continue;
+        }
+        let braced = chars.get(i + 1) == Some(&'{');
+        let start = i + 1 + usize::from(braced);
+        let len = chars[start.min(chars.len())..]
+            .iter()
+            .take_while(|c| name_char(**c))
+            .count();
+        let is_target = chars.get(start..start + len) == Some(&target[..]);
+        let after = start + len;
+        if !is_target {
+            i = after.max(i + 1);
+            continue;
+        }
+        if !braced {
             return Form::Plain;
         }
-        from += at + pat.len();
-    }
-    // A plain `$X` anywhere makes it plain.
-    let plain = format!("${name}");
-    let mut from = 0;
-    while let Some(at) = value.get(from..).and_then(|v| v.find(&plain)) {
-        let after = value[from + at + plain.len()..].chars().next();
-        if !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '{') {
+        let modifier: String = chars[after.min(chars.len())..].iter().take(2).collect();
+        let conditional = modifier.starts_with(":+") || modifier.starts_with('+');
+        let default = modifier.starts_with(":-") || modifier.starts_with('-');
+        if conditional {
+            form.get_or_insert(Form::Conditional);
+            // Skip the alternative, to the matching `}`.
+            let mut depth = 0usize;
+            let mut j = after;
+            while j < chars.len() {
+                match chars[j] {
+                    '\\' => j += 1,
+                    '{' if j > 0 && chars[j - 1] == '$' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            i = j + 1;
+        } else if default {
+            form = Some(Form::Default);
+            i = after;
+        } else {
             return Form::Plain;
         }
-        from += at + plain.len();
     }
-    form
+    form.unwrap_or(Form::Plain)
 }
 
 /// Where a stage's ARGs and ENVs define each name: the last instruction
@@ -500,24 +543,35 @@ fn check_stage(
                 .defines(inst, name);
             // `ENV X=…$X…`: appends to itself. `ENV A=1 B=$A`: set by the
             // same ENV, whose values BuildKit all expands first.
-            let (self_append, same_env, form) = match &env_pairs {
+            let (self_append, same_env, copied, form) = match &env_pairs {
                 Some(e) => {
+                    // `X=…$X…` with more than the reference: `X=$X` or
+                    // `X="${X}"` alone only copies it (a placeholder).
+                    let copies = |v: &str| {
+                        let bare = v.trim_matches(['"', '\'']);
+                        bare == format!("${name}") || bare == format!("${{{name}}}")
+                    };
                     let uses = |v: &str| {
-                        v.contains(&format!("${name}")) || v.contains(&format!("${{{name}"))
+                        (v.contains(&format!("${name}")) || v.contains(&format!("${{{name}")))
+                            && !copies(v)
                     };
                     let keyed = e.by_key.get(name.as_str());
                     let own = keyed
                         .and_then(|ix| ix.iter().map(|&i| e.pairs[i]).find(|(_, v)| uses(v)))
                         .map(|(_, v)| usage_form(v, name));
                     let set_here = keyed.is_some();
+                    let copied = keyed.is_some_and(|ix| ix.iter().any(|&i| copies(e.pairs[i].1)));
                     (
                         own.is_some(),
-                        set_here && own.is_none(),
+                        set_here && own.is_none() && !copied,
+                        copied,
                         own.unwrap_or(Form::Plain),
                     )
                 }
-                None => (false, false, Form::Plain),
+                None => (false, false, false, Form::Plain),
             };
+            // `ENV X=$X` is not X "defined later": it is this ENV.
+            let later = later && !copied;
             // An image's ENV may define what the file does not: report
             // only what it cannot explain.
             // On an image the image may set it (or set it first, and the
@@ -525,12 +579,28 @@ fn check_stage(
             // a typo of a name the file defines, a build argument used
             // without `ARG` in the stage, and `ENV X=…$X…` that would
             // leave an empty entry.
-            let explained =
-                hint.is_some() || global_arg || automatic || (self_append && form == Form::Plain);
+            // A typo is likely only of a name the file defines (not the
+            // `PATH` BuildKit sets: `$GOPATH` is no typo of it), used for
+            // something else than its own ENV, and not used in the same
+            // instruction too (`COPY $START_FILE $STARTUP_FILE /x/` names
+            // two variables, one from the image).
+            let typo = hint.is_some_and(|h| {
+                h != "PATH"
+                    && !same_env
+                    && !uses_var(
+                        m.source.get(inst.span.start..inst.span.end).unwrap_or(""),
+                        h,
+                    )
+            });
+            let explained = typo || global_arg || automatic || (self_append && form == Form::Plain);
             if !scope.complete && !explained {
                 continue;
             }
-            let why = if let Some(h) = hint {
+            let why = if same_env {
+                format!(
+                    " It is set by this same ENV, but BuildKit expands all of an ENV's values with the variables from before it: set `{name}` in an ENV of its own above."
+                )
+            } else if let Some(h) = hint {
                 format!(" Did you mean `${h}`?")
             } else if global_arg || automatic {
                 format!(
@@ -554,10 +624,6 @@ fn check_stage(
                         " Nothing sets `{name}` before{unless}; the `${{{name}:+…}}` form handles that, so BuildKit's warning is harmless here."
                     ),
                 }
-            } else if same_env {
-                format!(
-                    " It is set by this same ENV, but BuildKit expands all of an ENV's values with the variables from before it: set `{name}` in an ENV of its own above."
-                )
             } else if later {
                 " It is defined later in the stage; move the definition above this line."
                     .to_string()
@@ -610,6 +676,28 @@ fn check_stage(
 #[cfg(test)]
 mod tests {
     use super::raw_refs;
+
+    #[test]
+    fn usage_forms() {
+        use super::{usage_form, Form};
+        let f = |v: &str| usage_form(v, "LD");
+        assert!(f("/a:$LD") == Form::Plain);
+        assert!(f("${LD}:/a") == Form::Plain);
+        assert!(f("${LD#x}") == Form::Plain);
+        assert!(f("${LD:-/usr/lib}") == Form::Default);
+        assert!(f("${LD-/usr/lib}:/a") == Form::Default);
+        // The alternative of `${LD:+…}` expands only when LD is set.
+        assert!(f("${LD:+$LD:}/opt/lib") == Form::Conditional);
+        assert!(f("/opt/lib${LD:+:${LD}}") == Form::Conditional);
+        assert!(f("${LD:+${LD}:}/usr/local/nvidia/lib64") == Form::Conditional);
+        assert!(f("${LD+x}") == Form::Conditional);
+        // ... but a plain use besides it is plain.
+        assert!(f("${LD:+$LD:}/opt/lib:$LD") == Form::Plain);
+        assert!(f("${LD:-x}:$LD") == Form::Plain);
+        // Other names that start alike are not uses.
+        assert!(f("$LD_PATH:${LDX}") == Form::Plain);
+        assert!(usage_form("$LD_PATH:${LD:+x}", "LD") == Form::Conditional);
+    }
 
     #[test]
     fn heredoc_refs() {

@@ -2,7 +2,9 @@
 //! of an official image whose same version has a much smaller variant
 //! (`node:18` → `node:18-slim`), or on a toolchain image the application
 //! does not need to run (`golang`, `maven`, the .NET SDK).
-use super::{application_arrives, build_step, image_instructions, image_stages};
+use super::{
+    application_arrives, build_step, image_instructions, image_stages, is_application_source,
+};
 use crate::diagnostic::{Fix, Severity};
 use crate::model::{Base, ImageRef, Kind, Model};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
@@ -129,6 +131,115 @@ fn java_version(tag: &str) -> Option<String> {
     (!d.is_empty()).then_some(d)
 }
 
+/// What an official image's own Dockerfile copies next to the software it
+/// downloads: entrypoint and helper scripts (`docker-entrypoint.sh`,
+/// `*.sh`) and configuration (`config/*`, `conf/`).
+fn support_file(src: &str) -> bool {
+    let t = src.trim_end_matches("/*").trim_end_matches('/');
+    let base = crate::model::basename(t).to_ascii_lowercase();
+    base.ends_with(".sh") || matches!(base.as_str(), "config" | "conf")
+}
+
+/// Whether the application arrives in the image (see `application_arrives`),
+/// scripts and configuration alone not counting: nextcloud's and
+/// wordpress's images copy only those and download the software.
+fn application_copied(
+    m: &Model,
+    insts: &[&crate::model::Instruction],
+    ctx: Option<&crate::context::BuildContext>,
+) -> bool {
+    application_arrives(m, insts, ctx).is_some_and(|_| {
+        insts.iter().any(|i| {
+            let Some(stage) = i.stage else { return false };
+            match i.kind {
+                Kind::Copy | Kind::Add => i.copy.as_ref().is_some_and(|c| {
+                    c.from_context()
+                        && c.sources.iter().any(|s| {
+                            is_application_source(m, stage, &s.value, ctx)
+                                && !support_file(&m.expand_in_stage(stage, &s.value))
+                        })
+                }),
+                // A bind mount of the context.
+                Kind::Run => i
+                    .mounts
+                    .iter()
+                    .any(|mt| mt.kind() == "bind" && mt.get("from").is_none()),
+                _ => false,
+            }
+        })
+    })
+}
+
+/// The packages a command installs from a language's registry as programs
+/// (`cabal install brok`, `cargo install ripgrep`, `npm install -g serve`,
+/// `go install example.com/cmd/tool@v1`, `gem install rails`, `pip install
+/// httpie`): their names, as the program would be called.
+fn installed_programs(c: &crate::model::ShellCommand) -> Vec<String> {
+    let Some(prog) = c.program() else {
+        return Vec::new();
+    };
+    let args: Vec<&str> = c.args().iter().map(|w| w.text()).collect();
+    let positional: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let global = args.iter().any(|a| matches!(*a, "-g" | "--global"));
+    let names: &[&str] = match (prog, positional.first().copied()) {
+        ("cabal" | "cargo" | "gem" | "go", Some("install")) => &positional[1..],
+        ("stack", Some("install")) => &positional[1..],
+        ("npm" | "pnpm", Some("install" | "i" | "add")) if global => &positional[1..],
+        ("yarn", Some("global")) if positional.get(1) == Some(&"add") => &positional[2..],
+        ("pip" | "pip3" | "pipx", Some("install"))
+            if !args
+                .iter()
+                .any(|a| a.starts_with("-r") || *a == "--requirement") =>
+        {
+            &positional[1..]
+        }
+        _ => &[],
+    };
+    names
+        .iter()
+        .filter(|n| !n.starts_with('.') && !n.starts_with('/'))
+        .map(|n| {
+            // `example.com/cmd/tool@v1` → `tool`, `serve@14` → `serve`,
+            // `httpie==3.2` → `httpie`.
+            let n = n.split(['@', '=', '<', '>', '[', ' ']).next().unwrap_or(n);
+            let n = if n.is_empty() { "" } else { n };
+            crate::model::basename(n).to_string()
+        })
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// Whether the image runs a program it installs from a language registry
+/// (`RUN cabal install brok` with `CMD ["brok"]`): that is its application,
+/// even with nothing copied from the build context.
+fn runs_installed_package(
+    m: &Model,
+    stages: &[usize],
+    insts: &[&crate::model::Instruction],
+) -> bool {
+    let words = super::run_words(m, stages);
+    let Some(first) = words.first() else {
+        return false;
+    };
+    let program = crate::model::basename(first.trim_matches(|c| c == '"' || c == '\''));
+    if program.is_empty() {
+        return false;
+    }
+    insts.iter().any(|i| {
+        // The text first: parsing the RUN costs more.
+        i.kind == Kind::Run
+            && i.args_text().contains(program)
+            && i.run().is_some_and(|r| {
+                r.commands()
+                    .any(|c| installed_programs(c).iter().any(|p| p == program))
+            })
+    })
+}
+
 /// The base image at the root of the final stage's `FROM` chain, with the
 /// index of the stage whose FROM names it.
 fn root(m: &Model, stage: usize) -> Option<(usize, ImageRef)> {
@@ -160,6 +271,10 @@ pub fn check(cx: &mut Checker) {
     let repo = repository(&image);
     let tag = image.tag.clone().unwrap_or_else(|| "latest".into());
     let lower = tag.to_ascii_lowercase();
+    // Only the families of the data file (a cheap test before the rest).
+    if !variants().any(|v| v.repository == repo) {
+        return;
+    }
     let insts = image_instructions(m, &stages);
     // An image that takes no application from the build context is a base
     // or tool image (the official images' own definitions, dev containers):
@@ -171,7 +286,10 @@ pub fn check(cx: &mut Checker) {
             .as_ref()
             .is_some_and(|c| matches!(c.from, Some((crate::model::FromRef::Stage(_), _))))
     });
-    if application_arrives(m, &insts, cx.context).is_none() && !copies_from_stage {
+    if !application_copied(m, &insts, cx.context)
+        && !copies_from_stage
+        && !runs_installed_package(m, &stages, &insts)
+    {
         return;
     }
     let builds = insts.iter().any(|i| {

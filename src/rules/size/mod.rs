@@ -358,7 +358,7 @@ const TEST_RUNNERS: &[&str] = &[
 ];
 
 /// The last CMD or ENTRYPOINT of the image, as words.
-fn run_words(m: &Model, stages: &[usize]) -> Vec<String> {
+pub fn run_words(m: &Model, stages: &[usize]) -> Vec<String> {
     let Some(inst) = image_instructions(m, stages)
         .into_iter()
         .rev()
