@@ -304,6 +304,12 @@ fn hostile_sources() -> Vec<(&'static str, String)> {
         "update-only RUNs",
         format!("FROM debian:12\n{}", "RUN apt-get update\n".repeat(n)),
     ));
+    // cd-instead-of-workdir's fix scanned the rest of the stage per RUN for
+    // an instruction that depends on the directory.
+    v.push((
+        "cd RUNs",
+        format!("FROM debian:12\n{}", "RUN cd /x && make\n".repeat(n)),
+    ));
     // wget-without-progress looked for a wget install before each RUN.
     v.push((
         "many wget RUNs",

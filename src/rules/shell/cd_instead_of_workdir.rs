@@ -30,6 +30,11 @@ pub struct Workdirs {
     end: Vec<Option<std::rc::Rc<str>>>,
     /// Stage → whether a later stage is built FROM it.
     has_child: Vec<bool>,
+    /// Stage → for each position in its instructions, whether the
+    /// instructions from there on depend on the working directory (see
+    /// [`cwd_matters_after`]); filled on first use, for the build target of
+    /// that first use (a Workdirs serves one check, with one target).
+    matters: Vec<std::cell::OnceCell<Vec<bool>>>,
 }
 
 impl Workdirs {
@@ -38,6 +43,9 @@ impl Workdirs {
             before: vec![None; m.instructions.len()],
             end: Vec::with_capacity(m.stages.len()),
             has_child: vec![false; m.stages.len()],
+            matters: (0..m.stages.len())
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
         };
         for st in &m.stages {
             let mut cwd: Option<std::rc::Rc<str>> = match st.base {
@@ -119,27 +127,36 @@ fn cwd_matters_after(
 ) -> bool {
     // The stage's instruction indices are sorted: start after `after`.
     let ins = &m.stages[stage].instructions;
-    for &k in &ins[ins.partition_point(|&i| i <= after)..] {
-        let inst = &m.instructions[k];
-        match inst.kind {
-            Kind::Workdir => {
-                return !inst.args.first().is_some_and(|a| a.value.starts_with('/'));
-            }
-            // A RUN that starts with `cd /abs &&` sets its own directory.
-            Kind::Run if starts_with_absolute_cd(inst) => {}
-            Kind::Run | Kind::Cmd | Kind::Entrypoint | Kind::Healthcheck | Kind::Onbuild => {
-                return true
-            }
-            Kind::Copy | Kind::Add => {
-                let dest = inst.copy.as_ref().and_then(|c| c.dest.as_ref());
-                if !dest.is_some_and(|d| d.value.starts_with('/')) {
-                    return true;
-                }
-            }
-            _ => {}
+    let from = w.matters[stage].get_or_init(|| {
+        // From the end back: each instruction either decides or passes on
+        // the answer of those after it (linear in the stage, where a scan
+        // per RUN was quadratic on thousands of `cd /x && …` RUNs).
+        let mut from = vec![false; ins.len() + 1];
+        from[ins.len()] =
+            m.final_stage(target).is_some_and(|f| f.index == stage) || w.has_child[stage];
+        for (pos, &k) in ins.iter().enumerate().rev() {
+            from[pos] = decides(&m.instructions[k]).unwrap_or(from[pos + 1]);
         }
+        from
+    });
+    from[ins.partition_point(|&i| i <= after)]
+}
+
+/// Whether an instruction decides that the working directory matters
+/// (Some(true)), that it does not (Some(false): an absolute WORKDIR sets
+/// it anew), or leaves it to the instructions after it (None).
+fn decides(inst: &Instruction) -> Option<bool> {
+    match inst.kind {
+        Kind::Workdir => Some(!inst.args.first().is_some_and(|a| a.value.starts_with('/'))),
+        // A RUN that starts with `cd /abs &&` sets its own directory.
+        Kind::Run if starts_with_absolute_cd(inst) => None,
+        Kind::Run | Kind::Cmd | Kind::Entrypoint | Kind::Healthcheck | Kind::Onbuild => Some(true),
+        Kind::Copy | Kind::Add => {
+            let dest = inst.copy.as_ref().and_then(|c| c.dest.as_ref());
+            (!dest.is_some_and(|d| d.value.starts_with('/'))).then_some(true)
+        }
+        _ => None,
     }
-    m.final_stage(target).is_some_and(|f| f.index == stage) || w.has_child[stage]
 }
 
 /// Whether a RUN does not depend on the directory it starts in: a shell
