@@ -6,6 +6,13 @@
 //! fixes → [`suppress`] → renderers, the fixer and the language server.
 //! [`analysis::analyze`] is the one entry point.
 
+// dlint reads text from untrusted pull requests full of multi-byte
+// comments: a `str` is never sliced at an offset that may fall inside a
+// character. Slice through `get`, `split_once`, `strip_prefix` and the like;
+// where an offset is provably a boundary, an `allow` says why. (Unit tests
+// slice their own fixed text.)
+#![cfg_attr(not(test), deny(clippy::string_slice))]
+
 pub mod analysis;
 pub mod cli;
 pub mod config;

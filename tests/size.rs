@@ -505,7 +505,7 @@ fn root_user_fix_goes_before_the_command() {
     let src = "FROM python:3.12-slim\nCOPY . /app\nRUN pip install -r /app/requirements.txt\nEXPOSE 8000\nCMD [\"gunicorn\", \"app:app\"]\nLABEL x=y\n";
     let fixed = fix_with("root-user", src, &[], true);
     assert!(
-        fixed.contains("EXPOSE 8000\nRUN groupadd --system app && useradd --system --gid app --no-create-home app\nUSER app\nCMD"),
+        fixed.contains("EXPOSE 8000\nRUN groupadd --gid 10001 app && useradd --uid 10001 --gid app --no-create-home app\nUSER 10001:10001\nCMD"),
         "{fixed}"
     );
     let node = fix_with(
@@ -514,7 +514,10 @@ fn root_user_fix_goes_before_the_command() {
         &[],
         true,
     );
-    assert!(node.contains("COPY . .\nUSER node\nENTRYPOINT"), "{node}");
+    assert!(
+        node.contains("COPY . .\nUSER 1000:1000\nENTRYPOINT"),
+        "{node}"
+    );
 }
 
 // ---------------------------------------------------- cache-busting-copy

@@ -2,8 +2,6 @@
 //! owned data. Stages and their graph, ARG and ENV scopes, image references,
 //! USER per stage, COPY/ADD sources and flags, and RUN as shell commands.
 
-#![deny(clippy::string_slice)]
-
 pub mod expand;
 mod graph_errors;
 pub mod image;

@@ -291,13 +291,11 @@ pub fn valid_reference(s: &str) -> bool {
         return false;
     }
     // splitDockerDomain
-    let (domain, mut remainder) = match s.find('/') {
-        Some(i)
-            if s[..i].contains(['.', ':'])
-                || &s[..i] == "localhost"
-                || s[..i].to_lowercase() != s[..i] =>
+    let (domain, mut remainder) = match s.split_once('/') {
+        Some((head, rest))
+            if head.contains(['.', ':']) || head == "localhost" || head.to_lowercase() != head =>
         {
-            (s[..i].to_string(), s[i + 1..].to_string())
+            (head.to_string(), rest.to_string())
         }
         _ => ("docker.io".to_string(), s.to_string()),
     };
@@ -410,11 +408,11 @@ pub fn parse_platform(spec: &str) -> Option<(String, String)> {
     if spec.contains('*') {
         return None;
     }
-    let os_version_free = match spec.find('(') {
+    let os_version_free = match spec.split_once('(') {
         // `windows(10.0.17763)/amd64`: the OS version in parentheses.
-        Some(i) => {
-            let close = spec[i..].find(')')? + i;
-            format!("{}{}", &spec[..i], &spec[close + 1..])
+        Some((os, rest)) => {
+            let (_, after) = rest.split_once(')')?;
+            format!("{os}{after}")
         }
         None => spec.to_string(),
     };

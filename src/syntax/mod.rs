@@ -9,8 +9,6 @@
 //!
 //! Everything leaving this module is plain owned data with byte spans.
 
-#![deny(clippy::string_slice)]
-
 pub mod buildkit;
 pub mod instructions;
 pub mod shell;

@@ -36,16 +36,16 @@ pub fn check(cx: &mut Checker) {
             "`--platform={value}` is redundant: FROM already pulls the base image for the target platform. Remove the flag (BuildKit warns, `RedundantTargetPlatform`)"
         );
         // Remove the flag and the whitespace after it, when on one line.
-        let end = m.source[f.span.end..]
-            .find(|c: char| c != ' ' && c != '\t')
-            .map_or(m.source.len(), |n| f.span.end + n);
-        let fix = (m.text(f.span).starts_with("--") && !m.source[f.span.start..end].contains('\n'))
-            .then(|| {
-                Fix::safe(
-                    "Remove `--platform`",
-                    vec![Edit::delete(Span::new(f.span.start, end))],
-                )
-            });
+        let after = m.source.get(f.span.end..).unwrap_or("");
+        let end = f.span.end + (after.len() - after.trim_start_matches([' ', '\t']).len());
+        let fix = (m.text(f.span).starts_with("--")
+            && !m.text(Span::new(f.span.start, end)).contains('\n'))
+        .then(|| {
+            Fix::safe(
+                "Remove `--platform`",
+                vec![Edit::delete(Span::new(f.span.start, end))],
+            )
+        });
         cx.report(crate::rules::buildkit::report_span(m, inst, f.span), msg)
             .fix = fix;
     }

@@ -26,9 +26,13 @@ fn value_in(m: &Model, span: Span, prefix: &str, name: &str) -> Option<Span> {
     let mut from = 0;
     while let Some(at) = lower.get(from..)?.find(prefix) {
         let start = from + at + prefix.len();
-        let rest = &text[start..];
+        // `lower` is `text` ASCII-lower-cased: the same byte offsets.
+        let rest = text.get(start..)?;
         let len = rest.find([',', '"', '\'', ' ']).unwrap_or(rest.len());
-        if rest[..len].eq_ignore_ascii_case(name) {
+        if rest
+            .get(..len)
+            .is_some_and(|v| v.eq_ignore_ascii_case(name))
+        {
             return Some(Span::new(span.start + start, span.start + start + len));
         }
         from = start;

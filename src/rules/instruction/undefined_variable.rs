@@ -278,7 +278,12 @@ fn uses_var(text: &str, name: &str) -> bool {
     let plain = format!("${name}");
     text.match_indices(&braced)
         .chain(text.match_indices(&plain))
-        .any(|(at, pat)| !text[at + pat.len()..].chars().next().is_some_and(name_char))
+        .any(|(at, pat)| {
+            !text
+                .get(at + pat.len()..)
+                .and_then(|t| t.chars().next())
+                .is_some_and(name_char)
+        })
 }
 
 /// How a value uses a variable.

@@ -47,7 +47,7 @@ fn uid_and_l(c: &ShellCommand) -> (Option<&str>, bool) {
             if ch == 'l' {
                 l = true;
             } else if SHORT_WITH_VALUE.contains(ch) {
-                let rest = &group[i + ch.len_utf8()..];
+                let rest = group.get(i + ch.len_utf8()..).unwrap_or_default();
                 let v = if rest.is_empty() {
                     args.next()
                 } else {

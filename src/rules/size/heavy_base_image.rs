@@ -117,11 +117,8 @@ pub fn render(suggestion: &str, tag: &str) -> String {
 fn java_version(tag: &str) -> Option<String> {
     let t = tag.to_ascii_lowercase();
     for key in ["temurin-", "openjdk-", "jdk-", "jdk", "corretto-", "java"] {
-        if let Some(i) = t.find(key) {
-            let d: String = t[i + key.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect();
+        if let Some((_, after)) = t.split_once(key) {
+            let d: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
             if !d.is_empty() {
                 return Some(d);
             }
