@@ -70,7 +70,7 @@ proj="$tmp/project"
 mkdir -p "$proj/web" "$proj/api"
 cd "$proj"
 git init --quiet
-printf 'FROM node:20-bookworm-slim\nWORKDIR /app\nADD server.js /app/\nUSER node\nCMD ["node", "/app/server.js"]\n' > web/Dockerfile
+printf 'FROM node:20-bookworm-slim\nWORKDIR /app\nADD server.js /app/\nUSER 1000:1000\nCMD ["node", "/app/server.js"]\n' > web/Dockerfile
 printf '.git\nnode_modules\n.env\n' > web/.dockerignore
 echo 'console.log("hi")' > web/server.js
 printf 'FROM alpine:3.20\nCOPY run.sh /usr/local/bin/run.sh\nUSER 65534:65534\nCMD ["/usr/local/bin/run.sh"]\n' > api/Containerfile
