@@ -194,6 +194,16 @@ pub fn parse_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
         s.extend_select(&r);
         s.extend_select_codes(&codes);
     }
+    // `select = ["root-user:strict"]`: root-user in its strict form.
+    if cfg
+        .select
+        .iter()
+        .chain(&cfg.extend_select)
+        .flatten()
+        .any(|n| crate::settings::is_strict_form(n.get_ref()))
+    {
+        s.options.root_user_strict = true;
+    }
     if let Some(ig) = &cfg.ignore {
         let (r, codes) = resolve_names(ig, text, path, "ignore")?;
         s.ignore(&r);

@@ -110,6 +110,9 @@ fn index_of(e: &'static RuleEntry) -> usize {
 /// Resolves a rule selector: a code, name or alias, a category, `ALL`, or
 /// `hadolint` (every rule that answers to a hadolint `DL` code).
 pub fn resolve_selector(name: &str) -> Option<Vec<usize>> {
+    if is_strict_form(name) {
+        return resolve_selector("root-user");
+    }
     if name.eq_ignore_ascii_case("all") {
         return Some((0..REGISTRY.len()).collect());
     }
@@ -149,6 +152,12 @@ pub fn hadolint_rules() -> Vec<usize> {
         })
         .map(|(i, _)| i)
         .collect()
+}
+
+/// `root-user:strict`: root-user in its strict form (base and tool images
+/// too), as `[rules.root-user] strict = true` asks for it.
+pub fn is_strict_form(name: &str) -> bool {
+    name.trim().eq_ignore_ascii_case("root-user:strict")
 }
 
 /// `DL3008`, `DL4006`: a hadolint rule code.

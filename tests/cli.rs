@@ -495,3 +495,29 @@ fn rule_index_page_is_current() {
         "docs/rules.md is stale: regenerate it with `cargo run -- rules --format markdown > docs/rules.md`"
     );
 }
+
+/// `root-user:strict` selects root-user with the strict judgement: a base
+/// image that runs nothing is reported too, on the command line and in
+/// dlint.toml.
+#[test]
+fn root_user_strict_form_is_selectable() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:12\nRUN apt-get update\n",
+    )
+    .unwrap();
+    let base = ["--isolated", "--format", "json", "Dockerfile"];
+    let with = |sel: &[&str]| codes(&dlint(dir.path(), &[sel, &base[..]].concat()));
+    assert!(with(&["--select", "root-user"]).is_empty());
+    assert_eq!(with(&["--select", "root-user:strict"]), ["root-user"]);
+    assert_eq!(with(&["--select", "ROOT-USER:STRICT"]), ["root-user"]);
+    assert!(with(&["--select", "root-user:strict", "--ignore", "root-user"]).is_empty());
+    fs::write(
+        dir.path().join("dlint.toml"),
+        "select = [\"root-user:strict\"]\n",
+    )
+    .unwrap();
+    let o = dlint(dir.path(), &["--format", "json", "Dockerfile"]);
+    assert_eq!(codes(&o), ["root-user"], "{}", stderr(&o));
+}

@@ -31,6 +31,8 @@ pub struct Overrides {
     target: Option<String>,
     /// `--check-base-platforms`: the registries' answers.
     base_platforms: Option<std::sync::Arc<crate::registry::BasePlatforms>>,
+    /// `--select root-user:strict` (or `--extend-select`).
+    root_user_strict: bool,
 }
 
 impl Overrides {
@@ -47,6 +49,12 @@ impl Overrides {
             context: args.context.clone(),
             target: args.target.clone(),
             base_platforms: None,
+            root_user_strict: args
+                .select
+                .iter()
+                .chain(&args.extend_select)
+                .flat_map(|a| a.split(','))
+                .any(crate::settings::is_strict_form),
         })
     }
 
@@ -71,6 +79,7 @@ impl Overrides {
         if let Some(b) = &self.base_platforms {
             s.options.base_platforms = Some(b.clone());
         }
+        s.options.root_user_strict |= self.root_user_strict;
         s
     }
 }

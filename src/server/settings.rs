@@ -96,6 +96,15 @@ impl ClientSettings {
         if let Some(sel) = resolve(&self.select) {
             s.select(&sel);
         }
+        if self
+            .select
+            .iter()
+            .chain(&self.extend_select)
+            .flatten()
+            .any(|n| crate::settings::is_strict_form(n))
+        {
+            s.options.root_user_strict = true;
+        }
         if let Some(ext) = resolve(&self.extend_select) {
             s.extend_select(&ext);
         }
