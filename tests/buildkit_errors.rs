@@ -3,22 +3,11 @@
 //! the `dlint` binary twice, as a user would: `dlint` (the finding, exit 1)
 //! and `dlint inspect --format json` (the error, at BuildKit's line).
 
+mod common;
+
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run dlint")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{dlint as run, text};
 
 /// Lints `src` with invalid-syntax only; returns exit code and messages.
 fn lint(src: &str) -> (Option<i32>, Vec<(u64, String)>) {

@@ -306,6 +306,7 @@ pub fn fix_in(
 
 /// `snap!(name, value)`: asserts the insta snapshot `snapshots/<name>.snap`.
 /// A macro, so that the snapshot's `source` stays the calling test file.
+#[allow(unused_macros)]
 macro_rules! snap {
     ($name:expr, $value:expr $(,)?) => {{
         let name: &str = &$name;
