@@ -1,53 +1,15 @@
 //! End-to-end tests of the `dlint` binary: exit codes, bad input, discovery,
 //! stdin, config files, formats and suppressions.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
-fn dlint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run dlint")
-}
-
-fn dlint_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn dlint");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{codes, dlint, dlint_stdin, json, stderr, stdout};
 
 const CLEAN: &str = "FROM alpine:3.20\nRUN apk add --no-cache curl\nUSER 1000\n";
 const DIRTY: &str = "FROM ubuntu\nADD app.py /app/\nUSER app\n";
-
-fn json(o: &Output) -> Vec<serde_json::Value> {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad json ({e}): {}", stdout(o)))
-}
-
-fn codes(o: &Output) -> Vec<String> {
-    json(o)
-        .iter()
-        .map(|d| d["name"].as_str().unwrap().to_string())
-        .collect()
-}
 
 #[test]
 fn clean_file_exits_0() {

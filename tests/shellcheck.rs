@@ -19,13 +19,7 @@ fn have_shellcheck(test: &str) -> bool {
 /// dlint without the persistent ShellCheck cache, so that every test runs
 /// ShellCheck itself.
 fn dlint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("DLINT_NO_CACHE", "1")
-        .output()
-        .expect("run dlint")
+    common::dlint_env(dir, args, &[("DLINT_NO_CACHE", "1")])
 }
 
 fn findings(dir: &Path, args: &[&str]) -> Vec<(String, i64, i64)> {
