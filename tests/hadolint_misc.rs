@@ -47,7 +47,7 @@ fn render_text(rule: &str, src: &str) -> (String, usize) {
     let s = settings_for(rule);
     let report = analyze(src, Some(Path::new("Dockerfile")), &s, None);
     let n = report.diagnostics.len();
-    (common::render_text(report), n)
+    (common::render_text("Dockerfile", report), n)
 }
 
 fn snapshot(rule: &str, bad: &str, good: &str) {

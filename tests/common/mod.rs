@@ -251,10 +251,10 @@ pub fn settings_for(rule: &str) -> Settings {
     s
 }
 
-/// `report` rendered as `dlint`'s text output, for a file `Dockerfile`.
-pub fn render_text(report: Report) -> String {
+/// `report` rendered as `dlint`'s text output, for a file named `path`.
+pub fn render_text(path: &str, report: Report) -> String {
     let results = vec![FileResult {
-        path: "Dockerfile".into(),
+        path: path.into(),
         outcome: Outcome::Report(Box::new(report)),
     }];
     let mut out = Vec::new();
@@ -276,7 +276,7 @@ pub fn lint_in(
     let ctx = BuildContext::load(dir.path(), Some(&df));
     let report = analyze(dockerfile, Some(&df), settings, Some(&ctx));
     let diagnostics = report.diagnostics.clone();
-    let text = render_text(report);
+    let text = render_text("Dockerfile", report);
     (
         text.replace(&dir.path().display().to_string(), "[context]"),
         diagnostics,
