@@ -5,14 +5,11 @@
 
 mod common;
 
-use std::fs;
-
-use common::{dlint as run, text};
+use common::{dlint as run, project, text};
 
 /// Lints `src` with invalid-syntax only; returns exit code and messages.
 fn lint(src: &str) -> (Option<i32>, Vec<(u64, String)>) {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), src).unwrap();
+    let d = project(&[("Dockerfile", src)]);
     let o = run(
         d.path(),
         &[
@@ -44,8 +41,7 @@ fn lint(src: &str) -> (Option<i32>, Vec<(u64, String)>) {
 /// as (line, message).
 #[allow(clippy::type_complexity)]
 fn inspect(src: &str) -> (Vec<(u64, String)>, Vec<(u64, String)>, serde_json::Value) {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), src).unwrap();
+    let d = project(&[("Dockerfile", src)]);
     let o = run(d.path(), &["inspect", "--format", "json", "Dockerfile"]);
     let err = text(&o.stderr);
     assert!(!err.contains("panicked"), "panic on {src:?}: {err}");
@@ -476,12 +472,10 @@ fn valid_forms_are_not_refused() {
 
 #[test]
 fn other_rules_still_run_on_a_file_with_a_bad_instruction() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
+    let d = project(&[(
+        "Dockerfile",
         "FROM ubuntu\nFRM alpine\nRUN apt-get install curl\nADD app.py /app/\n",
-    )
-    .unwrap();
+    )]);
     let o = run(d.path(), &["--isolated", "--format", "json", "Dockerfile"]);
     let v: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     let names: Vec<&str> = v.iter().map(|d| d["name"].as_str().unwrap()).collect();
@@ -502,12 +496,10 @@ fn other_rules_still_run_on_a_file_with_a_bad_instruction() {
 
 #[test]
 fn one_finding_per_mistake_with_copy_from_unknown_stage() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
+    let d = project(&[(
+        "Dockerfile",
         "FROM golang:1.22 AS builder\nFROM alpine:3.20 AS final\nCOPY --from=final /a /a\nCOPY --from=5 /b /b\nCOPY --from=Buildr /c /c\nCOPY --from=buildr /d /d\nADD --from=builder /e /e\n",
-    )
-    .unwrap();
+    )]);
     let o = run(
         d.path(),
         &[

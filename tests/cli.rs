@@ -6,15 +6,14 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{codes, dlint, dlint_stdin, json, stderr, stdout};
+use common::{codes, dlint, dlint_stdin, json, project, stderr, stdout};
 
 const CLEAN: &str = "FROM alpine:3.20\nRUN apk add --no-cache curl\nUSER 1000\n";
 const DIRTY: &str = "FROM ubuntu\nADD app.py /app/\nUSER app\n";
 
 #[test]
 fn clean_file_exits_0() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), CLEAN).unwrap();
+    let d = project(&[("Dockerfile", CLEAN)]);
     let o = dlint(
         d.path(),
         &[
@@ -30,8 +29,7 @@ fn clean_file_exits_0() {
 
 #[test]
 fn findings_exit_1_and_fail_level() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), DIRTY).unwrap();
+    let d = project(&[("Dockerfile", DIRTY)]);
     let o = dlint(d.path(), &["--isolated", "Dockerfile"]);
     assert_eq!(o.status.code(), Some(1));
     let o = dlint(
@@ -165,12 +163,7 @@ fn stdin_with_filename() {
 
 #[test]
 fn json_fields() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
-        "FROM alpine:3.20\nADD a.txt /a\n",
-    )
-    .unwrap();
+    let d = project(&[("Dockerfile", "FROM alpine:3.20\nADD a.txt /a\n")]);
     let o = dlint(
         d.path(),
         &[
@@ -202,8 +195,7 @@ fn json_fields() {
 
 #[test]
 fn unknown_rule_on_cli_is_usage_error() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), CLEAN).unwrap();
+    let d = project(&[("Dockerfile", CLEAN)]);
     let o = dlint(d.path(), &["--select", "no-such-rule", "Dockerfile"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown rule `no-such-rule`"));
@@ -348,8 +340,7 @@ fn suppression_comments() {
 
 #[test]
 fn github_format() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), "FROM alpine:latest\n").unwrap();
+    let d = project(&[("Dockerfile", "FROM alpine:latest\n")]);
     let o = dlint(
         d.path(),
         &[
@@ -384,12 +375,10 @@ fn rules_and_rule_commands() {
 
 #[test]
 fn inspect_json_matches_buildkit_shape() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
+    let d = project(&[(
+        "Dockerfile",
         "FROM alpine:3.20 AS base\nCOPY --from=base --chmod=755 a b /c/\nRUN <<EOF\necho hi\nEOF\nonbuild RUN make\n",
-    )
-    .unwrap();
+    )]);
     let o = dlint(d.path(), &["inspect", "--format", "json", "Dockerfile"]);
     assert_eq!(o.status.code(), Some(0));
     let v: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
