@@ -268,22 +268,17 @@ fn hadolint_yaml_is_read_without_dlint_config() {
 
 #[test]
 fn per_file_ignores() {
-    let d = tempfile::tempdir().unwrap();
+    let d = project(&[
+        (
+            "dlint.toml",
+            "[per-file-ignores]\n\"test/*\" = [\"root-user\"]\n",
+        ),
+        // A CMD: an image without one is a base image, which root-user
+        // leaves alone.
+        ("test/Dockerfile", "FROM alpine:3.20\nCMD [\"/app\"]\n"),
+        ("Dockerfile", "FROM alpine:3.20\nCMD [\"/app\"]\n"),
+    ]);
     let p = d.path();
-    fs::create_dir_all(p.join("test")).unwrap();
-    fs::write(
-        p.join("dlint.toml"),
-        "[per-file-ignores]\n\"test/*\" = [\"root-user\"]\n",
-    )
-    .unwrap();
-    // A CMD: an image without one is a base image, which root-user leaves
-    // alone.
-    fs::write(
-        p.join("test/Dockerfile"),
-        "FROM alpine:3.20\nCMD [\"/app\"]\n",
-    )
-    .unwrap();
-    fs::write(p.join("Dockerfile"), "FROM alpine:3.20\nCMD [\"/app\"]\n").unwrap();
     let o = dlint(
         p,
         &[

@@ -138,20 +138,13 @@ fn suppression_select_and_ignore_work_per_code() {
 
 #[test]
 fn a_missing_shellcheck_is_said_once_and_the_rest_works() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::project(&[
+        ("dlint.toml", "shellcheck = \"/nonexistent/shellcheck\"\n"),
+        ("a.Dockerfile", "FROM debian:12\nADD x /x\nRUN echo $a\n"),
+        ("b.Dockerfile", "FROM debian:12\nRUN echo $b\n"),
+    ]);
     let p = d.path();
     fs::create_dir(p.join(".git")).unwrap();
-    fs::write(
-        p.join("dlint.toml"),
-        "shellcheck = \"/nonexistent/shellcheck\"\n",
-    )
-    .unwrap();
-    fs::write(
-        p.join("a.Dockerfile"),
-        "FROM debian:12\nADD x /x\nRUN echo $a\n",
-    )
-    .unwrap();
-    fs::write(p.join("b.Dockerfile"), "FROM debian:12\nRUN echo $b\n").unwrap();
     let o = dlint(p, &["--format", "json", "."]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(
