@@ -3,27 +3,13 @@
 //! the `dlint` binary twice, as a user would: `dlint` (the finding, exit 1)
 //! and `dlint inspect --format json` (the error, at BuildKit's line).
 
-use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run dlint")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{dlint as run, project, text};
 
 /// Lints `src` with invalid-syntax only; returns exit code and messages.
 fn lint(src: &str) -> (Option<i32>, Vec<(u64, String)>) {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), src).unwrap();
+    let d = project(&[("Dockerfile", src)]);
     let o = run(
         d.path(),
         &[
@@ -55,8 +41,7 @@ fn lint(src: &str) -> (Option<i32>, Vec<(u64, String)>) {
 /// as (line, message).
 #[allow(clippy::type_complexity)]
 fn inspect(src: &str) -> (Vec<(u64, String)>, Vec<(u64, String)>, serde_json::Value) {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), src).unwrap();
+    let d = project(&[("Dockerfile", src)]);
     let o = run(d.path(), &["inspect", "--format", "json", "Dockerfile"]);
     let err = text(&o.stderr);
     assert!(!err.contains("panicked"), "panic on {src:?}: {err}");
@@ -487,12 +472,10 @@ fn valid_forms_are_not_refused() {
 
 #[test]
 fn other_rules_still_run_on_a_file_with_a_bad_instruction() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
+    let d = project(&[(
+        "Dockerfile",
         "FROM ubuntu\nFRM alpine\nRUN apt-get install curl\nADD app.py /app/\n",
-    )
-    .unwrap();
+    )]);
     let o = run(d.path(), &["--isolated", "--format", "json", "Dockerfile"]);
     let v: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     let names: Vec<&str> = v.iter().map(|d| d["name"].as_str().unwrap()).collect();
@@ -513,12 +496,10 @@ fn other_rules_still_run_on_a_file_with_a_bad_instruction() {
 
 #[test]
 fn one_finding_per_mistake_with_copy_from_unknown_stage() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
+    let d = project(&[(
+        "Dockerfile",
         "FROM golang:1.22 AS builder\nFROM alpine:3.20 AS final\nCOPY --from=final /a /a\nCOPY --from=5 /b /b\nCOPY --from=Buildr /c /c\nCOPY --from=buildr /d /d\nADD --from=builder /e /e\n",
-    )
-    .unwrap();
+    )]);
     let o = run(
         d.path(),
         &[

@@ -1,58 +1,19 @@
 //! End-to-end tests of the `dlint` binary: exit codes, bad input, discovery,
 //! stdin, config files, formats and suppressions.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
-fn dlint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run dlint")
-}
-
-fn dlint_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn dlint");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{codes, dlint, dlint_stdin, json, project, stderr, stdout};
 
 const CLEAN: &str = "FROM alpine:3.20\nRUN apk add --no-cache curl\nUSER 1000\n";
 const DIRTY: &str = "FROM ubuntu\nADD app.py /app/\nUSER app\n";
 
-fn json(o: &Output) -> Vec<serde_json::Value> {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad json ({e}): {}", stdout(o)))
-}
-
-fn codes(o: &Output) -> Vec<String> {
-    json(o)
-        .iter()
-        .map(|d| d["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn clean_file_exits_0() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), CLEAN).unwrap();
+    let d = project(&[("Dockerfile", CLEAN)]);
     let o = dlint(
         d.path(),
         &[
@@ -68,8 +29,7 @@ fn clean_file_exits_0() {
 
 #[test]
 fn findings_exit_1_and_fail_level() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), DIRTY).unwrap();
+    let d = project(&[("Dockerfile", DIRTY)]);
     let o = dlint(d.path(), &["--isolated", "Dockerfile"]);
     assert_eq!(o.status.code(), Some(1));
     let o = dlint(
@@ -203,12 +163,7 @@ fn stdin_with_filename() {
 
 #[test]
 fn json_fields() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
-        "FROM alpine:3.20\nADD a.txt /a\n",
-    )
-    .unwrap();
+    let d = project(&[("Dockerfile", "FROM alpine:3.20\nADD a.txt /a\n")]);
     let o = dlint(
         d.path(),
         &[
@@ -240,8 +195,7 @@ fn json_fields() {
 
 #[test]
 fn unknown_rule_on_cli_is_usage_error() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), CLEAN).unwrap();
+    let d = project(&[("Dockerfile", CLEAN)]);
     let o = dlint(d.path(), &["--select", "no-such-rule", "Dockerfile"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown rule `no-such-rule`"));
@@ -314,22 +268,17 @@ fn hadolint_yaml_is_read_without_dlint_config() {
 
 #[test]
 fn per_file_ignores() {
-    let d = tempfile::tempdir().unwrap();
+    let d = project(&[
+        (
+            "dlint.toml",
+            "[per-file-ignores]\n\"test/*\" = [\"root-user\"]\n",
+        ),
+        // A CMD: an image without one is a base image, which root-user
+        // leaves alone.
+        ("test/Dockerfile", "FROM alpine:3.20\nCMD [\"/app\"]\n"),
+        ("Dockerfile", "FROM alpine:3.20\nCMD [\"/app\"]\n"),
+    ]);
     let p = d.path();
-    fs::create_dir_all(p.join("test")).unwrap();
-    fs::write(
-        p.join("dlint.toml"),
-        "[per-file-ignores]\n\"test/*\" = [\"root-user\"]\n",
-    )
-    .unwrap();
-    // A CMD: an image without one is a base image, which root-user leaves
-    // alone.
-    fs::write(
-        p.join("test/Dockerfile"),
-        "FROM alpine:3.20\nCMD [\"/app\"]\n",
-    )
-    .unwrap();
-    fs::write(p.join("Dockerfile"), "FROM alpine:3.20\nCMD [\"/app\"]\n").unwrap();
     let o = dlint(
         p,
         &[
@@ -386,8 +335,7 @@ fn suppression_comments() {
 
 #[test]
 fn github_format() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), "FROM alpine:latest\n").unwrap();
+    let d = project(&[("Dockerfile", "FROM alpine:latest\n")]);
     let o = dlint(
         d.path(),
         &[
@@ -422,12 +370,10 @@ fn rules_and_rule_commands() {
 
 #[test]
 fn inspect_json_matches_buildkit_shape() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
+    let d = project(&[(
+        "Dockerfile",
         "FROM alpine:3.20 AS base\nCOPY --from=base --chmod=755 a b /c/\nRUN <<EOF\necho hi\nEOF\nonbuild RUN make\n",
-    )
-    .unwrap();
+    )]);
     let o = dlint(d.path(), &["inspect", "--format", "json", "Dockerfile"]);
     assert_eq!(o.status.code(), Some(0));
     let v: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();

@@ -2,49 +2,20 @@
 //! CRLF, BOM, backtick escape, file mode, unwritable files, stdin, and the
 //! generated .dockerignore that is never overwritten.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
+use common::{dlint as run, dlint_stdin, snap};
 use dlint::analysis::analyze;
-use dlint::context::BuildContext;
-use dlint::fix::{fix_source, FixOptions};
 use dlint::settings::Settings;
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn snap(name: &str, value: String) {
-    insta::with_settings!({
-        snapshot_path => Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"),
-        prepend_module_to_snapshot => false,
-    }, {
-        insta::assert_snapshot!(name, value);
-    });
-}
 
 /// Fixes `src` in a temp context with `files`; checks the fixed diagnostics
 /// are gone and that fixing again changes nothing. Returns the fixed text.
 fn fix(src: &str, files: &[(&str, &str)], unsafe_fixes: bool) -> (String, Vec<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    for (n, c) in files {
-        let p = dir.path().join(n);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, c).unwrap();
-    }
-    let df = dir.path().join("Dockerfile");
-    fs::write(&df, src).unwrap();
-    let settings = Settings::default();
-    let ctx = BuildContext::load(dir.path(), Some(&df));
-    let opts = FixOptions { unsafe_fixes };
-    let o = fix_source(src, Some(&df), &settings, Some(&ctx), opts);
+    let (o, again) = common::fix_in(&Settings::default(), src, files, unsafe_fixes);
     assert!(o.dropped.is_empty(), "dropped fixes: {:?}", o.dropped);
     // Fixed diagnostics are gone.
     for rule in o.applied.keys() {
@@ -61,8 +32,7 @@ fn fix(src: &str, files: &[(&str, &str)], unsafe_fixes: bool) -> (String, Vec<St
         }
     }
     // Idempotent.
-    let again = fix_source(&o.fixed, Some(&df), &settings, Some(&ctx), opts);
-    assert_eq!(again.fixed, o.fixed, "second --fix changed the file");
+    assert_eq!(again, o.fixed, "second --fix changed the file");
     let applied: Vec<String> = o.applied.iter().map(|(r, n)| format!("{r}: {n}")).collect();
     (o.fixed, applied)
 }
@@ -70,7 +40,7 @@ fn fix(src: &str, files: &[(&str, &str)], unsafe_fixes: bool) -> (String, Vec<St
 fn before_after(name: &str, src: &str, files: &[(&str, &str)], unsafe_fixes: bool) {
     let (fixed, applied) = fix(src, files, unsafe_fixes);
     assert_ne!(fixed, src, "{name}: nothing was fixed");
-    snap(
+    snap!(
         &format!("fix-{name}"),
         format!(
             "--- before ---\n{src}--- after ---\n{fixed}--- applied ---\n{}\n",
@@ -362,21 +332,11 @@ fn generated_dockerignore_is_created_never_overwritten() {
 #[test]
 fn stdin_fix_prints_fixed_text() {
     let d = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(["--isolated", "--fix", "-"])
-        .current_dir(d.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"FROM alpine:3.20\nADD a /a\nUSER 1000\n")
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = dlint_stdin(
+        d.path(),
+        &["--isolated", "--fix", "-"],
+        b"FROM alpine:3.20\nADD a /a\nUSER 1000\n",
+    );
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
         "FROM alpine:3.20\nCOPY a /a\nUSER 1000\n"

@@ -1,56 +1,13 @@
 //! Regression tests for the Foundation issue: every repro of a crash, hang,
 //! leak or wrong answer is here, run through the `dlint` binary.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
-fn dlint(dir: &Path, args: &[&str]) -> Output {
-    dlint_env(dir, args, &[])
-}
-
-fn dlint_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dlint"));
-    c.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run dlint")
-}
-
-fn dlint_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn dlint");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    let _ = writer.join();
-    out
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-fn json(o: &Output) -> Vec<serde_json::Value> {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad json ({e}): {}", out(o)))
-}
+use common::{dlint, dlint_env, dlint_stdin, json, project, stderr as err, stdout as out};
 
 const DIRTY: &str = "FROM ubuntu\nADD app.py /app/\n";
 
@@ -150,8 +107,7 @@ fn a_panic_in_one_file_is_that_files_internal_error() {
 #[cfg(unix)]
 #[test]
 fn special_files_are_refused_and_the_others_linted() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), DIRTY).unwrap();
+    let d = project(&[("Dockerfile", DIRTY)]);
     let fifo = d.path().join("fifo.Dockerfile");
     assert!(Command::new("mkfifo")
         .arg(&fifo)
@@ -221,8 +177,7 @@ fn utf16_is_named_as_such() {
 
 #[test]
 fn bom_does_not_shift_columns() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), "\u{feff}FROM ubuntu\n").unwrap();
+    let d = project(&[("Dockerfile", "\u{feff}FROM ubuntu\n")]);
     let o = dlint(
         d.path(),
         &[
@@ -496,8 +451,7 @@ fn a_config_cannot_point_the_context_outside_its_tree() {
 
 #[test]
 fn usage_errors_are_exit_2_with_one_line() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(d.path().join("Dockerfile"), "FROM a:1 AS build\nFROM b:1\n").unwrap();
+    let d = project(&[("Dockerfile", "FROM a:1 AS build\nFROM b:1\n")]);
     let o = dlint(
         d.path(),
         &["--isolated", "--target", "nosuch", "Dockerfile"],
@@ -524,12 +478,7 @@ fn usage_errors_are_exit_2_with_one_line() {
 
 #[test]
 fn summary_counts_unsafe_fixes_and_statistics_replace_findings() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
-        "FROM debian:12\nADD a /a\nCMD [\"x\"]\n",
-    )
-    .unwrap();
+    let d = project(&[("Dockerfile", "FROM debian:12\nADD a /a\nCMD [\"x\"]\n")]);
     let o = dlint(
         d.path(),
         &[
@@ -597,12 +546,10 @@ fn fix_scales_with_many_findings() {
 
 #[test]
 fn a_mistyped_stage_is_one_finding_with_a_did_you_mean() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
+    let d = project(&[(
+        "Dockerfile",
         "FROM golang:1.22 AS builder\nRUN go build -o /app\nFROM alpine:3.19 AS b\nCOPY --from=build /app /app\nCOPY --from=b /x /x\nCOPY --from=nginx:1.27 /etc/nginx /etc/nginx\nCOPY --from=nginx /a /a\n",
-    )
-    .unwrap();
+    )]);
     let o = dlint(
         d.path(),
         &[
@@ -645,12 +592,7 @@ fn a_mistyped_stage_is_one_finding_with_a_did_you_mean() {
 
 #[test]
 fn unknown_names_in_ignore_comments_get_a_did_you_mean() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
-        "# dlint ignore=untaged-image\nFROM ubuntu\n",
-    )
-    .unwrap();
+    let d = project(&[("Dockerfile", "# dlint ignore=untaged-image\nFROM ubuntu\n")]);
     let o = dlint(d.path(), &["--isolated", "--format", "json", "Dockerfile"]);
     let m: Vec<String> = json(&o)
         .iter()
@@ -663,12 +605,10 @@ fn unknown_names_in_ignore_comments_get_a_did_you_mean() {
 
 #[test]
 fn sudo_in_run_says_who_the_run_runs_as() {
-    let d = tempfile::tempdir().unwrap();
-    fs::write(
-        d.path().join("Dockerfile"),
+    let d = project(&[(
+        "Dockerfile",
         "FROM debian:12\nRUN sudo ls\nUSER jenkins\nRUN sudo make install\n",
-    )
-    .unwrap();
+    )]);
     let o = dlint(
         d.path(),
         &[

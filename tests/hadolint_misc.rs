@@ -3,18 +3,16 @@
 //! rendered findings), regression tests for the tricky cases, and the fixes
 //! before and after (each fix applied alone, then checked to be stable).
 
-use std::fs;
+mod common;
+
 use std::path::Path;
 
+use common::snap;
 use dlint::analysis::analyze;
-use dlint::context::BuildContext;
-use dlint::fix::{fix_source, FixOptions};
-use dlint::render::{self, FileResult, Format, Outcome, RenderOptions};
 use dlint::settings::{resolve_selector, Settings};
 
 fn settings_for(rule: &str) -> Settings {
-    let mut s = Settings::default();
-    s.select(&resolve_selector(rule).unwrap_or_else(|| panic!("no rule {rule}")));
+    let mut s = common::settings_for(rule);
     use dlint::rules::LabelType;
     s.options.label_schema = vec![
         ("org.opencontainers.image.source".into(), LabelType::Url),
@@ -49,22 +47,7 @@ fn render_text(rule: &str, src: &str) -> (String, usize) {
     let s = settings_for(rule);
     let report = analyze(src, Some(Path::new("Dockerfile")), &s, None);
     let n = report.diagnostics.len();
-    let results = vec![FileResult {
-        path: "Dockerfile".into(),
-        outcome: Outcome::Report(Box::new(report)),
-    }];
-    let mut out = Vec::new();
-    render::render(Format::Text, &results, &RenderOptions::default(), &mut out).unwrap();
-    (String::from_utf8(out).unwrap(), n)
-}
-
-fn snap(name: &str, value: String) {
-    insta::with_settings!({
-        snapshot_path => Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"),
-        prepend_module_to_snapshot => false,
-    }, {
-        insta::assert_snapshot!(name, value);
-    });
+    (common::render_text("Dockerfile", report), n)
 }
 
 fn snapshot(rule: &str, bad: &str, good: &str) {
@@ -72,7 +55,7 @@ fn snapshot(rule: &str, bad: &str, good: &str) {
     let (good_out, n_good) = render_text(rule, good);
     assert!(n_bad > 0, "{rule}: bad example not flagged:\n{bad}");
     assert_eq!(n_good, 0, "{rule}: good example flagged:\n{good_out}");
-    snap(
+    snap!(
         &format!("rule-{rule}"),
         format!("--- bad ---\n{bad}\n--- findings ---\n{bad_out}\n--- good ---\n{good}\n--- findings ---\n{good_out}"),
     );
@@ -81,19 +64,9 @@ fn snapshot(rule: &str, bad: &str, good: &str) {
 /// Applies `rule`'s fixes (unsafe ones too when asked) and checks that the
 /// result is stable and that BuildKit's reading keeps every stage.
 fn fixed(rule: &str, src: &str, unsafe_fixes: bool) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let df = dir.path().join("Dockerfile");
-    fs::write(&df, src).unwrap();
-    let s = settings_for(rule);
-    let ctx = BuildContext::load(dir.path(), Some(&df));
-    let opts = FixOptions { unsafe_fixes };
-    let o = fix_source(src, Some(&df), &s, Some(&ctx), opts);
+    let (o, again) = common::fix_in(&settings_for(rule), src, &[], unsafe_fixes);
     assert!(o.dropped.is_empty(), "{rule}: dropped {:?}", o.dropped);
-    let again = fix_source(&o.fixed, Some(&df), &s, Some(&ctx), opts);
-    assert_eq!(
-        again.fixed, o.fixed,
-        "{rule}: a second --fix changed the file"
-    );
+    assert_eq!(again, o.fixed, "{rule}: a second --fix changed the file");
     let before = dlint::model::Model::build(src);
     let after = dlint::model::Model::build(&o.fixed);
     assert_eq!(before.stages.len(), after.stages.len());
@@ -104,7 +77,7 @@ fn fixed(rule: &str, src: &str, unsafe_fixes: bool) -> String {
 fn before_after(name: &str, rule: &str, src: &str, unsafe_fixes: bool) {
     let out = fixed(rule, src, unsafe_fixes);
     assert_ne!(out, src, "{name}: nothing was fixed");
-    snap(
+    snap!(
         &format!("fix-{name}"),
         format!("--- before ---\n{src}--- after ---\n{out}"),
     );

@@ -2,6 +2,8 @@
 //! and memory, never blocks on a special file, never writes through a
 //! symlink, and never echoes control characters into a message.
 
+mod common;
+
 use dlint::analysis::analyze;
 use dlint::diagnostic::Diagnostic;
 use dlint::settings::{resolve_selector, Settings};
@@ -854,16 +856,9 @@ fn pin_digests_has_one_deadline_for_the_whole_run() {
 
 /// The text output and how many findings it shows.
 fn render_text(path: &str, src: &str) -> (String, usize) {
-    use dlint::render::{self, FileResult, Format, Outcome, RenderOptions};
     let r = analyze(src, None, &all_rules(), None);
     let findings = r.diagnostics.len();
-    let results = vec![FileResult {
-        path: path.into(),
-        outcome: Outcome::Report(Box::new(r)),
-    }];
-    let mut out = Vec::new();
-    render::render(Format::Text, &results, &RenderOptions::default(), &mut out).unwrap();
-    (String::from_utf8(out).unwrap(), findings)
+    (common::render_text(path, r), findings)
 }
 
 #[test]

@@ -2,39 +2,13 @@
 //! after .dockerignore, and what `--changed PATH` re-runs. Text output is
 //! snapshotted (snapshots/layers-*.snap); JSON is parsed and asserted.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
+use common::{dlint as run, project, snap};
 use serde_json::Value;
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn snap(name: &str, value: String) {
-    insta::with_settings!({
-        snapshot_path => Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"),
-        prepend_module_to_snapshot => false,
-    }, {
-        insta::assert_snapshot!(name, value);
-    });
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    for (n, c) in files {
-        let p = d.path().join(n);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, c).unwrap();
-    }
-    d
-}
 
 fn ok(dir: &Path, args: &[&str]) -> String {
     let out = run(dir, args);
@@ -118,7 +92,7 @@ fn layers_node_changed_app_js() {
         out.contains("the dependency install `npm ci --omit=dev` (line 4) stays cached"),
         "{out}"
     );
-    snap("layers-node-changed-app-js", out);
+    snap!("layers-node-changed-app-js", out);
 }
 
 #[test]
@@ -132,14 +106,14 @@ fn layers_node_changed_package_json() {
         out.contains("re-runs `npm ci --omit=dev` (line 4): the dependency install"),
         "{out}"
     );
-    snap("layers-node-changed-package-json", out);
+    snap!("layers-node-changed-package-json", out);
 }
 
 #[test]
 fn layers_go_multistage() {
     let d = go_project();
     let out = ok(d.path(), &["layers", "Dockerfile"]);
-    snap("layers-go-multistage", out);
+    snap!("layers-go-multistage", out);
 }
 
 #[test]
@@ -156,7 +130,7 @@ fn layers_go_changed_source() {
             "docs/index.md",
         ],
     );
-    snap("layers-go-changed-source", out);
+    snap!("layers-go-changed-source", out);
 }
 
 fn json(dir: &Path, args: &[&str]) -> Value {

@@ -11,8 +11,10 @@ use std::fs;
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::{dlint, text};
 
 const MANIFEST_V2: &str = "application/vnd.docker.distribution.manifest.v2+json";
 
@@ -257,20 +259,6 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
         .expect("gzip");
     assert!(out.status.success());
     out.stdout
-}
-
-fn dlint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// A temp dir with a Dockerfile and a .dockerignore (so no other fix

@@ -2,27 +2,14 @@
 //! findings (message, excerpt, related location, fix title) are reviewed in
 //! snapshots/ and must not change unnoticed.
 
-use std::fs;
-use std::path::Path;
+mod common;
 
-use dlint::analysis::analyze;
-use dlint::context::BuildContext;
-use dlint::render::{self, FileResult, Format, Outcome, RenderOptions};
-use dlint::settings::{resolve_selector, Settings};
+use common::snap;
 
 /// Lints `dockerfile` with only `rule` enabled, in a temp context holding
 /// `files`, and renders the text output with the temp path replaced.
 fn lint(rule: &str, dockerfile: &str, files: &[(&str, &str)]) -> (String, usize) {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let p = dir.path().join(name);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, content).unwrap();
-    }
-    let df = dir.path().join("Dockerfile");
-    fs::write(&df, dockerfile).unwrap();
-    let mut settings = Settings::default();
-    settings.select(&resolve_selector(rule).unwrap());
+    let mut settings = common::settings_for(rule);
     if rule == "untrusted-registry" {
         settings.options.trusted_registries = vec!["docker.io".into()];
     }
@@ -44,18 +31,8 @@ fn lint(rule: &str, dockerfile: &str, files: &[(&str, &str)]) -> (String, usize)
         }
         settings.options.base_platforms = Some(std::sync::Arc::new(b));
     }
-    let ctx = BuildContext::load(dir.path(), Some(&df));
-    let report = analyze(dockerfile, Some(&df), &settings, Some(&ctx));
-    let n = report.diagnostics.len();
-    let results = vec![FileResult {
-        path: "Dockerfile".into(),
-        outcome: Outcome::Report(Box::new(report)),
-    }];
-    let mut out = Vec::new();
-    render::render(Format::Text, &results, &RenderOptions::default(), &mut out).unwrap();
-    let text = String::from_utf8(out).unwrap();
-    let tmp = dir.path().display().to_string();
-    (text.replace(&tmp, "[context]"), n)
+    let (text, diagnostics) = common::lint_in(&settings, dockerfile, files);
+    (text, diagnostics.len())
 }
 
 fn snapshot(
@@ -83,12 +60,7 @@ fn snapshot_named(
     let doc = format!(
         "--- bad ---\n{bad}\n--- findings ---\n{bad_out}\n--- good ---\n{good}\n--- findings ---\n{good_out}"
     );
-    insta::with_settings!({
-        snapshot_path => Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"),
-        prepend_module_to_snapshot => false,
-    }, {
-        insta::assert_snapshot!(format!("rule-{name}"), doc);
-    });
+    snap!(&format!("rule-{name}"), doc);
 }
 
 #[test]

@@ -19,13 +19,7 @@ fn have_shellcheck(test: &str) -> bool {
 /// dlint without the persistent ShellCheck cache, so that every test runs
 /// ShellCheck itself.
 fn dlint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("DLINT_NO_CACHE", "1")
-        .output()
-        .expect("run dlint")
+    common::dlint_env(dir, args, &[("DLINT_NO_CACHE", "1")])
 }
 
 fn findings(dir: &Path, args: &[&str]) -> Vec<(String, i64, i64)> {
@@ -144,20 +138,13 @@ fn suppression_select_and_ignore_work_per_code() {
 
 #[test]
 fn a_missing_shellcheck_is_said_once_and_the_rest_works() {
-    let d = tempfile::tempdir().unwrap();
+    let d = common::project(&[
+        ("dlint.toml", "shellcheck = \"/nonexistent/shellcheck\"\n"),
+        ("a.Dockerfile", "FROM debian:12\nADD x /x\nRUN echo $a\n"),
+        ("b.Dockerfile", "FROM debian:12\nRUN echo $b\n"),
+    ]);
     let p = d.path();
     fs::create_dir(p.join(".git")).unwrap();
-    fs::write(
-        p.join("dlint.toml"),
-        "shellcheck = \"/nonexistent/shellcheck\"\n",
-    )
-    .unwrap();
-    fs::write(
-        p.join("a.Dockerfile"),
-        "FROM debian:12\nADD x /x\nRUN echo $a\n",
-    )
-    .unwrap();
-    fs::write(p.join("b.Dockerfile"), "FROM debian:12\nRUN echo $b\n").unwrap();
     let o = dlint(p, &["--format", "json", "."]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(

@@ -6,41 +6,16 @@
 //! course notes' two Node examples (tests/fixtures/node-*) before and after
 //! `--fix`.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
+use common::{dlint as run, project as context, settings_for, snap};
 use dlint::analysis::analyze;
 use dlint::context::BuildContext;
-use dlint::fix::{fix_source, FixOptions};
 use dlint::model::Model;
-use dlint::render::{self, FileResult, Format, Outcome, RenderOptions};
-use dlint::settings::{resolve_selector, Settings};
-
-fn snap(name: &str, value: String) {
-    insta::with_settings!({
-        snapshot_path => Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"),
-        prepend_module_to_snapshot => false,
-    }, {
-        insta::assert_snapshot!(name, value);
-    });
-}
-
-fn context(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, content) in files {
-        let p = dir.path().join(name);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, content).unwrap();
-    }
-    dir
-}
-
-fn settings_for(rule: &str) -> Settings {
-    let mut s = Settings::default();
-    s.select(&resolve_selector(rule).unwrap());
-    s
-}
+use dlint::settings::Settings;
 
 /// Lints with only `rule`, in a context holding `files`: the rendered text
 /// (temp path replaced) and the findings' messages.
@@ -53,27 +28,9 @@ fn lint_with(
     dockerfile: &str,
     files: &[(&str, &str)],
 ) -> (String, Vec<String>) {
-    let dir = context(files);
-    let df = dir.path().join("Dockerfile");
-    fs::write(&df, dockerfile).unwrap();
-    let ctx = BuildContext::load(dir.path(), Some(&df));
-    let report = analyze(dockerfile, Some(&df), settings, Some(&ctx));
-    let messages = report
-        .diagnostics
-        .iter()
-        .map(|d| d.message.clone())
-        .collect();
-    let results = vec![FileResult {
-        path: "Dockerfile".into(),
-        outcome: Outcome::Report(Box::new(report)),
-    }];
-    let mut out = Vec::new();
-    render::render(Format::Text, &results, &RenderOptions::default(), &mut out).unwrap();
-    let text = String::from_utf8(out).unwrap();
-    (
-        text.replace(&dir.path().display().to_string(), "[context]"),
-        messages,
-    )
+    let (text, diagnostics) = common::lint_in(settings, dockerfile, files);
+    let messages = diagnostics.iter().map(|d| d.message.clone()).collect();
+    (text, messages)
 }
 
 fn rule_snapshot(rule: &str, bad: &str, good: &str, files: &[(&str, &str)]) {
@@ -84,7 +41,7 @@ fn rule_snapshot(rule: &str, bad: &str, good: &str, files: &[(&str, &str)]) {
         good_n.is_empty(),
         "{rule}: good example flagged:\n{good_out}"
     );
-    snap(
+    snap!(
         &format!("rule-{rule}"),
         format!("--- bad ---\n{bad}\n--- findings ---\n{bad_out}\n--- good ---\n{good}\n--- findings ---\n{good_out}"),
     );
@@ -94,16 +51,9 @@ fn rule_snapshot(rule: &str, bad: &str, good: &str, files: &[(&str, &str)]) {
 /// fix was dropped, that fixing again changes nothing and that the rule's
 /// fixable findings are gone. Returns the fixed text.
 fn fix_with(rule: &str, src: &str, files: &[(&str, &str)], unsafe_fixes: bool) -> String {
-    let dir = context(files);
-    let df = dir.path().join("Dockerfile");
-    fs::write(&df, src).unwrap();
-    let settings = settings_for(rule);
-    let ctx = BuildContext::load(dir.path(), Some(&df));
-    let opts = FixOptions { unsafe_fixes };
-    let o = fix_source(src, Some(&df), &settings, Some(&ctx), opts);
+    let (o, again) = common::fix_in(&settings_for(rule), src, files, unsafe_fixes);
     assert!(o.dropped.is_empty(), "dropped: {:?}\n{src}", o.dropped);
-    let again = fix_source(&o.fixed, Some(&df), &settings, Some(&ctx), opts);
-    assert_eq!(again.fixed, o.fixed, "a second --fix changed the file");
+    assert_eq!(again, o.fixed, "a second --fix changed the file");
     assert!(
         !o.report
             .diagnostics
@@ -201,7 +151,7 @@ fn inline_comment_fixes() {
             "=== {name}\n--- before ---\n{src}\n--- after ---\n{fixed}\n"
         ));
     }
-    snap("fix-inline-comment", out);
+    snap!("fix-inline-comment", out);
 }
 
 #[test]
@@ -432,7 +382,7 @@ fn dev_dependencies_fixes() {
             "=== {name}\n--- before ---\n{src}--- after ---\n{fixed}"
         ));
     }
-    snap("fix-dev-dependencies-in-image", out);
+    snap!("fix-dev-dependencies-in-image", out);
     // npm on an image whose npm version is unknown: no fix.
     let src = "FROM ubuntu:24.04\nRUN apt-get install -y npm\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n";
     let (text, m) = lint("dev-dependencies-in-image", src, &[]);
@@ -623,7 +573,7 @@ fn cache_busting_copy_fixes() {
             "=== {name}\n--- before ---\n{src}--- after ---\n{fixed}"
         ));
     }
-    snap("fix-cache-busting-copy-builds", out);
+    snap!("fix-cache-busting-copy-builds", out);
     // Not offered: a multi-module Maven build, a Go module with a local
     // replace, a build after `cd`, Composer with its scripts, and the cases
     // below.
@@ -727,15 +677,6 @@ fn layers_json(dir: &Path, args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
 }
 
 #[test]
@@ -883,7 +824,7 @@ fn course_notes_single_stage_node() {
     ] {
         assert!(out.contains(rule), "{rule} not reported:\n{out}");
     }
-    snap("course-notes-node-single-stage", out);
+    snap!("course-notes-node-single-stage", out);
 }
 
 #[test]
@@ -895,5 +836,5 @@ fn course_notes_node_inline_comments() {
         "{out}"
     );
     assert!(out.contains("# copy everything\nCOPY . /app\n"), "{out}");
-    snap("course-notes-node-inline-comments", out);
+    snap!("course-notes-node-inline-comments", out);
 }

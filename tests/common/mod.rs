@@ -7,11 +7,23 @@
 //! printed as a `SKIPPED` line straight to the terminal (libtest hides what
 //! a passing test prints with `eprintln!`). Under CI (`CI` set, as `.ci/run`
 //! runs) a missing tool always fails. See docs/testing.md.
+//!
+//! And the helpers every test file would otherwise write again: running the
+//! `dlint` binary and reading what it printed, a temp project, linting and
+//! fixing in process with one rule, and insta snapshots in snapshots/.
 #![allow(dead_code)] // each test crate uses part of this module
 
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+
+use dlint::analysis::{analyze, Report};
+use dlint::context::BuildContext;
+use dlint::diagnostic::Diagnostic;
+use dlint::fix::{fix_source, FixOptions, FixOutcome};
+use dlint::render::{self, FileResult, Format, Outcome, RenderOptions};
+use dlint::settings::{resolve_selector, Settings};
 
 /// True under CI: `CI` set to anything but ``, `0` or `false`.
 pub fn under_ci() -> bool {
@@ -146,3 +158,166 @@ pub fn nvim_current() -> Result<Nvim, String> {
         )),
     }
 }
+
+// ------------------------------------------------------------ the dlint binary
+
+/// `dlint args` in `dir`, with `env` set, colour off (`NO_COLOR`) and an
+/// empty stdin.
+pub fn dlint_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dlint"));
+    c.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run dlint")
+}
+
+/// `dlint args` in `dir`, colour off, stdin empty.
+pub fn dlint(dir: &Path, args: &[&str]) -> Output {
+    dlint_env(dir, args, &[])
+}
+
+/// `dlint args` in `dir`, colour off, with `input` on stdin (written from
+/// a thread, so that a large input cannot block on a full stdout pipe).
+pub fn dlint_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dlint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dlint");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    let _ = writer.join();
+    out
+}
+
+/// Bytes as text, invalid UTF-8 replaced.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    text(&o.stdout)
+}
+
+pub fn stderr(o: &Output) -> String {
+    text(&o.stderr)
+}
+
+/// The findings of `--format json` on stdout.
+pub fn json(o: &Output) -> Vec<serde_json::Value> {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad json ({e}): {}", stdout(o)))
+}
+
+/// The rule names of `--format json`'s findings, in order.
+pub fn codes(o: &Output) -> Vec<String> {
+    json(o)
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+// ------------------------------------------------------------ temp projects
+
+/// A temp directory holding `files` (name, content); names may have
+/// directories.
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let p = dir.path().join(name);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, content).unwrap();
+    }
+    dir
+}
+
+// ------------------------------------------------------------ lint and fix in process
+
+/// Default settings with only `rule` (a name, code or alias) selected.
+pub fn settings_for(rule: &str) -> Settings {
+    let mut s = Settings::default();
+    s.select(&resolve_selector(rule).unwrap_or_else(|| panic!("no rule {rule}")));
+    s
+}
+
+/// `report` rendered as `dlint`'s text output, for a file named `path`.
+pub fn render_text(path: &str, report: Report) -> String {
+    let results = vec![FileResult {
+        path: path.into(),
+        outcome: Outcome::Report(Box::new(report)),
+    }];
+    let mut out = Vec::new();
+    render::render(Format::Text, &results, &RenderOptions::default(), &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// Lints `dockerfile` with `settings` as `Dockerfile` in a temp context
+/// holding `files`: the text output (the temp path shown as `[context]`)
+/// and the findings.
+pub fn lint_in(
+    settings: &Settings,
+    dockerfile: &str,
+    files: &[(&str, &str)],
+) -> (String, Vec<Diagnostic>) {
+    let dir = project(files);
+    let df = dir.path().join("Dockerfile");
+    fs::write(&df, dockerfile).unwrap();
+    let ctx = BuildContext::load(dir.path(), Some(&df));
+    let report = analyze(dockerfile, Some(&df), settings, Some(&ctx));
+    let diagnostics = report.diagnostics.clone();
+    let text = render_text("Dockerfile", report);
+    (
+        text.replace(&dir.path().display().to_string(), "[context]"),
+        diagnostics,
+    )
+}
+
+/// Fixes `src` with `settings` as `Dockerfile` in a temp context holding
+/// `files`, then fixes the result again: the first pass's outcome and the
+/// second pass's text (the same when fixing is idempotent).
+pub fn fix_in(
+    settings: &Settings,
+    src: &str,
+    files: &[(&str, &str)],
+    unsafe_fixes: bool,
+) -> (FixOutcome, String) {
+    let dir = project(files);
+    let df = dir.path().join("Dockerfile");
+    fs::write(&df, src).unwrap();
+    let ctx = BuildContext::load(dir.path(), Some(&df));
+    let opts = FixOptions { unsafe_fixes };
+    let o = fix_source(src, Some(&df), settings, Some(&ctx), opts);
+    let again = fix_source(&o.fixed, Some(&df), settings, Some(&ctx), opts);
+    (o, again.fixed)
+}
+
+// ------------------------------------------------------------ snapshots
+
+/// `snap!(name, value)`: asserts the insta snapshot `snapshots/<name>.snap`.
+/// A macro, so that the snapshot's `source` stays the calling test file.
+#[allow(unused_macros)]
+macro_rules! snap {
+    ($name:expr, $value:expr $(,)?) => {{
+        let name: &str = &$name;
+        let value: String = $value;
+        insta::with_settings!({
+            snapshot_path => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"),
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!(name, value);
+        });
+    }};
+}
+#[allow(unused_imports)]
+pub(crate) use snap;
