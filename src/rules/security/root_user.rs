@@ -308,37 +308,13 @@ fn family(m: &Model, stage: usize, depth: usize) -> Option<Family> {
             if tag.contains("alpine") || matches!(name, "alpine" | "busybox") {
                 return Some(Family::Alpine);
             }
-            const DEBIAN: &[&str] = &[
-                "debian",
-                "ubuntu",
-                "python",
-                "golang",
-                "ruby",
-                "php",
-                "openjdk",
-                "eclipse-temurin",
-                "rust",
-                "perl",
-                "buildpack-deps",
-                "nginx",
-                "httpd",
-                "maven",
-                "gradle",
-                "elixir",
-                "erlang",
-                "haskell",
-                "julia",
-                "r-base",
-                "swift",
-                "clojure",
-                "centos",
-                "fedora",
-                "rockylinux",
-                "almalinux",
-                "amazonlinux",
-                "oraclelinux",
-            ];
-            if path.starts_with("library/") && DEBIAN.contains(&name) {
+            // The official images on a glibc distribution have shadow-utils
+            // (the `bash` image is Alpine with bash added; amazoncorretto's
+            // minimal Amazon Linux is not known to have it).
+            if path.starts_with("library/")
+                && !matches!(name, "bash" | "amazoncorretto")
+                && crate::rules::shell::is_glibc_official_image(name)
+            {
                 return Some(Family::Shadow);
             }
             None

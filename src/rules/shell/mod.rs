@@ -218,6 +218,12 @@ const GLIBC_IMAGES: &[&str] = &[
     "bash",
 ];
 
+/// Whether an official image's short name (`python`, `postgres`) is one
+/// built on a glibc distribution with bash and GNU tools.
+pub fn is_glibc_official_image(name: &str) -> bool {
+    GLIBC_IMAGES.contains(&name)
+}
+
 /// Whether an image reference names a Windows image.
 pub fn is_windows_image(r: &ImageRef) -> bool {
     let all = format!("{}:{}", r.name(), r.tag.as_deref().unwrap_or("")).to_ascii_lowercase();
