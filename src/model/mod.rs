@@ -170,6 +170,21 @@ impl ShellCommand {
         self.program_args().first().map(|w| basename(w.text()))
     }
 
+    /// The texts of [`Self::args`].
+    pub fn arg_texts(&self) -> Vec<&str> {
+        self.args().iter().map(|w| w.text()).collect()
+    }
+
+    /// The texts of [`Self::args`] that are no options (do not start with
+    /// `-`): `install`, `serve` of `npm install -g serve`.
+    pub fn positional_texts(&self) -> Vec<&str> {
+        self.args()
+            .iter()
+            .map(|w| w.text())
+            .filter(|a| !a.starts_with('-'))
+            .collect()
+    }
+
     /// The arguments after the program name.
     pub fn args(&self) -> &[ShellWord] {
         let p = self.program_args();

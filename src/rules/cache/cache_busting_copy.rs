@@ -89,13 +89,9 @@ impl Ecosystem {
 /// Returns the ecosystem and, for `pip install -r FILE`, the file.
 pub fn dependency_install(c: &ShellCommand) -> Option<(Ecosystem, Option<String>)> {
     let prog = c.program()?;
-    let args: Vec<&str> = c.args().iter().map(|w| w.text()).collect();
-    let sub = args.iter().copied().find(|a| !a.starts_with('-'));
-    let positional: Vec<&str> = args
-        .iter()
-        .copied()
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let args = c.arg_texts();
+    let positional = c.positional_texts();
+    let sub = positional.first().copied();
     match prog {
         "npm" => match sub {
             Some("ci") | Some("clean-install") => Some((Ecosystem::Npm, None)),
@@ -202,12 +198,8 @@ pub fn dependency_install(c: &ShellCommand) -> Option<(Ecosystem, Option<String>
 /// `--no-restore`) download nothing.
 pub fn build_with_dependencies(c: &ShellCommand) -> Option<Ecosystem> {
     let prog = c.program()?;
-    let args: Vec<&str> = c.args().iter().map(|w| w.text()).collect();
-    let positional: Vec<&str> = args
-        .iter()
-        .copied()
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let args = c.arg_texts();
+    let positional = c.positional_texts();
     let sub = positional.first().copied();
     let has = |a: &str| args.contains(&a);
     match prog {

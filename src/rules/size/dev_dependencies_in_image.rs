@@ -28,10 +28,6 @@ pub struct DevInstall {
     pub flag: Option<&'static str>,
 }
 
-fn arg_texts(c: &ShellCommand) -> Vec<&str> {
-    c.args().iter().map(|w| w.text()).collect()
-}
-
 fn assigned(c: &ShellCommand, name: &str) -> Option<String> {
     c.assignments.iter().find_map(|a| {
         let t = a.text();
@@ -65,12 +61,8 @@ pub fn is_dev_requirements(path: &str) -> bool {
 /// environment look-up (`env("NODE_ENV")`).
 pub fn dev_install(c: &ShellCommand, env: &dyn Fn(&str) -> Option<String>) -> Option<DevInstall> {
     let prog = c.program()?;
-    let args = arg_texts(c);
-    let positional: Vec<&str> = args
-        .iter()
-        .copied()
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let args = c.arg_texts();
+    let positional = c.positional_texts();
     let sub = positional.first().copied();
     // `yarn --version`, `bundle -v`: a query, not an install.
     if args
@@ -276,7 +268,7 @@ pub fn dev_install(c: &ShellCommand, env: &dyn Fn(&str) -> Option<String>) -> Op
 /// (`npm prune --omit=dev`, `npm prune --production`, `yarn install
 /// --production` after a build).
 fn prunes_dev(c: &ShellCommand) -> bool {
-    let args = arg_texts(c);
+    let args = c.arg_texts();
     match c.program() {
         Some("npm") => {
             args.first() == Some(&"prune")
@@ -303,7 +295,7 @@ fn needs_dev(c: &ShellCommand) -> bool {
     if build_step(c).is_some() {
         return true;
     }
-    let args = arg_texts(c);
+    let args = c.arg_texts();
     match c.program() {
         Some("npm") | Some("yarn") | Some("pnpm") => {
             matches!(
@@ -362,8 +354,8 @@ pub fn check(cx: &mut Checker) {
     }
     let bundler_configured = cmds.iter().any(|(_, _, c)| {
         c.program() == Some("bundle")
-            && arg_texts(c).first() == Some(&"config")
-            && arg_texts(c)
+            && c.arg_texts().first() == Some(&"config")
+            && c.arg_texts()
                 .iter()
                 .any(|a| *a == "without" || a.starts_with("--without"))
     });

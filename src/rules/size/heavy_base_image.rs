@@ -175,12 +175,8 @@ fn installed_programs(c: &crate::model::ShellCommand) -> Vec<String> {
     let Some(prog) = c.program() else {
         return Vec::new();
     };
-    let args: Vec<&str> = c.args().iter().map(|w| w.text()).collect();
-    let positional: Vec<&str> = args
-        .iter()
-        .copied()
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let args = c.arg_texts();
+    let positional = c.positional_texts();
     let global = args.iter().any(|a| matches!(*a, "-g" | "--global"));
     let names: &[&str] = match (prog, positional.first().copied()) {
         ("cabal" | "cargo" | "gem" | "go", Some("install")) => &positional[1..],

@@ -94,12 +94,8 @@ pub enum Toolchain {
 /// Whether a command compiles or bundles the application.
 pub fn build_step(c: &ShellCommand) -> Option<Toolchain> {
     let prog = c.program()?;
-    let args: Vec<&str> = c.args().iter().map(|w| w.text()).collect();
-    let positional: Vec<&str> = args
-        .iter()
-        .copied()
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let args = c.arg_texts();
+    let positional = c.positional_texts();
     let sub = positional.first().copied();
     match prog {
         "go" => matches!(sub, Some("build") | Some("install")).then_some(Toolchain::Go),
