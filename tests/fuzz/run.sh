@@ -11,6 +11,8 @@
 #                   else stable with RUSTC_BOOTSTRAP=1)
 #   FUZZ_SANITIZER  address (default) | none
 #   FUZZ_NICE       niceness of the build and runs (default 0)
+#   FUZZ_TARGET_DIR cargo target directory (default fuzz/target; with the
+#                   stable toolchain its target-stable subdirectory)
 #
 # Seeds: fuzz/seed.sh (hand-written seeds, plus a sample of the shared
 # corpus when present) into fuzz/corpus/<target>/, git-ignored; inputs the
@@ -52,7 +54,7 @@ cargo_fuzz() {
   nice -n "$nice_n" cargo "+$toolchain" fuzz "$@"
 }
 # One target directory per toolchain: switching does not rebuild the other.
-if [ "$toolchain" = nightly ]; then tdir=fuzz/target; else tdir=fuzz/target-stable; fi
+if [ "$toolchain" = nightly ]; then tdir=${FUZZ_TARGET_DIR:-fuzz/target}; else tdir=${FUZZ_TARGET_DIR:-fuzz}/target-stable; fi
 
 bash fuzz/seed.sh
 # cargo-fuzz builds one target per call (or all of them with none named).

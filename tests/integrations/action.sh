@@ -22,7 +22,7 @@ fi
 bin="${1:-}"
 if [ -z "$bin" ]; then
   (cd "$root" && cargo build --quiet)
-  bin="$root/target/debug/dlint"
+  bin="${CARGO_TARGET_DIR:-$root/target}/debug/dlint"
 fi
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 tmp="$(mktemp -d)"

@@ -94,21 +94,26 @@ run() { # hook repo, name, expected rc, args...
 }
 
 hooks() { # hook repo, label
+  # One try-repo runs both hooks, in .pre-commit-hooks.yaml's order (one hook environment, so
+  # one build for the rust hooks): `dlint` reports the ADD, then `dlint-fix` fixes it.
   local repo="$1" label="$2"
   git checkout --quiet -- .
-  echo "== pre-commit ($label): try-repo dlint --all-files (expect findings)"
-  run "$repo" "$label-lint" 1 dlint
-  grep -q 'web/Dockerfile:3:1' "$tmp/$label-lint.out" || { echo "pre-commit: no finding for web/Dockerfile line 3" >&2; exit 1; }
-  grep -q 'add-instead-of-copy' "$tmp/$label-lint.out" || { echo "pre-commit: add-instead-of-copy not reported" >&2; exit 1; }
-  if grep -q 'api/Containerfile:' "$tmp/$label-lint.out"; then echo "pre-commit: the clean Containerfile has findings" >&2; exit 1; fi
-  if grep -q 'README' "$tmp/$label-lint.out"; then echo "pre-commit: README.md was passed to dlint" >&2; exit 1; fi
+  echo "== pre-commit ($label): try-repo (dlint, then dlint-fix) --all-files (expect findings, then the file fixed)"
+  run "$repo" "$label" 1
+  local out="$tmp/$label.out" lint="$tmp/$label-lint.out" fix="$tmp/$label-fix.out"
+  # Each hook's part of the output: from its status line to the next hook's.
+  awk '/^dlint \(fix\)\.\.\./{exit} /^dlint\.\.\./{on=1} on' "$out" >"$lint"
+  awk '/^dlint \(fix\)\.\.\./{on=1} on' "$out" >"$fix"
+  grep -q '^dlint\.\.\..*Failed' "$lint" || { echo "pre-commit: the dlint hook did not fail" >&2; exit 1; }
+  grep -q 'web/Dockerfile:3:1' "$lint" || { echo "pre-commit: no finding for web/Dockerfile line 3" >&2; exit 1; }
+  grep -q 'add-instead-of-copy' "$lint" || { echo "pre-commit: add-instead-of-copy not reported" >&2; exit 1; }
+  if grep -q 'api/Containerfile:' "$lint"; then echo "pre-commit: the clean Containerfile has findings" >&2; exit 1; fi
+  if grep -q 'README' "$out"; then echo "pre-commit: README.md was passed to dlint" >&2; exit 1; fi
 
-  echo "== pre-commit ($label): try-repo dlint-fix --all-files (expect the file fixed)"
-  run "$repo" "$label-fix" 1 dlint-fix
-  grep -q 'files were modified by this hook' "$tmp/$label-fix.out" || { echo "pre-commit: dlint-fix modified nothing" >&2; exit 1; }
+  grep -q 'files were modified by this hook' "$fix" || { echo "pre-commit: dlint-fix modified nothing" >&2; exit 1; }
   grep -q '^COPY server.js /app/$' web/Dockerfile || { echo "pre-commit: ADD was not fixed:" >&2; cat web/Dockerfile >&2; exit 1; }
   if grep -q '^ADD' web/Dockerfile; then echo "pre-commit: ADD left in web/Dockerfile" >&2; exit 1; fi
-  grep -q 'No problems found in 2 files' "$tmp/$label-fix.out" || { echo "pre-commit: findings left after dlint-fix" >&2; exit 1; }
+  grep -q 'No problems found in 2 files' "$fix" || { echo "pre-commit: findings left after dlint-fix" >&2; exit 1; }
   git diff --stat
   git diff --quiet -- api/ || { echo "pre-commit: dlint-fix changed the clean Containerfile" >&2; exit 1; }
 }

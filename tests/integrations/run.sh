@@ -21,7 +21,7 @@ start=$SECONDS
 step() { echo; echo "=== $1 ($((SECONDS - start)) s)"; }
 
 cargo build --quiet
-bin="$root/target/debug/dlint"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/dlint"
 
 step "Dockerfile self-lint"
 out=$("$bin" --color never Dockerfile) || { echo "$out"; echo "self-lint: dlint reports findings on its own Dockerfile" >&2; exit 1; }

@@ -30,7 +30,7 @@ echo "$schema_sha256  $schema" | sha256sum --check --quiet - || { echo "sarif: t
 bin="${1:-}"
 if [ -z "$bin" ]; then
   (cd "$root" && cargo build --quiet)
-  bin="$root/target/debug/dlint"
+  bin="${CARGO_TARGET_DIR:-$root/target}/debug/dlint"
 fi
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 check=("$venv/bin/python" "$root/tests/integrations/sarif_check.py" "$schema")

@@ -46,7 +46,7 @@ echo "wheel: built $(basename "$whl") in $(secs "$t0" "$t1") s: $(du -k "$whl" |
 
 version=$(cd "$root" && cargo metadata --no-deps --locked --format-version 1 \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["packages"][0]["version"])')
-python3 - "$whl" "$version" "$root/target/dist/dlint" <<'PY'
+python3 - "$whl" "$version" "${CARGO_TARGET_DIR:-$root/target}/dist/dlint" <<'PY'
 import hashlib, os, sys, zipfile
 whl, version, built = sys.argv[1:]
 z = zipfile.ZipFile(whl)

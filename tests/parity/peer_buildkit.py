@@ -5,6 +5,7 @@ listed in KNOWN.
 
 Usage: peer_buildkit.py DLINT_BINARY PATH_TO_check.py
 """
+import os
 import subprocess
 import sys
 
@@ -17,9 +18,15 @@ KNOWN = {
 }
 
 dlint, check = sys.argv[1], sys.argv[2]
+if not os.access(dlint, os.X_OK):
+    print(f"peer buildkit suite: {dlint} is not an executable (build it first)")
+    sys.exit(1)
 r = subprocess.run([sys.executable, check, dlint, "--suite", "buildkit"], capture_output=True, text=True,
                    env={"PEER_SUITES_FAILS": "1000", "PATH": "/usr/bin:/bin"})
 print(r.stdout, end="")
+if r.returncode not in (0, 1) or "coverage" not in r.stdout:
+    print(f"check.py exited {r.returncode}; its stderr:")
+    print(r.stderr, end="")
 fails = {l.strip() for l in r.stdout.splitlines() if l.startswith("  frontend/")}
 unexpected = fails - KNOWN
 ok = "coverage 22/22 peer codes implemented" in r.stdout and not unexpected
