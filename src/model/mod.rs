@@ -1252,24 +1252,17 @@ fn build_run(inst: &Instruction) -> RunInfo {
     let map = &inst.raw.map;
     let parsed = shell::parse(text);
     let conv = |s: Span| map.span(base + s.start, base + s.end);
-    let convert_word = |w: &shell::ShellWord, f: &dyn Fn(Span) -> Span| ShellWord {
-        raw: w.raw.clone(),
-        value: w.value.clone(),
-        span: f(w.span),
-    };
     let inline_cmds: Vec<ShellCommand> = parsed
         .commands
+        .into_iter()
+        .map(|c| convert_command(c, &conv))
+        .collect();
+    let inline_pipes: Vec<Pipe> = parsed
+        .pipes
         .iter()
-        .map(|c| ShellCommand {
-            argv: c.words.iter().map(|w| convert_word(w, &conv)).collect(),
-            assignments: c
-                .assignments
-                .iter()
-                .map(|w| convert_word(w, &conv))
-                .collect(),
-            span: conv(c.span),
-            joined_by: c.joined_by,
-            nested: c.nested,
+        .map(|p| Pipe {
+            op: conv(p.op),
+            left: conv(p.left),
         })
         .collect();
     // Heredoc bodies run by a shell: `RUN <<EOF` or `RUN bash <<EOF`.
@@ -1293,14 +1286,7 @@ fn build_run(inst: &Instruction) -> RunInfo {
         scripts.push(Script {
             origin: ScriptOrigin::Inline,
             commands: inline_cmds,
-            pipes: parsed
-                .pipes
-                .iter()
-                .map(|p| Pipe {
-                    op: conv(p.op),
-                    left: conv(p.left),
-                })
-                .collect(),
+            pipes: inline_pipes,
             has_error: parsed.has_error,
         });
     }
@@ -1323,14 +1309,8 @@ fn build_run(inst: &Instruction) -> RunInfo {
                 origin: ScriptOrigin::Heredoc(hi),
                 commands: p
                     .commands
-                    .iter()
-                    .map(|c| ShellCommand {
-                        argv: c.words.iter().map(|w| convert_word(w, &f)).collect(),
-                        assignments: c.assignments.iter().map(|w| convert_word(w, &f)).collect(),
-                        span: f(c.span),
-                        joined_by: c.joined_by,
-                        nested: c.nested,
-                    })
+                    .into_iter()
+                    .map(|c| convert_command(c, &f))
                     .collect(),
                 pipes: p
                     .pipes
@@ -1348,6 +1328,22 @@ fn build_run(inst: &Instruction) -> RunInfo {
         exec: false,
         mounts,
         scripts,
+    }
+}
+
+/// A command of the syntax layer, with its spans mapped into the Dockerfile.
+fn convert_command(c: shell::Command, f: &dyn Fn(Span) -> Span) -> ShellCommand {
+    let word = |w: shell::ShellWord| ShellWord {
+        raw: w.raw,
+        value: w.value,
+        span: f(w.span),
+    };
+    ShellCommand {
+        argv: c.words.into_iter().map(word).collect(),
+        assignments: c.assignments.into_iter().map(word).collect(),
+        span: f(c.span),
+        joined_by: c.joined_by,
+        nested: c.nested,
     }
 }
 

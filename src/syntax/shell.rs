@@ -85,8 +85,66 @@ pub struct Script {
     pub has_error: bool,
 }
 
+/// The node kinds the walk looks at, as tree-sitter ids: comparing ids is
+/// a load, `Node::kind()` a `strlen` and a UTF-8 check per call.
+struct Kinds {
+    command: u16,
+    variable_assignment: u16,
+    variable_assignments: u16,
+    declaration_command: u16,
+    unset_command: u16,
+    command_substitution: u16,
+    process_substitution: u16,
+    subshell: u16,
+    pipeline: u16,
+    pipe: u16,
+    pipe_stderr: u16,
+    word: u16,
+    number: u16,
+    command_name: u16,
+    raw_string: u16,
+    string: u16,
+    string_content: u16,
+    concatenation: u16,
+    /// `NESTING`, as ids.
+    nesting: Vec<u16>,
+}
+
+impl Kinds {
+    fn new(lang: &tree_sitter::Language) -> Kinds {
+        let named = |k: &str| lang.id_for_node_kind(k, true);
+        let anon = |k: &str| lang.id_for_node_kind(k, false);
+        Kinds {
+            command: named("command"),
+            variable_assignment: named("variable_assignment"),
+            variable_assignments: named("variable_assignments"),
+            declaration_command: named("declaration_command"),
+            unset_command: named("unset_command"),
+            command_substitution: named("command_substitution"),
+            process_substitution: named("process_substitution"),
+            subshell: named("subshell"),
+            pipeline: named("pipeline"),
+            pipe: anon("|"),
+            pipe_stderr: anon("|&"),
+            word: named("word"),
+            number: named("number"),
+            command_name: named("command_name"),
+            raw_string: named("raw_string"),
+            string: named("string"),
+            string_content: named("string_content"),
+            concatenation: named("concatenation"),
+            nesting: NESTING.iter().map(|k| named(k)).collect(),
+        }
+    }
+}
+
+struct ShellParser {
+    parser: tree_sitter::Parser,
+    kinds: Kinds,
+}
+
 thread_local! {
-    static PARSER: RefCell<Option<tree_sitter::Parser>> = const { RefCell::new(None) };
+    static PARSER: RefCell<Option<ShellParser>> = const { RefCell::new(None) };
 }
 
 /// Parses a POSIX/bash script.
@@ -94,16 +152,18 @@ pub fn parse(script: &str) -> Script {
     PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
-            let mut p = tree_sitter::Parser::new();
-            if p.set_language(&tree_sitter_bash::LANGUAGE.into()).is_err() {
+            let lang: tree_sitter::Language = tree_sitter_bash::LANGUAGE.into();
+            let mut parser = tree_sitter::Parser::new();
+            if parser.set_language(&lang).is_err() {
                 return Script::default();
             }
-            *slot = Some(p);
+            let kinds = Kinds::new(&lang);
+            *slot = Some(ShellParser { parser, kinds });
         }
-        let Some(parser) = slot.as_mut() else {
+        let Some(sp) = slot.as_mut() else {
             return Script::default();
         };
-        let Some(tree) = super::parse_bounded(parser, script) else {
+        let Some(tree) = super::parse_bounded(&mut sp.parser, script) else {
             // Out of time (hostile input): no commands, and an error.
             return Script {
                 commands: Vec::new(),
@@ -117,8 +177,12 @@ pub fn parse(script: &str) -> Script {
             pipes: Vec::new(),
             has_error: root.has_error(),
         };
-        collect(root, script, false, &mut out.commands);
-        collect_pipes(root, &mut out.pipes);
+        Walk {
+            src: script,
+            k: &sp.kinds,
+            cursor: root.walk(),
+        }
+        .collect(root, &mut out);
         out.pipes.sort_by_key(|p| p.op.start);
         out.commands.sort_by_key(|c| c.span.start);
         let mut prev_end: Option<usize> = None;
@@ -182,147 +246,244 @@ const NESTING: &[&str] = &[
 /// deep would take quadratic memory (22 GB for 1 MB).
 const MAX_SUBSTITUTION_DEPTH: usize = 16;
 
-/// The simple commands under `node`. An explicit stack, not recursion: a
-/// chain of 100,000 `&&` is a tree that deep.
-fn collect(node: tree_sitter::Node, src: &str, nested: bool, out: &mut Vec<Command>) {
-    // (node, nested, only commands nested in substitutions and subshells,
-    // substitutions around it)
-    let mut stack = vec![(node, nested, false, 0usize)];
-    while let Some((node, nested, nested_only, depth)) = stack.pop() {
+/// One walk over a parsed script.
+struct Walk<'a, 't> {
+    src: &'a str,
+    k: &'a Kinds,
+    /// Reused for every node's children (a new cursor is an allocation).
+    cursor: tree_sitter::TreeCursor<'t>,
+}
+
+impl<'t> Walk<'_, 't> {
+    /// Pushes `node`'s children, each with `f`'s state, so that they pop in
+    /// source order.
+    fn push_children<S>(
+        &mut self,
+        stack: &mut Vec<(tree_sitter::Node<'t>, S)>,
+        node: tree_sitter::Node<'t>,
+        state: S,
+    ) where
+        S: Copy,
+    {
         let first = stack.len();
-        if nested_only {
-            if matches!(
-                node.kind(),
-                "command_substitution" | "process_substitution" | "subshell"
-            ) {
-                if depth < MAX_SUBSTITUTION_DEPTH {
-                    stack.push((node, true, false, depth + 1));
+        self.cursor.reset(node);
+        if self.cursor.goto_first_child() {
+            loop {
+                stack.push((self.cursor.node(), state));
+                if !self.cursor.goto_next_sibling() {
+                    break;
                 }
-                continue;
             }
-            let mut cursor = node.walk();
-            stack.extend(node.children(&mut cursor).map(|c| (c, nested, true, depth)));
-        } else if node.kind() == "command" {
-            out.push(command(node, src, nested));
-            // Commands inside arguments ($(...)) are nested.
-            let mut cursor = node.walk();
-            stack.extend(node.children(&mut cursor).map(|c| (c, true, true, depth)));
-        } else if let Some(c) = declaration_or_assignment(node, src, nested) {
-            out.push(c);
-            let mut cursor = node.walk();
-            stack.extend(node.children(&mut cursor).map(|c| (c, true, true, depth)));
-        } else {
-            let nest = nested || NESTING.contains(&node.kind());
-            let mut cursor = node.walk();
-            stack.extend(node.children(&mut cursor).map(|c| (c, nest, false, depth)));
         }
-        // Children in source order when popped.
         stack[first..].reverse();
     }
-}
 
-/// The operators of `pipeline` nodes (not `||`, not `|` in `case`
-/// patterns or strings). Walks the tree with a cursor, without recursion.
-fn collect_pipes(root: tree_sitter::Node, out: &mut Vec<Pipe>) {
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        if matches!(node.kind(), "|" | "|&")
-            && node.parent().is_some_and(|p| p.kind() == "pipeline")
-        {
-            let op = Span::new(node.start_byte(), node.end_byte());
-            let left = node
-                .prev_named_sibling()
-                .map_or(op, |l| Span::new(l.start_byte(), l.end_byte()));
-            out.push(Pipe { op, left });
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
+    /// The simple commands under `node`, and the `|` operators of its
+    /// pipelines (not `||`, not `|` in `case` patterns or strings). An
+    /// explicit stack, not recursion: a chain of 100,000 `&&` is a tree that
+    /// deep.
+    fn collect(&mut self, node: tree_sitter::Node<'t>, out: &mut Script) {
+        // (node, (nested, only commands nested in substitutions and
+        // subshells, substitutions around it))
+        let mut stack = vec![(node, (false, false, 0usize))];
+        while let Some((node, (nested, nested_only, depth))) = stack.pop() {
+            let kind = node.kind_id();
+            if kind == self.k.pipeline {
+                self.pipes_of(node, &mut out.pipes);
             }
-            if !cursor.goto_parent() {
-                return;
+            if nested_only {
+                if kind == self.k.command_substitution
+                    || kind == self.k.process_substitution
+                    || kind == self.k.subshell
+                {
+                    if depth < MAX_SUBSTITUTION_DEPTH {
+                        self.push_children(&mut stack, node, (true, false, depth + 1));
+                    } else {
+                        // Its commands are not collected, its pipes are.
+                        self.pipes_below(node, &mut out.pipes);
+                    }
+                    continue;
+                }
+                self.push_children(&mut stack, node, (nested, true, depth));
+            } else if kind == self.k.command {
+                out.commands.push(self.command(node, nested));
+                // Commands inside arguments ($(...)) are nested.
+                self.push_children(&mut stack, node, (true, true, depth));
+            } else if let Some(c) = self.declaration_or_assignment(node, kind, nested) {
+                out.commands.push(c);
+                self.push_children(&mut stack, node, (true, true, depth));
+            } else {
+                let nest = nested || self.k.nesting.contains(&kind);
+                self.push_children(&mut stack, node, (nest, false, depth));
             }
         }
     }
-}
 
-/// `export A=1`, `declare -x A`, `unset A`: commands too (the shell runs
-/// them), with the keyword as the program. `A=1` on its own sets a shell
-/// variable: a command with assignments and no words.
-fn declaration_or_assignment(node: tree_sitter::Node, src: &str, nested: bool) -> Option<Command> {
-    let mut words = Vec::new();
-    let mut assignments = Vec::new();
-    match node.kind() {
-        "declaration_command" | "unset_command" => {
+    /// The `|` and `|&` children of a pipeline, with the element before each.
+    fn pipes_of(&mut self, pipeline: tree_sitter::Node<'t>, out: &mut Vec<Pipe>) {
+        self.cursor.reset(pipeline);
+        if !self.cursor.goto_first_child() {
+            return;
+        }
+        let mut left: Option<Span> = None;
+        loop {
+            let n = self.cursor.node();
+            let kind = n.kind_id();
+            let span = Span::new(n.start_byte(), n.end_byte());
+            if kind == self.k.pipe || kind == self.k.pipe_stderr {
+                out.push(Pipe {
+                    op: span,
+                    left: left.unwrap_or(span),
+                });
+            } else if n.is_named() {
+                left = Some(span);
+            }
+            if !self.cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+
+    /// The pipes anywhere under `node` (a subtree the command walk skips).
+    fn pipes_below(&mut self, node: tree_sitter::Node<'t>, out: &mut Vec<Pipe>) {
+        let mut stack = vec![(node, ())];
+        while let Some((n, ())) = stack.pop() {
+            if n.kind_id() == self.k.pipeline {
+                self.pipes_of(n, out);
+            }
+            self.push_children(&mut stack, n, ());
+        }
+    }
+
+    /// `export A=1`, `declare -x A`, `unset A`: commands too (the shell runs
+    /// them), with the keyword as the program. `A=1` on its own sets a shell
+    /// variable: a command with assignments and no words.
+    fn declaration_or_assignment(
+        &mut self,
+        node: tree_sitter::Node<'t>,
+        kind: u16,
+        nested: bool,
+    ) -> Option<Command> {
+        let mut words = Vec::new();
+        let mut assignments = Vec::new();
+        if kind == self.k.declaration_command || kind == self.k.unset_command {
             let mut cursor = node.walk();
             for (i, child) in node.children(&mut cursor).enumerate() {
                 if i == 0 || child.is_named() {
-                    words.push(word(child, src));
+                    words.push(self.word(child));
                 }
             }
-        }
-        "variable_assignment" => assignments.push(word(node, src)),
-        "variable_assignments" => {
+        } else if kind == self.k.variable_assignment {
+            assignments.push(self.word(node));
+        } else if kind == self.k.variable_assignments {
             let mut cursor = node.walk();
             for child in node.named_children(&mut cursor) {
-                assignments.push(word(child, src));
+                assignments.push(self.word(child));
             }
+        } else {
+            return None;
         }
-        _ => return None,
+        Some(Command {
+            span: Span::new(node.start_byte(), node.end_byte()),
+            assignments,
+            words,
+            joined_by: None,
+            nested,
+        })
     }
-    Some(Command {
-        span: Span::new(node.start_byte(), node.end_byte()),
-        assignments,
-        words,
-        joined_by: None,
-        nested,
-    })
-}
 
-fn command(node: tree_sitter::Node, src: &str, nested: bool) -> Command {
-    let mut words = Vec::new();
-    let mut assignments = Vec::new();
-    // The cursor knows each child's field in constant time;
-    // `field_name_for_child(i)` walks from the first child (a command with
-    // 1,000,000 arguments was quadratic).
-    let mut cursor = node.walk();
-    let mut more = cursor.goto_first_child();
-    while more {
-        let child = cursor.node();
-        match (cursor.field_name(), child.kind()) {
-            (Some("name"), _) => {
-                let inner = child.named_child(0).unwrap_or(child);
-                words.push(word(inner, src));
+    fn command(&mut self, node: tree_sitter::Node<'t>, nested: bool) -> Command {
+        let mut words = Vec::new();
+        let mut assignments = Vec::new();
+        // The cursor knows each child's field in constant time;
+        // `field_name_for_child(i)` walks from the first child (a command with
+        // 1,000,000 arguments was quadratic).
+        self.cursor.reset(node);
+        let mut more = self.cursor.goto_first_child();
+        while more {
+            let child = self.cursor.node();
+            match self.cursor.field_name() {
+                Some("name") => {
+                    let inner = child.named_child(0).unwrap_or(child);
+                    words.push(self.word(inner));
+                }
+                Some("argument") => words.push(self.word(child)),
+                _ if child.kind_id() == self.k.variable_assignment => {
+                    assignments.push(self.word(child))
+                }
+                _ => {}
             }
-            (Some("argument"), _) => words.push(word(child, src)),
-            (_, "variable_assignment") => assignments.push(word(child, src)),
-            _ => {}
+            more = self.cursor.goto_next_sibling();
         }
-        more = cursor.goto_next_sibling();
+        Command {
+            span: Span::new(node.start_byte(), node.end_byte()),
+            assignments,
+            words,
+            joined_by: None,
+            nested,
+        }
     }
-    Command {
-        span: Span::new(node.start_byte(), node.end_byte()),
-        assignments,
-        words,
-        joined_by: None,
-        nested,
-    }
-}
 
-fn word(node: tree_sitter::Node, src: &str) -> ShellWord {
-    let raw = node.utf8_text(src.as_bytes()).unwrap_or("").to_string();
-    ShellWord {
-        value: static_value(node, src),
-        raw,
-        span: Span::new(node.start_byte(), node.end_byte()),
+    fn text(&self, node: tree_sitter::Node) -> Option<&str> {
+        self.src.get(node.start_byte()..node.end_byte())
+    }
+
+    fn word(&self, node: tree_sitter::Node) -> ShellWord {
+        ShellWord {
+            value: self.static_value(node),
+            raw: self.text(node).unwrap_or("").to_string(),
+            span: Span::new(node.start_byte(), node.end_byte()),
+        }
+    }
+
+    fn static_value(&self, node: tree_sitter::Node) -> Option<String> {
+        let text = self.text(node)?;
+        let kind = node.kind_id();
+        let k = self.k;
+        if kind == k.word || kind == k.number || kind == k.command_name {
+            if text.contains(['$', '`']) {
+                None
+            } else {
+                Some(unescape_word(text))
+            }
+        } else if kind == k.raw_string {
+            Some(
+                text.strip_prefix('\'')
+                    .and_then(|t| t.strip_suffix('\''))
+                    .unwrap_or(text)
+                    .to_string(),
+            )
+        } else if kind == k.string {
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                if child.kind_id() != k.string_content {
+                    return None;
+                }
+            }
+            let inner = text
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .unwrap_or(text);
+            unquote_double(inner)
+        } else if kind == k.concatenation {
+            let mut out = String::new();
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                out.push_str(&self.static_value(child)?);
+            }
+            Some(out)
+        } else if kind == k.variable_assignment {
+            Some(text.to_string())
+        } else {
+            None
+        }
     }
 }
 
 fn unescape_word(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -339,66 +500,29 @@ fn unescape_word(s: &str) -> String {
     out
 }
 
-fn static_value(node: tree_sitter::Node, src: &str) -> Option<String> {
-    let text = node.utf8_text(src.as_bytes()).ok()?;
-    match node.kind() {
-        "word" | "number" | "command_name" => {
-            if text.contains('$') || text.contains('`') {
-                None
-            } else {
-                Some(unescape_word(text))
-            }
-        }
-        "raw_string" => Some(
-            text.strip_prefix('\'')
-                .and_then(|t| t.strip_suffix('\''))
-                .unwrap_or(text)
-                .to_string(),
-        ),
-        "string" => {
-            let mut out = String::new();
-            let mut cursor = node.walk();
-            let inner = text
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .unwrap_or(text);
-            for child in node.named_children(&mut cursor) {
-                if child.kind() != "string_content" {
-                    return None;
+/// The value of a double-quoted string's inside, None when it expands.
+fn unquote_double(inner: &str) -> Option<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.peek() {
+                Some(&n) if matches!(n, '"' | '\\' | '$' | '`') => {
+                    out.push(n);
+                    chars.next();
                 }
-            }
-            let mut chars = inner.chars().peekable();
-            while let Some(c) = chars.next() {
-                if c == '\\' {
-                    match chars.peek() {
-                        Some(&n) if matches!(n, '"' | '\\' | '$' | '`') => {
-                            out.push(n);
-                            chars.next();
-                        }
-                        Some('\n') => {
-                            chars.next();
-                        }
-                        _ => out.push(c),
-                    }
-                } else if c == '$' || c == '`' {
-                    return None;
-                } else {
-                    out.push(c);
+                Some('\n') => {
+                    chars.next();
                 }
+                _ => out.push(c),
             }
-            Some(out)
+        } else if c == '$' || c == '`' {
+            return None;
+        } else {
+            out.push(c);
         }
-        "concatenation" => {
-            let mut out = String::new();
-            let mut cursor = node.walk();
-            for child in node.children(&mut cursor) {
-                out.push_str(&static_value(child, src)?);
-            }
-            Some(out)
-        }
-        "variable_assignment" => Some(text.to_string()),
-        _ => None,
     }
+    Some(out)
 }
 
 #[cfg(test)]
