@@ -27,6 +27,36 @@ impl Report {
     }
 }
 
+/// What the renderers need of a linted file: its text, its line index and
+/// its findings. A batch keeps one per file until it renders, so it keeps
+/// no model (a model with its parsed RUNs is many times the file's size).
+#[derive(Debug, Clone)]
+pub struct Findings {
+    pub source: String,
+    pub lines: crate::syntax::LineIndex,
+    /// Ordered by position then rule code.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many findings suppression comments removed.
+    pub suppressed: usize,
+}
+
+impl Findings {
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+impl From<Report> for Findings {
+    fn from(r: Report) -> Findings {
+        Findings {
+            source: r.model.source,
+            lines: r.model.lines,
+            diagnostics: r.diagnostics,
+            suppressed: r.suppressed,
+        }
+    }
+}
+
 /// Lints `source`. `path` is used for per-file ignores; `context` is the build
 /// context for context-aware rules (None: those rules are skipped).
 pub fn analyze(

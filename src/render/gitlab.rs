@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{location, FileResult, Outcome};
-use crate::analysis::Report;
+use crate::analysis::Findings;
 use crate::diagnostic::Severity;
 
 /// FNV-1a, 64 bits: the same value on every platform and Rust version.
@@ -44,9 +44,9 @@ pub(crate) fn fnv1a_64_extend(mut h: u64, parts: &[&[u8]], after_parts: bool) ->
 /// the same rule on a line with the same text, and the line (0-based).
 /// Each line's text is hashed once, not once per finding (a 1 MB line with
 /// 50,000 findings).
-pub(crate) fn line_keys(report: &Report) -> Vec<(&str, usize, usize)> {
+pub(crate) fn line_keys(report: &Findings) -> Vec<(&str, usize, usize)> {
     let src = report.source();
-    let lines = &report.model.lines;
+    let lines = &report.lines;
     // Line → an id shared by lines of the same text.
     let mut line_id: HashMap<usize, (&str, usize)> = HashMap::new();
     let mut text_id: HashMap<&str, usize> = HashMap::new();

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{findings, location, FileResult, Location};
-use crate::analysis::Report;
+use crate::analysis::Findings;
 use crate::diagnostic::{Diagnostic, FileChange, Fix};
 
 #[derive(Serialize)]
@@ -58,7 +58,7 @@ struct JsonRelated<'a> {
     message: &'a str,
 }
 
-fn finding<'a>(file: &'a str, report: &Report, d: &'a Diagnostic) -> Finding<'a> {
+fn finding<'a>(file: &'a str, report: &Findings, d: &'a Diagnostic) -> Finding<'a> {
     let Location {
         line,
         column,
@@ -94,7 +94,7 @@ fn finding<'a>(file: &'a str, report: &Report, d: &'a Diagnostic) -> Finding<'a>
     }
 }
 
-fn fix<'a>(report: &Report, f: &'a Fix) -> JsonFix<'a> {
+fn fix<'a>(report: &Findings, f: &'a Fix) -> JsonFix<'a> {
     JsonFix {
         applicability: f.applicability.as_str(),
         title: &f.title,
@@ -157,7 +157,9 @@ pub(crate) mod tests {
     pub(crate) fn lint(path: &str, source: &str) -> FileResult {
         FileResult {
             path: path.to_string(),
-            outcome: Outcome::Report(Box::new(analyze(source, None, &Settings::default(), None))),
+            outcome: Outcome::Report(Box::new(
+                analyze(source, None, &Settings::default(), None).into(),
+            )),
         }
     }
 

@@ -10,7 +10,7 @@ pub mod text;
 
 use std::io::{self, Write};
 
-use crate::analysis::Report;
+use crate::analysis::Findings;
 use crate::diagnostic::Diagnostic;
 use crate::syntax::{ColumnUnit, Span};
 
@@ -35,7 +35,7 @@ pub struct FileResult {
 
 #[derive(Debug)]
 pub enum Outcome {
-    Report(Box<Report>),
+    Report(Box<Findings>),
     /// Unreadable, not UTF-8, binary, a directory…: one line naming why.
     Error(String),
 }
@@ -60,16 +60,10 @@ pub struct Location {
 }
 
 /// Where a span is, in 1-based lines and character columns.
-pub fn location(report: &Report, span: Span) -> Location {
+pub fn location(report: &Findings, span: Span) -> Location {
     let src = report.source();
-    let s = report
-        .model
-        .lines
-        .position(src, span.start, ColumnUnit::Chars);
-    let e = report
-        .model
-        .lines
-        .position(src, span.end, ColumnUnit::Chars);
+    let s = report.lines.position(src, span.start, ColumnUnit::Chars);
+    let e = report.lines.position(src, span.end, ColumnUnit::Chars);
     // A UTF-8 byte order mark is no character an editor shows: line 1's
     // columns count from after it.
     let bom = usize::from(src.starts_with('\u{feff}'));
@@ -88,10 +82,10 @@ pub fn location(report: &Report, span: Span) -> Location {
     }
 }
 
-/// Findings of all files, in input order, with their report.
+/// The findings of all files, in input order, with their report.
 pub fn findings(
     results: &[FileResult],
-) -> impl Iterator<Item = (&FileResult, &Report, &Diagnostic)> {
+) -> impl Iterator<Item = (&FileResult, &Findings, &Diagnostic)> {
     results.iter().flat_map(|r| match &r.outcome {
         Outcome::Report(rep) => rep
             .diagnostics

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::gitlab::{fnv1a_64, line_keys, slash_path};
 use super::{location, FileResult, Location, Outcome};
-use crate::analysis::Report;
+use crate::analysis::Findings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{RuleEntry, DOCS_BASE, REGISTRY};
 
@@ -279,7 +279,7 @@ fn rule(entry: &'static RuleEntry) -> Rule {
 }
 
 fn result<'a>(
-    report: &Report,
+    report: &Findings,
     artifact: &'a ArtifactLocation,
     d: &'a Diagnostic,
     line_hash: u64,
@@ -346,7 +346,7 @@ fn result<'a>(
 }
 
 pub fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
-    let files: Vec<(&Report, ArtifactLocation)> = results
+    let files: Vec<(&Findings, ArtifactLocation)> = results
         .iter()
         .filter_map(|r| match &r.outcome {
             Outcome::Report(report) => Some((report.as_ref(), artifact_location(&r.path))),

@@ -9,7 +9,7 @@ use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
 
 use super::{FileResult, Outcome, RenderOptions};
-use crate::analysis::Report;
+use crate::analysis::Findings;
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::syntax::ColumnUnit;
 
@@ -209,7 +209,7 @@ type FilesError = codespan_reporting::files::Error;
 /// escaped, reporting the real line and column numbers.
 struct Excerpt<'r> {
     name: &'r str,
-    report: &'r Report,
+    report: &'r Findings,
     text: String,
     segments: Vec<Segment>,
 }
@@ -243,8 +243,8 @@ impl Segment {
 }
 
 /// A source line without its line ending.
-fn line_range(rep: &Report, line: usize) -> Range {
-    let lines = &rep.model.lines;
+fn line_range(rep: &Findings, line: usize) -> Range {
+    let lines = &rep.lines;
     let (a, b) = (lines.line_start(line), lines.line_end_with_newline(line));
     let text = rep.source().get(a..b).unwrap_or("");
     a..a + text.trim_end_matches(['\n', '\r']).len()
@@ -258,18 +258,18 @@ impl<'r> Excerpt<'r> {
     /// Whether a label's line is too long, or holds characters that must
     /// not reach a terminal.
     #[allow(clippy::string_slice)] // line ranges start and end at '\n' or the ends
-    fn needed(rep: &Report, cs: &CsDiagnostic<()>) -> bool {
+    fn needed(rep: &Findings, cs: &CsDiagnostic<()>) -> bool {
         cs.labels.iter().any(|l| {
-            let r = line_range(rep, rep.model.lines.line_of(l.range.start));
+            let r = line_range(rep, rep.lines.line_of(l.range.start));
             r.len() > LONG_LINE || !rep.source()[r].chars().all(shown_raw)
         })
     }
 
     /// The excerpt, and the diagnostic with its labels moved into it.
     #[allow(clippy::string_slice)] // windows are whole lines or clamped to char boundaries (clamp, ceil)
-    fn new(name: &'r str, report: &'r Report, cs: &CsDiagnostic<()>) -> (Self, CsDiagnostic<()>) {
+    fn new(name: &'r str, report: &'r Findings, cs: &CsDiagnostic<()>) -> (Self, CsDiagnostic<()>) {
         let src = report.source();
-        let lines = &report.model.lines;
+        let lines = &report.lines;
         // A window per label, merged on a line when they meet.
         let mut windows: Vec<(usize, Range)> = cs
             .labels
@@ -385,7 +385,7 @@ impl<'a> codespan_reporting::files::Files<'a> for Excerpt<'_> {
 
     fn column_number(&'a self, _: (), li: usize, byte: usize) -> Result<usize, FilesError> {
         let off = self.segment(li)?.to_source(byte);
-        let m = &self.report.model;
+        let m = &self.report;
         Ok(m.lines.position(&m.source, off, ColumnUnit::Chars).col + 1)
     }
 
