@@ -1,6 +1,6 @@
-// The static musl builds (release binaries for Linux) use mimalloc: musl's malloc is slow under
-// dlint's many small allocations and rayon threads.
-#[cfg(target_env = "musl")]
+// mimalloc on every target: dlint makes many small allocations on several threads, where
+// glibc's malloc is 10-15% slower on the corpus and musl's (the static Linux release binaries)
+// ~35% slower (docs/benchmark.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
