@@ -15,6 +15,10 @@
 //! serialization and the pipe). Edits are sent one at a time, each after
 //! the previous one's diagnostics arrived, so none are coalesced.
 
+// The allocator of the dlint binary (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1250,11 +1250,11 @@ fn build_run(inst: &Instruction) -> RunInfo {
     let text = inst.raw.args_text();
     let base = inst.raw.args_offset;
     let map = &inst.raw.map;
-    let parsed = shell::parse(text);
+    let parsed = shell::parse_shared(text);
     let conv = |s: Span| map.span(base + s.start, base + s.end);
     let inline_cmds: Vec<ShellCommand> = parsed
         .commands
-        .into_iter()
+        .iter()
         .map(|c| convert_command(c, &conv))
         .collect();
     let inline_pipes: Vec<Pipe> = parsed
@@ -1303,15 +1303,11 @@ fn build_run(inst: &Instruction) -> RunInfo {
             }
             let start = h.content_span.start;
             let text = h.content.as_str();
-            let p = shell::parse(text);
+            let p = shell::parse_shared(text);
             let f = |s: Span| Span::new(start + s.start, start + s.end);
             scripts.push(Script {
                 origin: ScriptOrigin::Heredoc(hi),
-                commands: p
-                    .commands
-                    .into_iter()
-                    .map(|c| convert_command(c, &f))
-                    .collect(),
+                commands: p.commands.iter().map(|c| convert_command(c, &f)).collect(),
                 pipes: p
                     .pipes
                     .iter()
@@ -1332,15 +1328,15 @@ fn build_run(inst: &Instruction) -> RunInfo {
 }
 
 /// A command of the syntax layer, with its spans mapped into the Dockerfile.
-fn convert_command(c: shell::Command, f: &dyn Fn(Span) -> Span) -> ShellCommand {
-    let word = |w: shell::ShellWord| ShellWord {
-        raw: w.raw,
-        value: w.value,
+fn convert_command(c: &shell::Command, f: &dyn Fn(Span) -> Span) -> ShellCommand {
+    let word = |w: &shell::ShellWord| ShellWord {
+        raw: w.raw.clone(),
+        value: w.value.clone(),
         span: f(w.span),
     };
     ShellCommand {
-        argv: c.words.into_iter().map(word).collect(),
-        assignments: c.assignments.into_iter().map(word).collect(),
+        argv: c.words.iter().map(word).collect(),
+        assignments: c.assignments.iter().map(word).collect(),
         span: f(c.span),
         joined_by: c.joined_by,
         nested: c.nested,

@@ -1350,6 +1350,11 @@ fn describe_byte_misread(rest: &str) -> String {
 /// `heredocsFromLine`: the words of the line as BuildKit's shell lexer sees
 /// them (quotes and escapes kept), each tested for `^(\d*)<<(-?)([^<]*)$`.
 fn heredocs_from_line(line: &str, map: &LineMap) -> Vec<(Heredoc, Span)> {
+    // A marker is a word with `<<` in it, and a raw word is a run of the
+    // line's own characters.
+    if !line.contains("<<") {
+        return Vec::new();
+    }
     let Some(words) = shell_words(line, true) else {
         return Vec::new();
     };
