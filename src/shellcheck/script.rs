@@ -8,7 +8,8 @@
 //! are skipped, as is everything after a `# hadolint shell=…` pragma naming
 //! one of them. The `ARG` and `ENV` names the stage has declared before the
 //! `RUN`, and the `*_PROXY` variables, are exported in a header so that
-//! ShellCheck does not call them unassigned.
+//! ShellCheck does not call them unassigned: those the script names, or
+//! nearly names (`header_vars`).
 
 use crate::model::{Base, Instruction, Kind, Model};
 
@@ -124,21 +125,20 @@ fn supported(shell: &str) -> Option<&'static str> {
     }
 }
 
-struct Builder {
+struct Builder<'v> {
+    shell: String,
+    vars: &'v [String],
+    /// The script after the header.
     text: String,
     pieces: Vec<Piece>,
 }
 
-impl Builder {
-    fn new(shell: &str, vars: &[String]) -> Builder {
-        let mut text = format!("#!/bin/{shell}\n");
-        for v in vars {
-            text.push_str("export ");
-            text.push_str(v);
-            text.push_str("=1\n");
-        }
+impl<'v> Builder<'v> {
+    fn new(shell: &str, vars: &'v [String]) -> Builder<'v> {
         Builder {
-            text,
+            shell: shell.to_string(),
+            vars,
+            text: String::new(),
             pieces: Vec::new(),
         }
     }
@@ -160,14 +160,86 @@ impl Builder {
         self.text.push_str(s);
     }
 
-    fn finish(self, instruction: usize, shell: &str) -> ShellScript {
+    /// The script: the shebang, the header exporting the variables the body
+    /// can be about, then the body.
+    fn finish(self, instruction: usize) -> ShellScript {
+        let mut text = format!("#!/bin/{}\n", self.shell);
+        for v in header_vars(self.vars, &self.text) {
+            text.push_str("export ");
+            text.push_str(v);
+            text.push_str("=1\n");
+        }
+        let shift = text.len();
+        text.push_str(&self.text);
         ShellScript {
             instruction,
-            shell: shell.to_string(),
-            text: self.text,
-            pieces: self.pieces,
+            shell: self.shell,
+            text,
+            pieces: self
+                .pieces
+                .into_iter()
+                .map(|p| Piece {
+                    script: p.script + shift,
+                    ..p
+                })
+                .collect(),
         }
     }
+}
+
+/// The declared variables the header exports for `body`: those that could
+/// change what ShellCheck says about it. A name the body never mentions can
+/// only matter as the "did you mean" of SC2153, which ShellCheck picks among
+/// the assigned names within two edits of a referenced one. Every other
+/// name is left out: a third of the bytes handed to ShellCheck on the
+/// corpus were such exports, and identical RUNs under different ARGs now
+/// make one script, checked once. With `${!…}` (indirection, names by
+/// prefix) every name stays.
+fn header_vars<'a>(vars: &'a [String], body: &str) -> Vec<&'a str> {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    if body.contains("${!") {
+        return vars.iter().map(String::as_str).collect();
+    }
+    let tokens: std::collections::HashSet<String> = body
+        .split(|c: char| !is_ident(c))
+        .filter(|t| !t.is_empty() && !t.starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    vars.iter()
+        .map(String::as_str)
+        .filter(|v| {
+            if !v.chars().all(is_ident) {
+                return true;
+            }
+            let v = v.to_ascii_lowercase();
+            tokens.contains(&v) || tokens.iter().any(|t| within_two_edits(t, &v))
+        })
+        .collect()
+}
+
+/// Whether two ASCII names are at most two insertions, deletions or
+/// substitutions apart (Levenshtein distance ≤ 2).
+fn within_two_edits(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 2 {
+        return false;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, &ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        let mut row_min = cur[0];
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+            row_min = row_min.min(cur[j + 1]);
+        }
+        if row_min > 2 {
+            return false;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()] <= 2
 }
 
 /// Copies a RUN's command text (a logical line: continuations joined, as
@@ -252,7 +324,7 @@ fn run_scripts(
             b.add(&h.name);
         }
         b.add("\n");
-        out.push(b.finish(index, shell));
+        out.push(b.finish(index));
         return;
     }
     for h in &run.heredocs {
@@ -282,7 +354,7 @@ fn run_scripts(
         if !body.ends_with('\n') {
             b.add("\n");
         }
-        out.push(b.finish(index, &sh));
+        out.push(b.finish(index));
     }
 }
 
@@ -572,7 +644,8 @@ mod tests {
         let s = scripts(&m);
         let shells: Vec<&str> = s.iter().map(|s| s.shell.as_str()).collect();
         assert_eq!(shells, vec!["bash", "bash", "sh"], "{s:#?}");
-        assert_eq!(s[1].text, "#!/bin/bash\nexport HTTP_PROXY=1\nexport http_proxy=1\nexport HTTPS_PROXY=1\nexport https_proxy=1\nexport FTP_PROXY=1\nexport ftp_proxy=1\nexport NO_PROXY=1\nexport no_proxy=1\necho hi\n");
+        // The header exports only variables the body names.
+        assert_eq!(s[1].text, "#!/bin/bash\necho hi\n");
         assert!(
             s[2].text.ends_with("cat <<EOF > /f\n$y\nEOF\n"),
             "{}",
@@ -636,6 +709,48 @@ mod tests {
         assert_eq!(&m.source[s[0].to_source(z)..s[0].to_source(z) + 2], "$z");
     }
 
+    #[test]
+    fn the_header_exports_what_the_body_names_or_nearly_names() {
+        let vars: Vec<String> = ["APP_VERSION", "HTTP_PROXY", "no_proxy", "UNUSED", "x-y"]
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        // Named (read or written), case aside: kept. A name that is no shell
+        // identifier is kept as before.
+        assert_eq!(
+            header_vars(&vars, "curl $HTTP_PROXY; NO_PROXY=1 x"),
+            vec!["HTTP_PROXY", "no_proxy", "x-y"]
+        );
+        // Two edits from a referenced name: ShellCheck's SC2153 could name it.
+        assert_eq!(
+            header_vars(&vars, "echo $APP_VERSON"),
+            vec!["APP_VERSION", "x-y"]
+        );
+        assert_eq!(header_vars(&vars, "echo $APP_VRSN"), vec!["x-y"]);
+        // Indirection: every name.
+        assert_eq!(header_vars(&vars, "echo ${!APP*}").len(), 5);
+        assert!(within_two_edits("abcd", "abcd"));
+        assert!(within_two_edits("abcd", "axcdy"));
+        assert!(!within_two_edits("abcd", "xycdz"));
+        assert!(!within_two_edits("a", "abcd"));
+    }
+
+    #[test]
+    fn the_same_run_under_other_args_is_the_same_script() {
+        let m = Model::build(
+            "FROM a:1\nARG V1\nRUN apt-get update\nFROM a:1\nARG V2\nRUN apt-get update\n",
+        );
+        let s = scripts(&m);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].text, s[1].text);
+        let u = s[0].text.find("update").unwrap();
+        assert_eq!(
+            &m.source[s[1].to_source(u)..s[1].to_source(u) + 6],
+            "update"
+        );
+        assert!(s[1].to_source(u) > s[0].to_source(u));
+    }
+
     fn header(s: &ShellScript) -> Vec<&str> {
         s.text
             .lines()
@@ -646,7 +761,7 @@ mod tests {
     #[test]
     fn a_stage_from_a_stage_starts_with_its_shell_args_and_envs() {
         let m = Model::build(
-            "FROM a:1 AS base\nARG A1\nSHELL [\"/bin/bash\", \"-c\"]\nENV E1=1\nFROM base AS next\nRUN echo 1\nFROM next\nARG A2\nRUN echo 2\nFROM a:1\nRUN echo 3\n",
+            "FROM a:1 AS base\nARG A1\nSHELL [\"/bin/bash\", \"-c\"]\nENV E1=1\nFROM base AS next\nRUN echo $A1 $E1\nFROM next\nARG A2\nRUN echo $A2 $E1\nFROM a:1\nRUN echo $A1 $E1\n",
         );
         let s = scripts(&m);
         assert_eq!(s.len(), 3, "{s:#?}");
@@ -662,7 +777,7 @@ mod tests {
     #[test]
     fn an_onbuild_trigger_has_the_images_envs_and_last_shell_but_not_its_args() {
         let m = Model::build(
-            "FROM a:1\nARG a1\nENV e1=1\nONBUILD ENV e2=2\nONBUILD RUN echo\nSHELL [\"/bin/bash\", \"-c\"]\nENV e3=3\nONBUILD RUN echo\n",
+            "FROM a:1\nARG a1\nENV e1=1\nONBUILD ENV e2=2\nONBUILD RUN echo $a1 $e1 $e2 $e3\nSHELL [\"/bin/bash\", \"-c\"]\nENV e3=3\nONBUILD RUN echo $a1 $e1 $e2 $e3\n",
         );
         let s = scripts(&m);
         assert_eq!(s.len(), 2, "{s:#?}");
