@@ -11,6 +11,8 @@
 //! ShellCheck does not call them unassigned: those the script names, or
 //! nearly names (`header_vars`).
 
+use std::collections::HashSet;
+
 use crate::model::{Base, Instruction, Kind, Model};
 
 /// Variables every build has (BuildKit passes them through).
@@ -190,35 +192,58 @@ impl<'v> Builder<'v> {
 /// The declared variables the header exports for `body`: those that could
 /// change what ShellCheck says about it. A name the body never mentions can
 /// only matter as the "did you mean" of SC2153, which ShellCheck picks among
-/// the assigned names within two edits of a referenced one. Every other
-/// name is left out: a third of the bytes handed to ShellCheck on the
-/// corpus were such exports, and identical RUNs under different ARGs now
-/// make one script, checked once. With `${!…}` (indirection, names by
+/// the assigned names within two edits (case aside) of a referenced one.
+/// Every other name is left out: a third of the bytes handed to ShellCheck
+/// on the corpus were such exports, and identical RUNs under different ARGs
+/// now make one script, checked once. With `${!…}` (indirection, names by
 /// prefix) every name stays.
 fn header_vars<'a>(vars: &'a [String], body: &str) -> Vec<&'a str> {
-    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
     if body.contains("${!") {
         return vars.iter().map(String::as_str).collect();
     }
-    let tokens: std::collections::HashSet<String> = body
-        .split(|c: char| !is_ident(c))
-        .filter(|t| !t.is_empty() && !t.starts_with(|c: char| c.is_ascii_digit()))
-        .map(str::to_ascii_lowercase)
-        .collect();
+    fn is_ident(c: char) -> bool {
+        c.is_ascii_alphanumeric() || c == '_'
+    }
+    /// The words of `text` that can be variable names.
+    fn names(text: &str) -> impl Iterator<Item = &str> {
+        text.split(|c: char| !is_ident(c))
+            .filter(|t| !t.is_empty() && !t.starts_with(|c: char| c.is_ascii_digit()))
+    }
+    let mentioned: HashSet<&str> = names(body).collect();
+    // What a script can reference: `$NAME`, `${NAME…}`, `${#NAME}`; in
+    // arithmetic and `[[ -v NAME ]]` a bare name, so there every name.
+    let referenced: Vec<&str> = if body.contains("((") || body.contains("-v") {
+        mentioned.iter().copied().collect()
+    } else {
+        let mut r: Vec<&str> = body
+            .match_indices('$')
+            .filter_map(|(i, _)| {
+                let after = body.get(i + 1..)?;
+                let after = after
+                    .strip_prefix('{')
+                    .map_or(after, |a| a.strip_prefix('#').unwrap_or(a));
+                let end = after.find(|c: char| !is_ident(c)).unwrap_or(after.len());
+                let name = after.get(..end)?;
+                (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()))
+                    .then_some(name)
+            })
+            .collect();
+        r.sort_unstable();
+        r.dedup();
+        r
+    };
     vars.iter()
         .map(String::as_str)
         .filter(|v| {
-            if !v.chars().all(is_ident) {
-                return true;
-            }
-            let v = v.to_ascii_lowercase();
-            tokens.contains(&v) || tokens.iter().any(|t| within_two_edits(t, &v))
+            !v.chars().all(is_ident)
+                || mentioned.contains(v)
+                || referenced.iter().any(|t| within_two_edits(t, v))
         })
         .collect()
 }
 
 /// Whether two ASCII names are at most two insertions, deletions or
-/// substitutions apart (Levenshtein distance ≤ 2).
+/// substitutions apart, case aside (Levenshtein distance ≤ 2).
 fn within_two_edits(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > 2 {
@@ -230,7 +255,7 @@ fn within_two_edits(a: &str, b: &str) -> bool {
         cur[0] = i + 1;
         let mut row_min = cur[0];
         for (j, &cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
+            let sub = prev[j] + usize::from(!ca.eq_ignore_ascii_case(&cb));
             cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
             row_min = row_min.min(cur[j + 1]);
         }
@@ -715,11 +740,22 @@ mod tests {
             .iter()
             .map(|v| v.to_string())
             .collect();
-        // Named (read or written), case aside: kept. A name that is no shell
-        // identifier is kept as before.
+        // Named (read or written): kept. A name that is no shell identifier
+        // is kept as before.
         assert_eq!(
-            header_vars(&vars, "curl $HTTP_PROXY; NO_PROXY=1 x"),
+            header_vars(&vars, "curl $HTTP_PROXY; no_proxy=1 x"),
             vec!["HTTP_PROXY", "no_proxy", "x-y"]
+        );
+        // Only a referenced name draws the names near it (case aside).
+        assert_eq!(header_vars(&vars, "NO_PROXY=1 x"), vec!["x-y"]);
+        assert_eq!(
+            header_vars(&vars, "echo ${#No_Proxy}"),
+            vec!["no_proxy", "x-y"]
+        );
+        // In arithmetic a bare name is a reference.
+        assert_eq!(
+            header_vars(&vars, "echo $((APP_VERSON + 1))"),
+            vec!["APP_VERSION", "x-y"]
         );
         // Two edits from a referenced name: ShellCheck's SC2153 could name it.
         assert_eq!(
