@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import concurrent.futures
 import subprocess
 import sys
 import tempfile
@@ -157,7 +158,7 @@ STUB_MANIFESTS = {
 }
 
 
-def check_rule_fix(rule, mode, names, d, accepted, edits):
+def check_rule_fix(rule, mode, names, d, accepted, edits, say=print):
     """Files changed only where the rule had an applicable fix; untouched
     instructions kept, in order. Returns the number of failures."""
     bad = 0
@@ -168,7 +169,7 @@ def check_rule_fix(rule, mode, names, d, accepted, edits):
             if not same:
                 bad += 1
                 if bad <= 5:
-                    print(f"  FAIL: {rule} changed {n}, which has no applicable {rule} fix")
+                    say(f"  FAIL: {rule} changed {n}, which has no applicable {rule} fix")
             continue
         if n not in accepted or same:
             continue
@@ -180,7 +181,7 @@ def check_rule_fix(rule, mode, names, d, accepted, edits):
         if missing:
             bad += 1
             if bad <= 5:
-                print(f"  FAIL: {rule} changed or moved untouched line {missing[6]} of {n}: {missing[:5]}")
+                say(f"  FAIL: {rule} changed or moved untouched line {missing[6]} of {n}: {missing[:5]}")
     return bad
 
 
@@ -263,6 +264,29 @@ def applied(stdout_or_err):
     return out
 
 
+def one_rule(rule, mode, names, accepted):
+    """--fix (mode) with one rule on a fresh copy of the corpus: the lines to
+    print and the number of failures."""
+    lines = []
+    failures = 0
+    with tempfile.TemporaryDirectory() as t:
+        d = os.path.join(t, "c")
+        copy_corpus(names, d)
+        edits = fix_edits(rule, mode, names, d)
+        r = run([*mode, "--select", rule, "--fail-level", "none", "--format", "json", *names], d)
+        if r.returncode not in (0, 1):
+            lines.append(f"  {rule}: dlint exited {r.returncode}: {r.stderr[:500]}")
+            failures += 1
+        failures += check_rule_fix(rule, mode, names, d, accepted, edits, say=lines.append)
+        changed = sum(1 for n in names
+                      if open(os.path.join(d, n), "rb").read() != open(os.path.join(CORPUS, n), "rb").read())
+        extra = sorted(set(os.listdir(d)) - set(names))
+        n_applied = applied(r.stderr).get(rule, 0)
+        dropped = r.stderr.count("fix not applied")
+        lines.append(f"  {rule:22} fixes applied {n_applied:5}  files changed {changed:5}  new files {len(extra)}  dropped {dropped}")
+    return lines, failures
+
+
 def main():
     global DLINT, CORPUS
     DLINT = os.path.abspath(sys.argv[1])
@@ -278,23 +302,12 @@ def main():
     for mode in (["--fix"], ["--fix", "--unsafe-fixes"]):
         label = " ".join(mode)
         print(f"== {label}")
-        # Per rule, on a fresh copy each.
-        for rule in FIXABLE:
-            with tempfile.TemporaryDirectory() as t:
-                d = os.path.join(t, "c")
-                copy_corpus(names, d)
-                edits = fix_edits(rule, mode, names, d)
-                r = run([*mode, "--select", rule, "--fail-level", "none", "--format", "json", *names], d)
-                if r.returncode not in (0, 1):
-                    print(f"  {rule}: dlint exited {r.returncode}: {r.stderr[:500]}")
-                    failures += 1
-                failures += check_rule_fix(rule, mode, names, d, accepted, edits)
-                changed = sum(1 for n in names
-                              if open(os.path.join(d, n), "rb").read() != open(os.path.join(CORPUS, n), "rb").read())
-                extra = sorted(set(os.listdir(d)) - set(names))
-                n_applied = applied(r.stderr).get(rule, 0)
-                dropped = r.stderr.count("fix not applied")
-                print(f"  {rule:22} fixes applied {n_applied:5}  files changed {changed:5}  new files {len(extra)}  dropped {dropped}")
+        # Per rule, on a fresh copy each; two rules at a time (dlint's runs
+        # and this script's file reading overlap), reported in order.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            for lines, bad in pool.map(lambda rule: one_rule(rule, mode, names, accepted), FIXABLE):
+                print("\n".join(lines))
+                failures += bad
         # Everything at once, then the checks.
         with tempfile.TemporaryDirectory() as t:
             d = os.path.join(t, "c")
