@@ -1023,7 +1023,7 @@ fn every_format_is_linear_on_a_long_line_with_many_findings() {
     assert!(findings >= n);
     let results = vec![FileResult {
         path: "Dockerfile".into(),
-        outcome: Outcome::Report(Box::new(r.into())),
+        outcome: Outcome::Linted(Box::new(r.into())),
     }];
     for f in [
         Format::Json,

@@ -191,7 +191,7 @@ fn setup(sel: u8) -> (Settings, Option<&'static Context>) {
 fn render_all(report: Report) {
     let results = vec![FileResult {
         path: "dir/Dockerfile.공".into(),
-        outcome: Outcome::Report(Box::new(report.into())),
+        outcome: Outcome::Linted(Box::new(report.into())),
     }];
     for format in [
         Format::Text,

@@ -275,7 +275,7 @@ impl Jobs<'_> {
         JobResult {
             file: FileResult {
                 path: shown.to_string(),
-                outcome: Outcome::Report(Box::new(report.into())),
+                outcome: Outcome::Linted(Box::new(report.into())),
             },
             fail_level: settings.fail_level,
             error,

@@ -325,7 +325,7 @@ pub fn cmd_lint(
                     say(err, &format!("{}: {e}", r.file.path));
                 }
             }
-            Outcome::Report(rep) => {
+            Outcome::Linted(rep) => {
                 if let Some(level) = r.fail_level {
                     if rep.diagnostics.iter().any(|d| d.severity >= level) {
                         exit = EXIT_FINDINGS;

@@ -42,7 +42,7 @@ pub fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, r#"<?xml version="1.0" encoding="utf-8"?>"#)?;
     writeln!(out, r#"<checkstyle version="4.3">"#)?;
     for r in results {
-        let Outcome::Report(report) = &r.outcome else {
+        let Outcome::Linted(report) = &r.outcome else {
             continue;
         };
         if report.diagnostics.is_empty() {

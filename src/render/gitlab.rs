@@ -116,7 +116,7 @@ fn severity(s: Severity) -> &'static str {
 pub fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
     let mut issues = Vec::new();
     for r in results {
-        let Outcome::Report(report) = &r.outcome else {
+        let Outcome::Linted(report) = &r.outcome else {
             continue;
         };
         let path = slash_path(&r.path);

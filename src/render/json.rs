@@ -157,7 +157,7 @@ pub(crate) mod tests {
     pub(crate) fn lint(path: &str, source: &str) -> FileResult {
         FileResult {
             path: path.to_string(),
-            outcome: Outcome::Report(Box::new(
+            outcome: Outcome::Linted(Box::new(
                 analyze(source, None, &Settings::default(), None).into(),
             )),
         }
@@ -174,7 +174,7 @@ pub(crate) mod tests {
     /// Adds a hand-made finding to a linted file.
     pub(crate) fn push(file: &mut FileResult, d: Diagnostic) {
         match &mut file.outcome {
-            Outcome::Report(r) => r.diagnostics.push(d),
+            Outcome::Linted(r) => r.diagnostics.push(d),
             Outcome::Error(_) => panic!("not a report"),
         }
     }

@@ -35,7 +35,8 @@ pub struct FileResult {
 
 #[derive(Debug)]
 pub enum Outcome {
-    Report(Box<Findings>),
+    /// Linted: its text and findings.
+    Linted(Box<Findings>),
     /// Unreadable, not UTF-8, binary, a directory…: one line naming why.
     Error(String),
 }
@@ -87,7 +88,7 @@ pub fn findings(
     results: &[FileResult],
 ) -> impl Iterator<Item = (&FileResult, &Findings, &Diagnostic)> {
     results.iter().flat_map(|r| match &r.outcome {
-        Outcome::Report(rep) => rep
+        Outcome::Linted(rep) => rep
             .diagnostics
             .iter()
             .map(move |d| (r, rep.as_ref(), d))

@@ -349,7 +349,7 @@ pub fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
     let files: Vec<(&Findings, ArtifactLocation)> = results
         .iter()
         .filter_map(|r| match &r.outcome {
-            Outcome::Report(report) => Some((report.as_ref(), artifact_location(&r.path))),
+            Outcome::Linted(report) => Some((report.as_ref(), artifact_location(&r.path))),
             Outcome::Error(_) => None,
         })
         .collect();

@@ -78,7 +78,7 @@ pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write)
     let mut unsafe_fixable = 0;
     let mut files_with = 0;
     for r in results {
-        let Outcome::Report(rep) = &r.outcome else {
+        let Outcome::Linted(rep) = &r.outcome else {
             continue;
         };
         if rep.diagnostics.is_empty() {
@@ -130,7 +130,7 @@ pub fn render(results: &[FileResult], opts: &RenderOptions, out: &mut dyn Write)
         let total: usize = counts.values().sum();
         let linted = results
             .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Report(_)))
+            .filter(|r| matches!(r.outcome, Outcome::Linted(_)))
             .count();
         if total == 0 && linted == 0 {
             // Nothing was linted (every input failed): the errors say why.

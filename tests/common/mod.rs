@@ -255,7 +255,7 @@ pub fn settings_for(rule: &str) -> Settings {
 pub fn render_text(path: &str, report: Report) -> String {
     let results = vec![FileResult {
         path: path.into(),
-        outcome: Outcome::Report(Box::new(report.into())),
+        outcome: Outcome::Linted(Box::new(report.into())),
     }];
     let mut out = Vec::new();
     render::render(Format::Text, &results, &RenderOptions::default(), &mut out).unwrap();
