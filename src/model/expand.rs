@@ -120,6 +120,14 @@ pub fn expand_budgeted(
     lookup: &dyn Fn(&str) -> Option<String>,
     budget: Option<&Budget>,
 ) -> Expanded {
+    // Most words have nothing to expand, unquote or unescape: they are
+    // their own value (what the loop below would build, char by char).
+    if !text.contains(['$', '\'', '"', escape]) {
+        return Expanded {
+            value: text.to_string(),
+            ..Expanded::default()
+        };
+    }
     let mut x = Expander {
         escape,
         lookup,
