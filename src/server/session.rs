@@ -124,9 +124,11 @@ impl Caps {
 }
 
 /// ShellCheck off the typing path: scripts a lint did not find in the cache
-/// are checked on a thread; when it is done the documents waiting for them
-/// are linted again. A document edit cancels a running check (the new text's
-/// scripts are queued by its own lint).
+/// are checked on a thread, started once the client has sent nothing for
+/// [`SHELLCHECK_QUIET`]; when it is done the documents waiting for them are
+/// linted again (also after such a quiet). A document edit cancels a
+/// running check (the new text's scripts are queued by its own lint) and a
+/// pending re-lint of that document (its own lint reads the results).
 struct ShellJobs {
     /// Non-blocking runners, by setting.
     runners: Vec<(
@@ -138,6 +140,9 @@ struct ShellJobs {
     running: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
     /// Documents linted without some ShellCheck results.
     waiting: HashSet<String>,
+    /// Documents whose missing results have come: linted again when the
+    /// client is quiet.
+    follow_up: BTreeSet<String>,
 }
 
 impl Default for ShellJobs {
@@ -149,6 +154,7 @@ impl Default for ShellJobs {
             done_rx,
             running: None,
             waiting: HashSet::new(),
+            follow_up: BTreeSet::new(),
         }
     }
 }
@@ -174,10 +180,63 @@ struct Server<'a> {
     /// Warnings already shown (bad config, unknown rule names).
     warned: HashSet<String>,
     /// Lints of old texts, freed when the queue is empty.
-    retired: Vec<Analysis>,
+    retired: Retired,
     /// Since when documents have waited for their diagnostics.
     dirty_since: Option<Instant>,
+    /// When the last message from the client came.
+    last_message: Instant,
 }
+
+/// Analyses of old texts. A big model takes a while to free (0.1-0.3 ms
+/// for 1,000 lines), so a thread of its own frees them, off the path of
+/// the next edit.
+#[derive(Default)]
+struct Retired {
+    old: Vec<Analysis>,
+    /// To the freeing thread (started on first use; None before, or if
+    /// it could not be started: then they are freed here).
+    to_free: Option<crossbeam_channel::Sender<Vec<Analysis>>>,
+    started: bool,
+}
+
+impl Retired {
+    fn extend(&mut self, old: impl IntoIterator<Item = Analysis>) {
+        self.old.extend(old);
+    }
+
+    fn free(&mut self) {
+        if self.old.is_empty() {
+            return;
+        }
+        let old = std::mem::take(&mut self.old);
+        if !self.started {
+            self.started = true;
+            let (tx, rx) = crossbeam_channel::unbounded::<Vec<Analysis>>();
+            let spawned = std::thread::Builder::new()
+                .name("dlint-free".into())
+                // Ends when the server drops its sender.
+                .spawn(move || rx.iter().for_each(drop))
+                .is_ok();
+            self.to_free = spawned.then_some(tx);
+        }
+        match &self.to_free {
+            Some(tx) => {
+                if let Err(e) = tx.send(old) {
+                    drop(e.into_inner());
+                }
+            }
+            None => drop(old),
+        }
+    }
+}
+
+/// ShellCheck runs, and a re-lint for its results happens, only once the
+/// client has sent nothing for this long. While someone types, each edit's
+/// own lint publishes at once; a ShellCheck process started per keystroke
+/// (and killed by the next) would take a core from those lints, and a
+/// re-lint would hold the next edit up (it takes milliseconds on a
+/// 1,000-line file).
+const SHELLCHECK_QUIET: Duration = Duration::from_millis(30);
 
 /// Under a steady stream of messages, diagnostics are still published at
 /// least this often.
@@ -203,8 +262,9 @@ pub fn run(connection: Connection) -> i32 {
         pending: HashMap::new(),
         queue: VecDeque::new(),
         warned: HashSet::new(),
-        retired: Vec::new(),
+        retired: Retired::default(),
         dirty_since: None,
+        last_message: Instant::now(),
     };
     server.main_loop()
 }
@@ -242,18 +302,38 @@ impl Server<'_> {
                 self.publish_dirty();
                 self.dirty_since = None;
                 if idle {
-                    self.retired.clear();
+                    self.retired.free();
                 }
             }
             self.start_shell_job();
             if self.queue.is_empty() {
+                // Waits for a message, ShellCheck, or the quiet that lets
+                // a queued ShellCheck job or a follow-up re-lint go.
+                let wake = if self.shell.follow_up.is_empty() && !self.shell_queued() {
+                    crossbeam_channel::never()
+                } else {
+                    crossbeam_channel::after(
+                        SHELLCHECK_QUIET.saturating_sub(self.last_message.elapsed()),
+                    )
+                };
                 crossbeam_channel::select! {
                     recv(self.conn.receiver) -> m => match m {
                         Ok(m) => self.enqueue(m),
                         Err(_) => return self.exit_code(),
                     },
                     recv(self.shell.done_rx) -> _ => self.shell_job_done(),
+                    recv(wake) -> _ => {}
                 }
+            }
+            if self.queue.is_empty()
+                && !self.shell.follow_up.is_empty()
+                && self.last_message.elapsed() >= SHELLCHECK_QUIET
+            {
+                self.dirty.append(&mut self.shell.follow_up);
+                if self.dirty_since.is_none() {
+                    self.dirty_since = Some(Instant::now());
+                }
+                continue;
             }
             while let Ok(()) = self.shell.done_rx.try_recv() {
                 self.shell_job_done();
@@ -287,6 +367,7 @@ impl Server<'_> {
     /// Queues a message; a `$/cancelRequest` answers the queued request it
     /// names right away.
     fn enqueue(&mut self, m: Message) {
+        self.last_message = Instant::now();
         if let Message::Notification(n) = &m {
             if n.method == "$/cancelRequest" {
                 if let Some(id) = n.params.get("id").and_then(request_id) {
@@ -638,6 +719,8 @@ impl Server<'_> {
                 if let Some((cancel, _)) = &self.shell.running {
                     cancel.store(true, Ordering::Relaxed);
                 }
+                // This edit's lint reads what came in.
+                self.shell.follow_up.remove(&key);
                 // Dropped after the diagnostics are out (a big model takes
                 // a while to free).
                 self.retired.extend(old);
@@ -672,6 +755,7 @@ impl Server<'_> {
     fn did_close(&mut self, p: DidCloseTextDocumentParams) {
         let key = p.text_document.uri.as_str().to_string();
         self.dirty.remove(&key);
+        self.shell.follow_up.remove(&key);
         if let Some(doc) = self.docs.remove(&key) {
             if doc.lint && !self.caps.pull {
                 self.publish(&doc, Vec::new(), None);
@@ -765,8 +849,13 @@ impl Server<'_> {
     }
 
     /// Starts checking the scripts lints queued, one job at a time.
+    /// Whether scripts wait for a ShellCheck job that has not started.
+    fn shell_queued(&self) -> bool {
+        self.shell.running.is_none() && self.shell.runners.iter().any(|(_, r)| r.has_pending())
+    }
+
     fn start_shell_job(&mut self) {
-        if self.shell.running.is_some() {
+        if self.shell.running.is_some() || self.last_message.elapsed() < SHELLCHECK_QUIET {
             return;
         }
         for (_, runner) in &self.shell.runners {
@@ -798,7 +887,7 @@ impl Server<'_> {
                 doc.invalidate_analysis();
                 any = true;
                 if doc.lint && !self.caps.pull {
-                    self.dirty.insert(key);
+                    self.shell.follow_up.insert(key);
                 }
             }
         }
@@ -854,11 +943,15 @@ impl Server<'_> {
         diagnostics: Vec<lsp_types::Diagnostic>,
         version: Option<i32>,
     ) {
-        let mut params = json!({"uri": doc.uri, "diagnostics": diagnostics::to_json(diagnostics)});
+        // Built by hand: `json!` would copy the diagnostics' Value tree
+        // (it serializes every value it is given).
+        let mut params = serde_json::Map::new();
+        params.insert("uri".into(), Value::String(doc.uri.as_str().to_string()));
+        params.insert("diagnostics".into(), diagnostics::to_json(diagnostics));
         if let Some(v) = version {
-            params["version"] = json!(v);
+            params.insert("version".into(), Value::from(v));
         }
-        self.notify("textDocument/publishDiagnostics", params);
+        self.notify("textDocument/publishDiagnostics", Value::Object(params));
     }
 
     /// Pushes the diagnostics of every document that changed.
