@@ -11,8 +11,6 @@
 //! ShellCheck does not call them unassigned: those the script names, or
 //! nearly names (`header_vars`).
 
-use std::collections::HashSet;
-
 use crate::model::{Base, Instruction, Kind, Model};
 
 /// Variables every build has (BuildKit passes them through).
@@ -209,11 +207,18 @@ fn header_vars<'a>(vars: &'a [String], body: &str) -> Vec<&'a str> {
         text.split(|c: char| !is_ident(c))
             .filter(|t| !t.is_empty() && !t.starts_with(|c: char| c.is_ascii_digit()))
     }
-    let mentioned: HashSet<&str> = names(body).collect();
+    if vars.is_empty() {
+        return Vec::new();
+    }
+    // Sorted words rather than a hash set: a script has few, and this runs
+    // for every RUN on every lint (the language server's typing path).
+    let mut mentioned: Vec<&str> = names(body).collect();
+    mentioned.sort_unstable();
+    mentioned.dedup();
     // What a script can reference: `$NAME`, `${NAME…}`, `${#NAME}`; in
     // arithmetic and `[[ -v NAME ]]` a bare name, so there every name.
     let referenced: Vec<&str> = if body.contains("((") || body.contains("-v") {
-        mentioned.iter().copied().collect()
+        mentioned.clone()
     } else {
         let mut r: Vec<&str> = body
             .match_indices('$')
@@ -236,7 +241,7 @@ fn header_vars<'a>(vars: &'a [String], body: &str) -> Vec<&'a str> {
         .map(String::as_str)
         .filter(|v| {
             !v.chars().all(is_ident)
-                || mentioned.contains(v)
+                || mentioned.binary_search(v).is_ok()
                 || referenced.iter().any(|t| within_two_edits(t, v))
         })
         .collect()
@@ -273,18 +278,25 @@ fn copy_logical(b: &mut Builder, inst: &Instruction) {
     let raw = &inst.raw;
     let base = raw.args_offset.min(raw.line.len());
     let text = raw.args_text();
-    // Group characters whose source offsets follow each other.
+    if raw.map.segments(0, 1).next().is_none() {
+        // No map (an empty line): `to_source` says 0 for every offset.
+        for (i, c) in text.char_indices() {
+            b.copy(text.get(i..i + c.len_utf8()).unwrap_or(""), 0);
+        }
+        return;
+    }
+    // Pieces whose source offsets follow each other make one run.
     let mut run_start = 0;
     let mut run_source = raw.map.to_source(base);
     let mut expected = run_source;
-    for (i, c) in text.char_indices() {
-        let src = raw.map.to_source(base + i);
+    for (l, src, len) in raw.map.segments(base, base + text.len()) {
+        let i = l - base;
         if src != expected {
             b.copy(text.get(run_start..i).unwrap_or(""), run_source);
             run_start = i;
             run_source = src;
         }
-        expected = src + c.len_utf8();
+        expected = src + len;
     }
     b.copy(text.get(run_start..).unwrap_or(""), run_source);
 }

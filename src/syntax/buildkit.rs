@@ -129,6 +129,27 @@ impl LineMap {
         s + (logical - l)
     }
 
+    /// The pieces of the logical range `from..to`: (logical start, source
+    /// start, length), in order; what [`Self::to_source`] gives offset by
+    /// offset, in one pass.
+    pub fn segments(
+        &self,
+        from: usize,
+        to: usize,
+    ) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        let first = match self.pieces.binary_search_by(|p| p.0.cmp(&from)) {
+            Ok(i) => i,
+            Err(0) => 0,
+            Err(i) => i - 1,
+        };
+        let pieces = self.pieces.get(first..).unwrap_or(&[]);
+        pieces.iter().enumerate().filter_map(move |(k, &(l, s))| {
+            let end = pieces.get(k + 1).map_or(usize::MAX, |p| p.0).min(to);
+            let start = l.max(from);
+            (start < end).then(|| (start, s + (start - l), end - start))
+        })
+    }
+
     /// The logical offset where the piece (one physical line's part of the
     /// logical line) holding `logical` ends.
     pub fn piece_end(&self, logical: usize) -> usize {
