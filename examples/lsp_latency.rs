@@ -30,7 +30,7 @@ const LINES: usize = 1000;
 const EDITS: usize = 500;
 
 /// A 1,000-line multi-stage Dockerfile with a few findings in it.
-fn dockerfile() -> String {
+pub fn dockerfile() -> String {
     let mut s = String::from("# syntax=docker/dockerfile:1\nARG BASE=debian:12\n");
     let mut stage = 0;
     while s.lines().count() < LINES - 12 {

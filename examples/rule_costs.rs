@@ -1,0 +1,84 @@
+//! Where a lint of a big file spends its time: the 1,000-line document of
+//! `lsp_latency`, edited on one line (the language server's typing path),
+//! linted 300 times with every rule on. Prints model building and the whole
+//! analysis (p50, p99), and the rules by mean cost.
+//!
+//!     cargo run --release --example rule_costs
+//!
+//! ShellCheck findings are read from its cache like the language server
+//! does (with `shellcheck` on PATH, the first lint of each text runs it).
+
+use std::time::{Duration, Instant};
+
+// Its document, and its global allocator (the dlint binary's, src/main.rs).
+#[path = "lsp_latency.rs"]
+#[allow(dead_code)]
+mod lsp_latency;
+
+const ROUNDS: usize = 300;
+
+fn main() {
+    let text = lsp_latency::dockerfile();
+    let dir = std::env::temp_dir().join(format!("dlint-rule-costs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".dockerignore"), ".git\n").unwrap();
+    let path = dir.join("Dockerfile");
+    let mut settings = dlint::settings::Settings::default();
+    settings.select(&dlint::settings::resolve_selector("ALL").unwrap());
+    let cache = dlint::context::ContextCache::default();
+    let context = dlint::analysis::load_context(Some(&path), &settings, &cache);
+    let rules = settings.active_rules(Some(&path));
+    // The line that is edited: a RUN in the middle of the file.
+    let at = text.find("RUN echo step 0 && mkdir -p /opt/s9").unwrap();
+    let eol = at + text[at..].find('\n').unwrap();
+    let mut build = Vec::with_capacity(ROUNDS);
+    let mut full = Vec::with_capacity(ROUNDS);
+    let mut per_rule = vec![Duration::ZERO; rules.len()];
+    for k in 0..ROUNDS {
+        let mut src = text.clone();
+        src.insert_str(eol, &"x".repeat(k % 10 + 1));
+        let t = Instant::now();
+        let model = dlint::model::Model::build(&src);
+        build.push(t.elapsed());
+        let mut checker =
+            dlint::rules::Checker::new(&model, &settings.options, context.as_ref(), None);
+        for (i, r) in rules.iter().enumerate() {
+            let t = Instant::now();
+            checker.run(r);
+            per_rule[i] += t.elapsed();
+        }
+        drop(checker);
+        drop(model);
+        let t = Instant::now();
+        let report = dlint::analysis::analyze(&src, Some(&path), &settings, context.as_ref());
+        full.push(t.elapsed());
+        drop(report);
+    }
+    build.sort();
+    full.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let p = |v: &[Duration], q: f64| ms(v[((v.len() - 1) as f64 * q).round() as usize]);
+    println!(
+        "{} lines, {ROUNDS} lints, {} rules",
+        text.lines().count(),
+        rules.len()
+    );
+    println!(
+        "model build   p50 {:.3} ms  p99 {:.3} ms",
+        p(&build, 0.5),
+        p(&build, 0.99)
+    );
+    println!(
+        "whole lint    p50 {:.3} ms  p99 {:.3} ms",
+        p(&full, 0.5),
+        p(&full, 0.99)
+    );
+    let total: f64 = per_rule.iter().map(|d| ms(*d)).sum::<f64>() / ROUNDS as f64;
+    println!("rules         mean {total:.3} ms, the costliest:");
+    let mut by_cost: Vec<_> = rules.iter().zip(&per_rule).collect();
+    by_cost.sort_by(|a, b| b.1.cmp(a.1));
+    for (r, d) in by_cost.iter().take(15) {
+        println!("  {:<36} {:.3} ms", r.meta.name, ms(**d) / ROUNDS as f64);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
