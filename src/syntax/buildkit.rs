@@ -114,17 +114,23 @@ impl LineMap {
         self.len += len;
     }
 
+    /// The index of the piece holding a logical offset (the first piece
+    /// for an offset before it).
+    fn piece_at(&self, logical: usize) -> usize {
+        match self.pieces.binary_search_by(|p| p.0.cmp(&logical)) {
+            Ok(i) => i,
+            Err(0) => 0,
+            Err(i) => i - 1,
+        }
+    }
+
     /// The source offset of a logical offset. An offset at a piece boundary
     /// maps to the start of the later piece, except at the very end.
     pub fn to_source(&self, logical: usize) -> usize {
         if self.pieces.is_empty() {
             return 0;
         }
-        let idx = match self.pieces.binary_search_by(|p| p.0.cmp(&logical)) {
-            Ok(i) => i,
-            Err(0) => 0,
-            Err(i) => i - 1,
-        };
+        let idx = self.piece_at(logical);
         let (l, s) = self.pieces[idx];
         s + (logical - l)
     }
@@ -137,11 +143,7 @@ impl LineMap {
         from: usize,
         to: usize,
     ) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
-        let first = match self.pieces.binary_search_by(|p| p.0.cmp(&from)) {
-            Ok(i) => i,
-            Err(0) => 0,
-            Err(i) => i - 1,
-        };
+        let first = self.piece_at(from);
         let pieces = self.pieces.get(first..).unwrap_or(&[]);
         pieces.iter().enumerate().filter_map(move |(k, &(l, s))| {
             let end = pieces.get(k + 1).map_or(usize::MAX, |p| p.0).min(to);
@@ -153,11 +155,7 @@ impl LineMap {
     /// The logical offset where the piece (one physical line's part of the
     /// logical line) holding `logical` ends.
     pub fn piece_end(&self, logical: usize) -> usize {
-        let idx = match self.pieces.binary_search_by(|p| p.0.cmp(&logical)) {
-            Ok(i) => i,
-            Err(0) => 0,
-            Err(i) => i - 1,
-        };
+        let idx = self.piece_at(logical);
         self.pieces.get(idx + 1).map_or(self.len, |p| p.0)
     }
 
