@@ -219,12 +219,9 @@ impl Retired {
                 .is_ok();
             self.to_free = spawned.then_some(tx);
         }
+        // A failed send hands `old` back in the error, freed here.
         match &self.to_free {
-            Some(tx) => {
-                if let Err(e) = tx.send(old) {
-                    drop(e.into_inner());
-                }
-            }
+            Some(tx) => drop(tx.send(old)),
             None => drop(old),
         }
     }
@@ -848,12 +845,13 @@ impl Server<'_> {
         }
     }
 
-    /// Starts checking the scripts lints queued, one job at a time.
     /// Whether scripts wait for a ShellCheck job that has not started.
     fn shell_queued(&self) -> bool {
         self.shell.running.is_none() && self.shell.runners.iter().any(|(_, r)| r.has_pending())
     }
 
+    /// Starts checking the scripts lints queued, one job at a time, once
+    /// the client is quiet.
     fn start_shell_job(&mut self) {
         if self.shell.running.is_some() || self.last_message.elapsed() < SHELLCHECK_QUIET {
             return;

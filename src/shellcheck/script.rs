@@ -278,7 +278,7 @@ fn copy_logical(b: &mut Builder, inst: &Instruction) {
     let raw = &inst.raw;
     let base = raw.args_offset.min(raw.line.len());
     let text = raw.args_text();
-    if raw.map.segments(0, 1).next().is_none() {
+    if raw.map.is_empty() {
         // No map (an empty line): `to_source` says 0 for every offset.
         for (i, c) in text.char_indices() {
             b.copy(text.get(i..i + c.len_utf8()).unwrap_or(""), 0);

@@ -145,11 +145,20 @@ impl LineMap {
     ) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
         let first = self.piece_at(from);
         let pieces = self.pieces.get(first..).unwrap_or(&[]);
-        pieces.iter().enumerate().filter_map(move |(k, &(l, s))| {
-            let end = pieces.get(k + 1).map_or(usize::MAX, |p| p.0).min(to);
-            let start = l.max(from);
-            (start < end).then(|| (start, s + (start - l), end - start))
-        })
+        pieces
+            .iter()
+            .enumerate()
+            .take_while(move |(_, p)| p.0 < to)
+            .filter_map(move |(k, &(l, s))| {
+                let end = pieces.get(k + 1).map_or(usize::MAX, |p| p.0).min(to);
+                let start = l.max(from);
+                (start < end).then(|| (start, s + (start - l), end - start))
+            })
+    }
+
+    /// Whether the map has no pieces (an empty logical line).
+    pub fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
     }
 
     /// The logical offset where the piece (one physical line's part of the
