@@ -321,6 +321,9 @@ pub struct Instruction {
     /// This instruction is an ONBUILD's trigger (it has the ONBUILD's index
     /// and stage; its spans point into the ONBUILD line).
     pub is_trigger: bool,
+    /// What BuildKit's reader gave: its logical line, map, flags and
+    /// comments. Its keyword value, arguments, heredocs and trigger moved
+    /// into the fields above (empty here).
     pub raw: RawInstruction,
 }
 
@@ -1144,20 +1147,34 @@ fn parse_mount(value: &str, span: Span) -> Mount {
     Mount { options, span }
 }
 
-fn build_instruction(index: usize, raw: RawInstruction, recovered: Option<bool>) -> Instruction {
+/// The raw instruction's keyword, arguments, heredocs and trigger move into
+/// the model's (the raw copy keeps its line, map, flags and comments: what
+/// the model reads from it later).
+fn build_instruction(
+    index: usize,
+    mut raw: RawInstruction,
+    recovered: Option<bool>,
+) -> Instruction {
     let kind = Kind::from_keyword(&raw.keyword.value);
     let flags = parse_flags(&raw);
+    let keyword = Word {
+        value: std::mem::take(&mut raw.keyword.value),
+        span: raw.keyword.span,
+    };
+    let args = std::mem::take(&mut raw.args);
+    let heredocs = std::mem::take(&mut raw.heredocs);
+    let sub = raw.sub.take();
     let mut inst = Instruction {
         index,
         kind,
-        keyword: raw.keyword.clone(),
+        keyword,
         span: raw.span,
         start_line: raw.start_line,
         end_line: raw.end_line,
         flags,
-        args: raw.args.clone(),
+        args,
         json: raw.json,
-        heredocs: raw.heredocs.clone(),
+        heredocs,
         stage: None,
         recovered,
         run_cell: std::sync::OnceLock::new(),
@@ -1172,7 +1189,7 @@ fn build_instruction(index: usize, raw: RawInstruction, recovered: Option<bool>)
         Kind::Run => inst.mounts = parse_mounts(&inst),
         Kind::Copy | Kind::Add => inst.copy = Some(build_copy(&inst)),
         Kind::Onbuild => {
-            if let Some(sub) = inst.raw.sub.clone() {
+            if let Some(sub) = sub {
                 let mut t = build_instruction(index, *sub, recovered);
                 t.is_trigger = true;
                 inst.trigger = Some(Box::new(t));

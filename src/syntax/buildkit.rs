@@ -561,14 +561,14 @@ pub fn parse(src: &str) -> Parsed {
                 }
             }
         }
-        let mut inst = new_node_from_line(&line, &map, escape);
+        let mut inst = new_node_from_line(line, map, escape);
         inst.start_line = start_line;
         inst.comments = std::mem::take(&mut comments);
         inst.empty_continuation_lines = empty_continuation_lines;
         let mut end_offset = lines[last_line - 1].content_end;
 
         if can_contain_heredoc(&inst) {
-            let docs = heredocs_from_line(&line, &map);
+            let docs = heredocs_from_line(&inst.line, &inst.map);
             let target_is_sub = inst.sub.is_some();
             let mut found = Vec::new();
             for (mut doc, marker_span) in docs {
@@ -653,14 +653,12 @@ pub fn parse(src: &str) -> Parsed {
 fn comments_reset_on_blank(_comments: &mut [Word], _raw: &str) {}
 
 fn can_contain_heredoc(inst: &RawInstruction) -> bool {
-    let target = match (&inst.sub, keyword_lower(&inst.keyword.value).as_str()) {
-        (Some(sub), "onbuild") => sub.as_ref(),
+    let is = |i: &RawInstruction, k: &str| i.keyword.value.eq_ignore_ascii_case(k);
+    let target = match &inst.sub {
+        Some(sub) if is(inst, "onbuild") => sub.as_ref(),
         _ => inst,
     };
-    matches!(
-        keyword_lower(&target.keyword.value).as_str(),
-        "add" | "copy" | "run"
-    ) && !target.json
+    ["add", "copy", "run"].iter().any(|k| is(target, k)) && !target.json
 }
 
 fn keyword_lower(s: &str) -> String {
@@ -684,7 +682,10 @@ impl<F: FnMut()> Drop for OnExit<F> {
     }
 }
 
-fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction {
+/// Reads one logical line (taking it and its map: the instruction keeps both).
+fn new_node_from_line(line_owned: String, map_owned: LineMap, escape: char) -> RawInstruction {
+    let line = line_owned.as_str();
+    let map = &map_owned;
     let lead = line.len() - trim_leading_ws(line).len();
     let trimmed = line.trim_matches(is_space);
     let kw_len = trimmed.find(is_token_ws).unwrap_or(trimmed.len());
@@ -696,7 +697,8 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
     };
     let mut flags = Vec::new();
     let mut args_offset = kw_end;
-    let mut rest_trimmed = String::new();
+    // The arguments, trimmed: a range of `line`.
+    let mut rest_range = (0, 0);
     let mut byte_misread = None;
     if kw_len < trimmed.len() {
         // Skip the whitespace run after the keyword.
@@ -721,7 +723,7 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
                 let t = args.trim_matches(is_space);
                 let l = args.len() - args.trim_start_matches(is_space).len();
                 args_offset = rest_start + c + l;
-                rest_trimmed = t.to_string();
+                rest_range = (args_offset, args_offset + t.len());
             }
             None => {
                 args_offset = lead + trimmed.len();
@@ -733,8 +735,9 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
         start_line: 0,
         end_line: 0,
         span: Span::default(),
-        line: line.to_string(),
-        map: map.clone(),
+        // Moved in at the end (`line` and `map` are borrowed until then).
+        line: String::new(),
+        map: LineMap::default(),
         flags,
         args_offset,
         args: Vec::new(),
@@ -746,13 +749,14 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
         byte_misread,
         empty_continuation_lines: Vec::new(),
     };
-    let rest = rest_trimmed.as_str();
+    let rest = line.get(rest_range.0..rest_range.1).unwrap_or("");
     let base = args_offset;
+    let kw = keyword_lower(&inst.keyword.value);
     let mk = |v: &str, s: usize, e: usize| Word {
         value: v.to_string(),
         span: map.span(base + s, base + e),
     };
-    match keyword_lower(&inst.keyword.value).as_str() {
+    match kw.as_str() {
         "add" | "copy" | "volume" => match parse_json(rest) {
             JsonResult::Ok(vals) => {
                 inst.json = true;
@@ -794,11 +798,7 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
                 .collect();
         }
         "env" | "label" => {
-            let key = if keyword_lower(&inst.keyword.value) == "env" {
-                "ENV"
-            } else {
-                "LABEL"
-            };
+            let key = if kw == "env" { "ENV" } else { "LABEL" };
             let words = parse_words(rest, escape);
             if words.is_empty() {
             } else if !words[0].0.contains('=') {
@@ -902,7 +902,7 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
                     sub_map.push(src, len);
                     pos += len;
                 }
-                let sub = new_node_from_line(&sub_line, &sub_map, escape);
+                let sub = new_node_from_line(sub_line, sub_map, escape);
                 if let Some(e) = &sub.error {
                     inst.error = Some(e.clone());
                 }
@@ -936,6 +936,8 @@ fn new_node_from_line(line: &str, map: &LineMap, escape: char) -> RawInstruction
             }];
         }
     }
+    inst.line = line_owned;
+    inst.map = map_owned;
     inst
 }
 
@@ -1167,6 +1169,11 @@ fn extract_builder_flags(line: &str) -> (Option<usize>, Vec<(String, usize, usiz
     }
     // Go's unicode.IsSpace on an ASCII byte.
     let ascii_space = |c: char| c.is_ascii() && is_space(c);
+    // Most lines have no flag: the arguments start after the spaces.
+    let lead = line.len() - line.trim_start_matches(ascii_space).len();
+    if !line.get(lead..).is_some_and(|r| r.starts_with("--")) {
+        return ((lead < line.len()).then_some(lead), Vec::new());
+    }
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     let mut words: Vec<(String, usize, usize)> = Vec::new();
     let mut phase = Phase::Spaces;

@@ -54,7 +54,8 @@ pub struct LineIndex {
     len: usize,
     /// Every [`CHECKPOINT`] bytes: (characters, 4-byte characters) before
     /// that offset. A column is then found in constant time, however long
-    /// the line (a 1 MB line with 50,000 findings).
+    /// the line (a 1 MB line with 50,000 findings). Empty for an ASCII
+    /// text, where the counts are the offsets.
     counts: Vec<(usize, usize)>,
 }
 
@@ -86,20 +87,25 @@ pub enum ColumnUnit {
 
 impl LineIndex {
     pub fn new(src: &str) -> Self {
-        let mut starts = vec![0];
-        for (i, b) in src.bytes().enumerate() {
-            if b == b'\n' {
-                starts.push(i + 1);
-            }
-        }
-        let mut counts = Vec::with_capacity(src.len() / CHECKPOINT + 1);
-        let mut acc = (0, 0);
-        counts.push(acc);
-        for chunk in src.as_bytes().chunks(CHECKPOINT) {
-            let (c, w) = count_chars(chunk);
-            acc = (acc.0 + c, acc.1 + w);
+        let bytes = src.as_bytes();
+        let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+        // An ASCII text (most Dockerfiles) counts a character per byte: no
+        // checkpoints (built on every keystroke in the editor).
+        let counts = if src.is_ascii() {
+            Vec::new()
+        } else {
+            let mut counts = Vec::with_capacity(bytes.len() / CHECKPOINT + 2);
+            let mut acc = (0, 0);
             counts.push(acc);
-        }
+            for chunk in bytes.chunks(CHECKPOINT) {
+                let (c, w) = count_chars(chunk);
+                acc = (acc.0 + c, acc.1 + w);
+                counts.push(acc);
+            }
+            counts
+        };
         LineIndex {
             starts,
             len: src.len(),
@@ -192,6 +198,10 @@ impl LineIndex {
 impl LineIndex {
     /// (characters, 4-byte characters) before byte `offset` of `src`.
     fn counts_before(&self, src: &str, offset: usize) -> (usize, usize) {
+        if self.counts.is_empty() {
+            // An ASCII text (see `new`).
+            return (offset, 0);
+        }
         let k = offset / CHECKPOINT;
         let (c, w) = self.counts.get(k).copied().unwrap_or_default();
         let from = (k * CHECKPOINT).min(offset);
