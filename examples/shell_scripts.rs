@@ -8,7 +8,11 @@ fn main() {
             continue;
         };
         let m = dlint::model::Model::build(&src);
-        all.extend(dlint::shellcheck::scripts(&m).into_iter().map(|s| s.text));
+        all.extend(
+            dlint::shellcheck::scripts(&m)
+                .into_iter()
+                .map(|s| s.text.to_string()),
+        );
     }
     let unique: std::collections::HashSet<&str> = all.iter().map(String::as_str).collect();
     let bytes: usize = unique.iter().map(|s| s.len()).sum();

@@ -123,7 +123,7 @@ impl Jobs<'_> {
             let model = crate::model::Model::build(&src);
             let texts = crate::shellcheck::scripts(&model)
                 .into_iter()
-                .map(|s| s.text)
+                .map(|s| s.text.to_string())
                 .collect();
             Some((settings.options.shellcheck.clone(), texts))
         })

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-pub use script::{scripts, ShellScript};
+pub use script::{scripts, scripts_cached, ScriptCache, ShellScript};
 
 /// The oldest ShellCheck whose `--format=json1` dlint reads.
 pub const MIN_VERSION: (u32, u32) = (0, 7);
@@ -154,6 +154,9 @@ pub struct ShellCheck {
     pending: Mutex<HashSet<String>>,
     /// Results kept between runs (None: off).
     disk: Option<cache::DiskCache>,
+    /// The scripts of instructions linted before (the language server's
+    /// runner only: the CLI builds each file's scripts once).
+    scripts: Option<ScriptCache>,
 }
 
 impl std::fmt::Debug for ShellCheck {
@@ -218,6 +221,7 @@ impl ShellCheck {
             blocking: true,
             pending: Mutex::new(HashSet::new()),
             disk,
+            scripts: None,
         })
     }
 
@@ -231,7 +235,13 @@ impl ShellCheck {
             blocking: false,
             pending: Mutex::new(HashSet::new()),
             disk: self.disk.clone(),
+            scripts: Some(ScriptCache::new()),
         }
+    }
+
+    /// The cache of built scripts, for a runner that keeps one.
+    pub fn script_cache(&self) -> Option<&ScriptCache> {
+        self.scripts.as_ref()
     }
 
     fn cached(&self, text: &str) -> Option<Outcome> {

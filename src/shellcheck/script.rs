@@ -11,6 +11,10 @@
 //! ShellCheck does not call them unassigned: those the script names, or
 //! nearly names (`header_vars`).
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
 use crate::model::{Base, Instruction, Kind, Model};
 
 /// Variables every build has (BuildKit passes them through).
@@ -25,7 +29,8 @@ const PROXIES: &[&str] = &[
     "no_proxy",
 ];
 
-/// A run of the script that is a copy of the Dockerfile's text.
+/// A run of the script that is a copy of the Dockerfile's text (`source`
+/// relative to the script's origin).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Piece {
     script: usize,
@@ -39,10 +44,14 @@ pub struct ShellScript {
     /// The instruction it comes from (the ONBUILD, for a trigger).
     pub instruction: usize,
     /// The shell, as ShellCheck's shebang names it (`sh`, `bash`, …).
-    pub shell: String,
+    pub shell: &'static str,
     /// The whole text handed to ShellCheck (shebang and header included).
-    pub text: String,
-    pieces: Vec<Piece>,
+    pub text: Arc<str>,
+    pieces: Arc<[Piece]>,
+    /// The Dockerfile offset the pieces' sources count from (the
+    /// instruction's start: a script of an unchanged instruction is the
+    /// same wherever the instruction moves).
+    origin: usize,
 }
 
 impl ShellScript {
@@ -50,19 +59,20 @@ impl ShellScript {
     /// dlint added (the header, line breaks between a command and its
     /// heredocs) map to the nearest character that came from the file.
     pub fn to_source(&self, offset: usize) -> usize {
+        let o = self.origin;
         let i = self.pieces.partition_point(|p| p.script <= offset);
         if i == 0 {
-            return self.pieces.first().map_or(0, |p| p.source);
+            return self.pieces.first().map_or(0, |p| o + p.source);
         }
         let p = self.pieces[i - 1];
         if offset < p.script + p.len {
-            p.source + (offset - p.script)
+            o + p.source + (offset - p.script)
         } else if offset == p.script + p.len && self.pieces.get(i).is_none_or(|n| n.script > offset)
         {
             // Just after the piece: its end.
-            p.source + p.len
+            o + p.source + p.len
         } else {
-            self.pieces.get(i).map_or(p.source + p.len, |n| n.source)
+            o + self.pieces.get(i).map_or(p.source + p.len, |n| n.source)
         }
     }
 
@@ -126,7 +136,7 @@ fn supported(shell: &str) -> Option<&'static str> {
 }
 
 struct Builder<'v> {
-    shell: String,
+    shell: &'static str,
     vars: &'v [String],
     /// The script after the header.
     text: String,
@@ -134,9 +144,9 @@ struct Builder<'v> {
 }
 
 impl<'v> Builder<'v> {
-    fn new(shell: &str, vars: &'v [String]) -> Builder<'v> {
+    fn new(shell: &'static str, vars: &'v [String]) -> Builder<'v> {
         Builder {
-            shell: shell.to_string(),
+            shell,
             vars,
             text: String::new(),
             pieces: Vec::new(),
@@ -161,8 +171,9 @@ impl<'v> Builder<'v> {
     }
 
     /// The script: the shebang, the header exporting the variables the body
-    /// can be about, then the body.
-    fn finish(self, instruction: usize) -> ShellScript {
+    /// can be about, then the body. Its pieces count from `origin` when
+    /// every one starts there or later (else from 0).
+    fn finish(self, instruction: usize, origin: usize) -> ShellScript {
         let mut text = format!("#!/bin/{}\n", self.shell);
         for v in header_vars(self.vars, &self.text) {
             text.push_str("export ");
@@ -171,18 +182,25 @@ impl<'v> Builder<'v> {
         }
         let shift = text.len();
         text.push_str(&self.text);
+        let origin = if self.pieces.iter().all(|p| p.source >= origin) {
+            origin
+        } else {
+            0
+        };
         ShellScript {
             instruction,
             shell: self.shell,
-            text,
+            text: text.into(),
             pieces: self
                 .pieces
                 .into_iter()
                 .map(|p| Piece {
                     script: p.script + shift,
-                    ..p
+                    source: p.source - origin,
+                    len: p.len,
                 })
                 .collect(),
+            origin,
         }
     }
 }
@@ -339,11 +357,14 @@ fn only_markers(inst: &Instruction) -> bool {
     true
 }
 
+/// The scripts of one RUN (`run`: the instruction at `index`, or its
+/// ONBUILD trigger), with pieces counting from `origin`.
 fn run_scripts(
     out: &mut Vec<ShellScript>,
     index: usize,
+    origin: usize,
     run: &Instruction,
-    shell: &str,
+    shell: &'static str,
     vars: &[String],
 ) {
     if run.json {
@@ -361,7 +382,7 @@ fn run_scripts(
             b.add(&h.name);
         }
         b.add("\n");
-        out.push(b.finish(index));
+        out.push(b.finish(index, origin));
         return;
     }
     for h in &run.heredocs {
@@ -376,13 +397,13 @@ fn run_scripts(
                 match supported(&shell_name(head, rest)) {
                     // The body's own shebang line is dropped: ours names
                     // the same shell.
-                    Some(s) => (s.to_string(), first.len() + 1),
+                    Some(s) => (s, first.len() + 1),
                     None => continue,
                 }
             }
-            None => (shell.to_string(), 0),
+            None => (shell, 0),
         };
-        let mut b = Builder::new(&sh, vars);
+        let mut b = Builder::new(sh, vars);
         if from > 0 {
             b.add("\n"); // keep the body's line numbers
         }
@@ -391,7 +412,7 @@ fn run_scripts(
         if !body.ends_with('\n') {
             b.add("\n");
         }
-        out.push(b.finish(index));
+        out.push(b.finish(index, origin));
     }
 }
 
@@ -408,15 +429,31 @@ fn pragma_shell(text: &str) -> Option<String> {
 /// variables known to be set.
 #[derive(Debug, Clone)]
 struct Context {
-    shell: Option<String>,
+    shell: Option<&'static str>,
     vars: Vec<String>,
+    /// A hash of `vars` in order, kept as they are added (the script
+    /// cache's key; equality is checked on a hit).
+    vars_hash: u64,
 }
 
 impl Context {
-    fn new(shell: Option<String>) -> Context {
-        Context {
+    fn new(shell: Option<&'static str>) -> Context {
+        let mut cx = Context {
             shell,
-            vars: PROXIES.iter().map(|s| s.to_string()).collect(),
+            vars: Vec::with_capacity(PROXIES.len()),
+            vars_hash: 0,
+        };
+        for p in PROXIES {
+            cx.add(p);
+        }
+        cx
+    }
+
+    fn add(&mut self, name: &str) {
+        if add_var(&mut self.vars, name) {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (self.vars_hash, name).hash(&mut h);
+            self.vars_hash = h.finish();
         }
     }
 
@@ -426,21 +463,119 @@ impl Context {
         match inst.kind {
             Kind::Arg => {
                 for a in &inst.args {
-                    add_var(&mut self.vars, a.value.split('=').next().unwrap_or(""));
+                    self.add(a.value.split('=').next().unwrap_or(""));
                 }
             }
             Kind::Env => {
                 for pair in inst.args.chunks(2) {
-                    add_var(&mut self.vars, &pair[0].value);
+                    self.add(&pair[0].value);
                 }
             }
             Kind::Shell if inst.json => {
                 let words: Vec<&str> = inst.args.iter().map(|a| a.value.as_str()).collect();
                 if let Some((head, rest)) = words.split_first() {
-                    self.shell = supported(&shell_name(head, rest)).map(str::to_string);
+                    self.shell = supported(&shell_name(head, rest));
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// The scripts of instructions seen in earlier lints, by what makes them:
+/// the instruction's text, the escape character, the shell and the
+/// variables the stage has set. The language server keeps one, so that a
+/// keystroke builds only the scripts of the instruction it changed (the
+/// scripts of every RUN were built on every lint). Two generations: when
+/// the newer holds [`ScriptCache::LIMIT`] bytes it becomes the older, and
+/// what the older held is dropped unless a lint used it since.
+#[derive(Debug, Default)]
+pub struct ScriptCache {
+    inner: Mutex<Generations>,
+}
+
+#[derive(Debug, Default)]
+struct Generations {
+    new: HashMap<u64, Vec<Entry>>,
+    old: HashMap<u64, Vec<Entry>>,
+    /// About how many bytes `new` holds.
+    bytes: usize,
+}
+
+#[derive(Debug)]
+struct Entry {
+    /// The instruction's source text (the ONBUILD's, for a trigger).
+    text: Box<str>,
+    escape: char,
+    shell: &'static str,
+    vars: Box<[String]>,
+    /// Its scripts (pieces counting from the instruction's start).
+    scripts: Vec<Made>,
+}
+
+/// One cached script: its shell, text and pieces.
+type Made = (&'static str, Arc<str>, Arc<[Piece]>);
+
+impl Entry {
+    fn is(&self, text: &str, escape: char, shell: &str, vars: &[String]) -> bool {
+        self.escape == escape && self.shell == shell && *self.text == *text && *self.vars == *vars
+    }
+}
+
+impl ScriptCache {
+    /// Bytes one generation holds before it is retired.
+    pub const LIMIT: usize = 16 << 20;
+
+    pub fn new() -> ScriptCache {
+        ScriptCache::default()
+    }
+}
+
+impl Generations {
+    fn key(text: &str, escape: char, shell: &str, vars_hash: u64) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (text, escape, shell, vars_hash).hash(&mut h);
+        h.finish()
+    }
+
+    /// The cached scripts of an instruction, moved to the newer
+    /// generation when found in the older.
+    fn get(
+        &mut self,
+        key: u64,
+        text: &str,
+        escape: char,
+        shell: &str,
+        vars: &[String],
+    ) -> Option<&Entry> {
+        let found = |list: &Vec<Entry>| list.iter().position(|e| e.is(text, escape, shell, vars));
+        if self.new.get(&key).and_then(found).is_none() {
+            let list = self.old.get_mut(&key)?;
+            let i = found(list)?;
+            let e = list.swap_remove(i);
+            self.insert(key, e);
+        }
+        let list = self.new.get(&key)?;
+        list.get(found(list)?)
+    }
+
+    fn insert(&mut self, key: u64, e: Entry) {
+        self.bytes += 128
+            + e.text.len()
+            + e.vars.iter().map(|v| v.len() + 24).sum::<usize>()
+            + e.scripts
+                .iter()
+                .map(|(_, t, p)| t.len() + p.len() * std::mem::size_of::<Piece>() + 64)
+                .sum::<usize>();
+        self.new.entry(key).or_default().push(e);
+    }
+
+    /// Retires the newer generation once it is full (between lints only,
+    /// so one lint's scripts are in one generation).
+    fn rotate(&mut self) {
+        if self.bytes >= ScriptCache::LIMIT {
+            self.old = std::mem::take(&mut self.new);
+            self.bytes = 0;
         }
     }
 }
@@ -482,6 +617,62 @@ fn windows_base(m: &Model, stage: usize) -> bool {
     .any(|w| text.contains(w))
 }
 
+/// Makes the scripts of one RUN (`run`: the instruction at `index` or its
+/// trigger) in a context, from the cache when it has them.
+struct Emitter<'a> {
+    m: &'a Model,
+    cache: Option<std::sync::MutexGuard<'a, Generations>>,
+    out: Vec<ShellScript>,
+}
+
+impl Emitter<'_> {
+    fn run(&mut self, index: usize, run: &Instruction, shell: &'static str, cx: &Context) {
+        if run.json {
+            return;
+        }
+        let m = self.m;
+        let span = m.instructions[index].span;
+        let origin = span.start;
+        let Some(cache) = self.cache.as_mut() else {
+            run_scripts(&mut self.out, index, origin, run, shell, &cx.vars);
+            return;
+        };
+        let text = m.source.get(span.start..span.end).unwrap_or("");
+        let key = Generations::key(text, m.escape, shell, cx.vars_hash);
+        if let Some(e) = cache.get(key, text, m.escape, shell, &cx.vars) {
+            self.out
+                .extend(e.scripts.iter().map(|(sh, t, p)| ShellScript {
+                    instruction: index,
+                    shell: sh,
+                    text: t.clone(),
+                    pieces: p.clone(),
+                    origin,
+                }));
+            return;
+        }
+        let first = self.out.len();
+        run_scripts(&mut self.out, index, origin, run, shell, &cx.vars);
+        let made = self.out.get(first..).unwrap_or_default();
+        // Only scripts whose pieces count from the instruction's start are
+        // the same wherever the instruction moves.
+        if made.iter().all(|s| s.origin == origin) {
+            cache.insert(
+                key,
+                Entry {
+                    text: text.into(),
+                    escape: m.escape,
+                    shell,
+                    vars: cx.vars.clone().into_boxed_slice(),
+                    scripts: made
+                        .iter()
+                        .map(|s| (s.shell, s.text.clone(), s.pieces.clone()))
+                        .collect(),
+                },
+            );
+        }
+    }
+}
+
 /// Every script of the file ShellCheck should check, in file order.
 ///
 /// The context of a `RUN` is its stage's, as BuildKit runs it: a stage
@@ -493,14 +684,29 @@ fn windows_base(m: &Model, stage: usize) -> bool {
 /// the stage's last shell and its `ENV`s (not its `ARG`s), after the
 /// `ONBUILD` triggers before it.
 pub fn scripts(m: &Model) -> Vec<ShellScript> {
-    let mut out = Vec::new();
-    let mut default_shell: Option<Option<String>> = None;
+    scripts_cached(m, None)
+}
+
+/// [`scripts`], taking the scripts of instructions it saw before from
+/// `cache` (the same scripts, built once).
+pub fn scripts_cached(m: &Model, cache: Option<&ScriptCache>) -> Vec<ShellScript> {
+    let cache = cache.map(|c| {
+        let mut g = c.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.rotate();
+        g
+    });
+    let mut em = Emitter {
+        m,
+        cache,
+        out: Vec::new(),
+    };
+    let mut default_shell: Option<Option<&'static str>> = None;
     let mut ends: Vec<StageEnd> = Vec::with_capacity(m.stages.len());
     let mut comments = m.comments.iter().peekable();
     let mut current: Option<usize> = None;
     // Instructions before the first FROM (not a build, but checked as one).
     let mut cur = StageEnd {
-        context: Context::new(Some("sh".into())),
+        context: Context::new(Some("sh")),
         env: Vec::new(),
     };
     let mut triggers: Vec<usize> = Vec::new();
@@ -513,27 +719,27 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
             }
         }
     }
-    let flush = |out: &mut Vec<ShellScript>, end: &StageEnd, triggers: &[usize]| {
+    let flush = |em: &mut Emitter, end: &StageEnd, triggers: &[usize]| {
         // Only ONBUILD triggers make scripts here (a chain of thousands of
         // stages with ENVs, each building the environment again, took
         // minutes).
         if triggers.is_empty() {
             return;
         }
-        let mut cx = Context::new(end.context.shell.clone());
+        let mut cx = Context::new(end.context.shell);
         let mut seen: std::collections::HashSet<&str> =
             cx.vars.iter().map(String::as_str).collect();
         let fresh: Vec<&String> = end.env.iter().filter(|v| seen.insert(v.as_str())).collect();
         for v in fresh {
-            add_var(&mut cx.vars, v);
+            cx.add(v);
         }
         for &i in triggers {
             let Some(t) = m.instructions[i].trigger.as_deref() else {
                 continue;
             };
             if t.kind == Kind::Run {
-                if let Some(sh) = &cx.shell {
-                    run_scripts(out, i, t, sh, &cx.vars);
+                if let Some(sh) = cx.shell {
+                    em.run(i, t, sh, &cx);
                 }
             } else {
                 cx.apply(t);
@@ -542,7 +748,7 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
     };
     // The stage each FROM starts (looked up once per FROM: a scan of the
     // stages per FROM took seconds on 40,000 stages).
-    let stage_of_from: std::collections::HashMap<usize, usize> = m
+    let stage_of_from: HashMap<usize, usize> = m
         .stages
         .iter()
         .enumerate()
@@ -551,9 +757,9 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
     for (idx, inst) in m.instructions.iter().enumerate() {
         while let Some(c) = comments.next_if(|c| c.span.start < inst.span.start) {
             if let Some(s) = pragma_shell(&c.text) {
-                let sh = supported(&s).map(str::to_string);
+                let sh = supported(&s);
                 if current.is_none() {
-                    default_shell = Some(sh.clone());
+                    default_shell = Some(sh);
                 }
                 cur.context.shell = sh;
             }
@@ -562,7 +768,7 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
             let Some(si) = stage_of_from.get(&idx).copied() else {
                 continue;
             };
-            flush(&mut out, &cur, &triggers);
+            flush(&mut em, &cur, &triggers);
             if current.is_some() {
                 // `cur` is set anew below.
                 ends.push(std::mem::replace(
@@ -600,10 +806,10 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
                     }
                 }
                 _ => {
-                    let shell = match &default_shell {
-                        Some(sh) => sh.clone(),
+                    let shell = match default_shell {
+                        Some(sh) => sh,
                         None if windows_base(m, si) => None,
-                        None => Some("sh".into()),
+                        None => Some("sh"),
                     };
                     StageEnd {
                         context: Context::new(shell),
@@ -615,8 +821,8 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
         }
         match inst.kind {
             Kind::Run => {
-                if let Some(sh) = &cur.context.shell {
-                    run_scripts(&mut out, idx, inst, sh, &cur.context.vars);
+                if let Some(sh) = cur.context.shell {
+                    em.run(idx, inst, sh, &cur.context);
                 }
             }
             Kind::Onbuild => triggers.push(idx),
@@ -629,13 +835,15 @@ pub fn scripts(m: &Model) -> Vec<ShellScript> {
             _ => cur.context.apply(inst),
         }
     }
-    flush(&mut out, &cur, &triggers);
+    flush(&mut em, &cur, &triggers);
     // ONBUILD scripts were made at the end of their stage: file order.
+    let mut out = em.out;
     out.sort_by_key(|s| s.instruction);
     out
 }
 
-fn add_var(vars: &mut Vec<String>, name: &str) {
+/// Adds a variable name (a shell identifier, once); whether it was added.
+fn add_var(vars: &mut Vec<String>, name: &str) -> bool {
     let valid = name
         .chars()
         .next()
@@ -643,7 +851,9 @@ fn add_var(vars: &mut Vec<String>, name: &str) {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if valid && !vars.iter().any(|v| v == name) {
         vars.push(name.to_string());
+        return true;
     }
+    false
 }
 
 #[cfg(test)]
@@ -679,10 +889,10 @@ mod tests {
             "FROM a:1\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN echo $x\nRUN <<EOF\necho hi\nEOF\nRUN [\"echo\", \"exec\"]\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\nFROM b:1\nRUN cat <<EOF > /f\n$y\nEOF\nSHELL [\"pwsh\", \"-c\"]\nRUN Write-Host hi\n",
         );
         let s = scripts(&m);
-        let shells: Vec<&str> = s.iter().map(|s| s.shell.as_str()).collect();
+        let shells: Vec<&str> = s.iter().map(|s| s.shell).collect();
         assert_eq!(shells, vec!["bash", "bash", "sh"], "{s:#?}");
         // The header exports only variables the body names.
-        assert_eq!(s[1].text, "#!/bin/bash\necho hi\n");
+        assert_eq!(&*s[1].text, "#!/bin/bash\necho hi\n");
         assert!(
             s[2].text.ends_with("cat <<EOF > /f\n$y\nEOF\n"),
             "{}",
@@ -744,6 +954,89 @@ mod tests {
         let s = scripts(&m);
         let z = s[0].text.find("$z").unwrap();
         assert_eq!(&m.source[s[0].to_source(z)..s[0].to_source(z) + 2], "$z");
+    }
+
+    #[test]
+    fn cached_scripts_are_the_scripts_built_anew() {
+        // Each file is built with a cache that saw the files before it:
+        // moved instructions, other variables, another escape character or
+        // shell, heredocs and triggers must give what a fresh build gives.
+        let files = [
+            "FROM a:1\nARG V=1\nRUN echo $V \\\n    && echo 공 $x\n",
+            "# moved\nFROM a:1\nARG V=1\nRUN echo $V \\\n    && echo 공 $x\n",
+            "FROM a:1\nARG V=1\nENV X=2\nRUN echo $V \\\n    && echo 공 $x\n",
+            "# escape=`\nFROM a:1\nARG V=1\nRUN echo $V \\\n    && echo 공 $x\n",
+            "FROM a:1\nSHELL [\"/bin/bash\", \"-c\"]\nARG V=1\nRUN echo $V \\\n    && echo 공 $x\n",
+            "FROM a:1\nRUN <<EOF\necho $y\nEOF\nRUN cat <<A > /f\n$z\nA\n",
+            "FROM a:1\r\n\r\nRUN <<EOF\r\necho $y\r\nEOF\r\nRUN cat <<A > /f\r\n$z\r\nA\r\n",
+            "FROM a:1\nENV Z=1\nONBUILD RUN echo $Z $w\nRUN echo $w\n",
+            "FROM a:1\nENV Z=2 W=1\nONBUILD RUN echo $Z $w\nRUN echo $w\n",
+            "FROM a:1\n# hadolint shell=bash\nRUN echo $w\nFROM a:1\nRUN echo $w\n",
+            "FROM a:1 AS b\nENV Q=1\nFROM b\nRUN echo $Q\nFROM a:1\nRUN echo $Q\n",
+        ];
+        let cache = ScriptCache::new();
+        let mut first = Vec::new();
+        for round in 0..2 {
+            for (k, f) in files.iter().enumerate() {
+                let m = Model::build(f);
+                let fresh = scripts(&m);
+                let cached = scripts_cached(&m, Some(&cache));
+                assert_eq!(cached, fresh, "round {round}: {f:?}");
+                for (c, s) in cached.iter().zip(&fresh) {
+                    for i in 0..=s.text.len() {
+                        assert_eq!(c.to_source(i), s.to_source(i), "{f:?} at {i}");
+                    }
+                }
+                if round == 0 {
+                    first.push(cached);
+                } else {
+                    // The second time, every script came from the cache.
+                    assert!(!cached.is_empty(), "{f:?}");
+                    for (a, b) in cached.iter().zip(&first[k]) {
+                        assert!(Arc::ptr_eq(&a.text, &b.text), "{f:?}");
+                    }
+                }
+            }
+        }
+        // The scripts of a moved instruction point at its new place.
+        let m = Model::build(files[1]);
+        let s = scripts_cached(&m, Some(&cache));
+        let x = s[0].text.find("$x").unwrap();
+        assert_eq!(&m.source[s[0].to_source(x)..s[0].to_source(x) + 2], "$x");
+    }
+
+    #[test]
+    fn a_full_generation_of_the_script_cache_is_retired() {
+        let cache = ScriptCache::new();
+        // Each big script's entry holds about half the limit.
+        let big = |cmd: &str| {
+            let src = format!(
+                "FROM a:1\nRUN {cmd} {}\n",
+                "x".repeat(ScriptCache::LIMIT / 4)
+            );
+            Model::build(&src)
+        };
+        let lint = |m: &Model| assert_eq!(scripts_cached(m, Some(&cache)), scripts(m));
+        let small = Model::build("FROM a:1\nRUN true\n");
+        lint(&big("echo"));
+        lint(&big("printf"));
+        // Full: retired before this lint.
+        lint(&small);
+        // Used again: back in the newer generation.
+        lint(&big("printf"));
+        lint(&big("ls"));
+        lint(&small);
+        let g = cache.inner.lock().unwrap();
+        let held = |map: &HashMap<u64, Vec<Entry>>, cmd: &str| {
+            map.values()
+                .flatten()
+                .any(|e| e.text.starts_with(&format!("RUN {cmd}")))
+        };
+        // `echo` was not used after its generation was retired: dropped.
+        assert!(!held(&g.old, "echo") && !held(&g.new, "echo"));
+        assert!(held(&g.old, "printf") && held(&g.old, "ls"));
+        assert!(held(&g.new, "true") && !held(&g.old, "true"));
+        assert!(g.bytes < ScriptCache::LIMIT, "{}", g.bytes);
     }
 
     #[test]

@@ -39,11 +39,11 @@ pub fn check(cx: &mut Checker) {
         },
     };
     let model = cx.model;
-    let scripts = shellcheck::scripts(model);
+    let scripts = shellcheck::scripts_cached(model, runner.script_cache());
     // One batch for the file's scripts not checked yet (the CLI checked
     // every file's scripts in one batch before linting).
     if runner.is_blocking() {
-        let texts: Vec<&str> = scripts.iter().map(|s| s.text.as_str()).collect();
+        let texts: Vec<&str> = scripts.iter().map(|s| &*s.text).collect();
         runner.prefetch(&texts);
     }
     for script in scripts {
