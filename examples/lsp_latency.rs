@@ -14,6 +14,12 @@
 //! `PATH server` and talks JSON-RPC over its stdin/stdout (adds framing,
 //! serialization and the pipe). Edits are sent one at a time, each after
 //! the previous one's diagnostics arrived, so none are coalesced.
+//!
+//! Over stdio the client reads each frame's method, id and version and
+//! counts the diagnostics without building a JSON tree of them (serde's
+//! `IgnoredAny` still reads every byte): building serde_json's `Value` of a
+//! 96 KB publish takes this client about 0.5 ms, its own cost, not the
+//! server's. The slowest edits are printed too.
 
 // The allocator of the dlint binary (src/main.rs), so the figures are the binary's.
 #[global_allocator]
@@ -23,7 +29,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lsp_server::{Connection, Message, Notification, Request, RequestId};
+use lsp_server::{Connection, Message, Notification, Request};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 const LINES: usize = 1000;
@@ -65,9 +73,60 @@ pub fn dockerfile() -> String {
     s
 }
 
+/// What the client reads of a message from the server.
+struct Received {
+    /// A notification's method.
+    method: Option<String>,
+    /// A response's id.
+    id: Option<i64>,
+    /// A publish's version and number of diagnostics.
+    version: Option<i64>,
+    diagnostics: usize,
+}
+
+impl Received {
+    fn of(m: Message) -> Received {
+        match m {
+            Message::Notification(n) => Received {
+                version: n.params["version"].as_i64(),
+                diagnostics: n.params["diagnostics"].as_array().map_or(0, Vec::len),
+                method: Some(n.method),
+                id: None,
+            },
+            Message::Response(r) => Received {
+                method: None,
+                id: r.id.to_string().parse().ok(),
+                version: None,
+                diagnostics: 0,
+            },
+            Message::Request(_) => Received {
+                method: None,
+                id: None,
+                version: None,
+                diagnostics: 0,
+            },
+        }
+    }
+}
+
+/// A frame as the stdio client reads it.
+#[derive(Deserialize)]
+struct Frame {
+    method: Option<String>,
+    id: Option<Value>,
+    params: Option<FrameParams>,
+}
+
+#[derive(Deserialize)]
+struct FrameParams {
+    version: Option<i64>,
+    #[serde(default)]
+    diagnostics: Vec<IgnoredAny>,
+}
+
 trait Transport {
     fn send(&mut self, m: Message);
-    fn recv(&mut self) -> Message;
+    fn recv(&mut self) -> Received;
 }
 
 struct InProcess {
@@ -78,11 +137,13 @@ impl Transport for InProcess {
     fn send(&mut self, m: Message) {
         self.conn.sender.send(m).unwrap();
     }
-    fn recv(&mut self) -> Message {
-        self.conn
-            .receiver
-            .recv_timeout(Duration::from_secs(30))
-            .expect("server answered")
+    fn recv(&mut self) -> Received {
+        Received::of(
+            self.conn
+                .receiver
+                .recv_timeout(Duration::from_secs(30))
+                .expect("server answered"),
+        )
     }
 }
 
@@ -96,7 +157,7 @@ impl Transport for Stdio_ {
         let stdin = self.child.stdin.as_mut().unwrap();
         m.write(stdin).unwrap();
     }
-    fn recv(&mut self) -> Message {
+    fn recv(&mut self) -> Received {
         let mut len = 0usize;
         loop {
             let mut line = String::new();
@@ -111,29 +172,30 @@ impl Transport for Stdio_ {
         }
         let mut body = vec![0; len];
         self.out.read_exact(&mut body).unwrap();
-        serde_json::from_slice(&body).unwrap()
+        let f: Frame = serde_json::from_slice(&body).unwrap();
+        Received {
+            method: f.method,
+            id: f.id.and_then(|i| i.as_i64()),
+            version: f.params.as_ref().and_then(|p| p.version),
+            diagnostics: f.params.map_or(0, |p| p.diagnostics.len()),
+        }
     }
 }
 
-fn wait_response(t: &mut dyn Transport, id: i32) {
-    loop {
-        if let Message::Response(r) = t.recv() {
-            if r.id == RequestId::from(id) {
-                return;
-            }
-        }
-    }
+fn wait_response(t: &mut dyn Transport, id: i64) {
+    while t.recv().id != Some(id) {}
 }
 
 /// Waits for the diagnostics of `version`; returns when they arrived and
 /// how many there were.
 fn wait_publish(t: &mut dyn Transport, version: i64) -> (Instant, usize) {
     loop {
-        if let Message::Notification(n) = t.recv() {
-            let at = Instant::now();
-            if n.method == "textDocument/publishDiagnostics" && n.params["version"] == version {
-                return (at, n.params["diagnostics"].as_array().map_or(0, Vec::len));
-            }
+        let r = t.recv();
+        let at = Instant::now();
+        if r.method.as_deref() == Some("textDocument/publishDiagnostics")
+            && r.version == Some(version)
+        {
+            return (at, r.diagnostics);
         }
     }
 }
@@ -279,6 +341,13 @@ fn main() {
         ms(*samples.last().unwrap()),
         mean,
     );
+    let slowest: Vec<String> = samples
+        .iter()
+        .rev()
+        .take(8)
+        .map(|d| format!("{:.2}", ms(*d)))
+        .collect();
+    println!("  slowest 8 edits: {} ms", slowest.join(", "));
     match followed {
         Some((at, n)) => println!(
             "ShellCheck on: its findings for an edit with a new script followed {:.1} ms after the edit ({n} diagnostics then)",

@@ -117,6 +117,18 @@ pub fn one_line(src: &str, escape_char: char, max: usize) -> String {
     flat
 }
 
+/// The byte offset of the first `needle` in `hay` (`str::find` with a
+/// SIMD substring search: the rules' cheap tests before a shell parse run
+/// on every RUN of every lint).
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::find(hay.as_bytes(), needle.as_bytes())
+}
+
+/// Whether `hay` contains `needle` ([`find`]).
+pub fn contains(hay: &str, needle: &str) -> bool {
+    find(hay, needle).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -339,9 +339,10 @@ impl Instruction {
     /// words: a cheap test before parsing the shell.
     pub fn mentions(&self, words: &[&str]) -> bool {
         let line = self.raw.args_text();
+        let has = crate::text::contains;
         words
             .iter()
-            .any(|w| line.contains(w) || self.heredocs.iter().any(|h| h.content.contains(w)))
+            .any(|w| has(line, w) || self.heredocs.iter().any(|h| has(&h.content, w)))
     }
 
     /// Whether the RUN text (line or heredoc bodies) names one of these
@@ -1007,7 +1008,7 @@ fn program_words(text: &str, mask: &mut u64) {
 fn contains_program(text: &str, name: &str) -> bool {
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(pos) = text.get(from..).and_then(|t| t.find(name)) {
+    while let Some(pos) = text.get(from..).and_then(|t| crate::text::find(t, name)) {
         let at = from + pos;
         let end = at + name.len();
         let before_ok = at == 0

@@ -3,7 +3,7 @@
 use crate::diagnostic::{Fix, Severity};
 use crate::edit::{indentation, Edit};
 use crate::model::{Instruction, Kind, Model};
-use crate::rules::shell::{stage_image_shell, ImageShell, RunShell, Shells};
+use crate::rules::shell::{ImageShell, RunShell, Shells};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 use crate::syntax::Span;
 
@@ -106,9 +106,9 @@ fn merge(m: &Model, a: &Instruction, b: &Instruction) -> Option<Fix> {
 
 /// Whether a RUN runs under cmd or PowerShell, whose scripts dlint cannot
 /// count commands in.
-fn non_posix(m: &Model, shells: &Shells, inst: &Instruction) -> bool {
+fn non_posix(shells: &Shells, inst: &Instruction) -> bool {
     inst.stage.is_some_and(|st| {
-        stage_image_shell(m, st) == ImageShell::Windows
+        shells.image(st) == ImageShell::Windows
             || matches!(shells.before(inst.index), Some(RunShell::NonPosix))
     })
 }
@@ -118,7 +118,7 @@ pub fn check(cx: &mut Checker) {
     let shells = Shells::of(m);
     let mut prev: Option<&Instruction> = None;
     for inst in &m.instructions {
-        if inst.kind != Kind::Run || non_posix(m, &shells, inst) {
+        if inst.kind != Kind::Run || non_posix(&shells, inst) {
             prev = None;
             continue;
         }

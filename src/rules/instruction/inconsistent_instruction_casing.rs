@@ -16,12 +16,21 @@ pub const META: RuleMeta = RuleMeta {
     default_enabled: true,
 };
 
+/// `s.to_lowercase() == s`, without building the lowercase text: every
+/// char is its own lowercase (run on every keyword of every lint).
 fn is_lower(s: &str) -> bool {
-    s.to_lowercase() == s
+    if s.is_ascii() {
+        return !s.bytes().any(|b| b.is_ascii_uppercase());
+    }
+    s.chars().all(|c| c.to_lowercase().eq(std::iter::once(c)))
 }
 
+/// `s.to_uppercase() == s`, the same way.
 fn is_upper(s: &str) -> bool {
-    s.to_uppercase() == s
+    if s.is_ascii() {
+        return !s.bytes().any(|b| b.is_ascii_lowercase());
+    }
+    s.chars().all(|c| c.to_uppercase().eq(std::iter::once(c)))
 }
 
 pub fn check(cx: &mut Checker) {
@@ -46,14 +55,19 @@ pub fn check(cx: &mut Checker) {
     let majority_lower = lower > upper;
     for inst in counted() {
         let k = inst.keyword.value.as_str();
-        let (ok, case, want) = if majority_lower {
-            (is_lower(k), "lowercase", k.to_lowercase())
+        let ok = if majority_lower {
+            is_lower(k)
         } else {
-            (is_upper(k), "uppercase", k.to_uppercase())
+            is_upper(k)
         };
         if ok {
             continue;
         }
+        let (case, want) = if majority_lower {
+            ("lowercase", k.to_lowercase())
+        } else {
+            ("uppercase", k.to_uppercase())
+        };
         let msg = format!(
             "`{k}` does not match the casing most instructions of this file use ({case}): write it `{want}` so the file reads consistently (BuildKit warns, `ConsistentInstructionCasing`)"
         );
@@ -62,5 +76,21 @@ pub fn check(cx: &mut Checker) {
         let fix = (m.text(span) == k)
             .then(|| Fix::safe(format!("Write `{want}`"), vec![Edit::replace(span, want)]));
         cx.report(span, msg).fix = fix;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn casing_tests_agree_with_the_converted_text() {
+        for k in [
+            "RUN", "run", "Run", "rUN", "", "FROM2", "ß", "SS", "Σ", "σ", "ς", "ÉCOLE", "école",
+            "ǅ", "ǆ", "Ǆ", "İ", "i̇", "ﬁ", "ΣΑΣ", "σας", "RUN_ß", "日本", "Ⅻ", "ⅻ",
+        ] {
+            assert_eq!(is_lower(k), k.to_lowercase() == k, "{k:?} lower");
+            assert_eq!(is_upper(k), k.to_uppercase() == k, "{k:?} upper");
+        }
     }
 }

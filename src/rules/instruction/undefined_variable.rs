@@ -183,28 +183,28 @@ fn raw_refs(text: &str) -> Vec<String> {
 }
 
 /// The words of an instruction BuildKit expands (not ARG, handled apart).
-fn expanded_words(inst: &Instruction) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+fn expanded_words(inst: &Instruction) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
     match inst.kind {
         Kind::Env | Kind::Label | Kind::Workdir | Kind::User | Kind::Stopsignal | Kind::Volume => {
-            out.extend(inst.args.iter().map(|w| w.value.clone()));
+            out.extend(inst.args.iter().map(|w| w.value.as_str()));
         }
         Kind::Copy | Kind::Add => {
             if let Some(c) = &inst.copy {
-                out.extend(c.sources.iter().map(|w| w.value.clone()));
-                out.extend(c.dest.iter().map(|w| w.value.clone()));
+                out.extend(c.sources.iter().map(|w| w.value.as_str()));
+                out.extend(c.dest.iter().map(|w| w.value.as_str()));
             }
             for f in &inst.flags {
                 if f.name.eq_ignore_ascii_case("chown")
                     || (inst.kind == Kind::Add && f.name.eq_ignore_ascii_case("checksum"))
                 {
-                    out.extend(f.value.clone());
+                    out.extend(f.value.as_deref());
                 }
             }
         }
         Kind::Run => {
             for mount in &inst.mounts {
-                out.extend(mount.options.iter().map(|(_, v)| v.clone()));
+                out.extend(mount.options.iter().map(|(_, v)| v.as_str()));
             }
         }
         _ => {}
@@ -521,8 +521,9 @@ fn check_stage(
             }
         } else {
             let lookup = |n: &str| scope.get(n);
-            for w in expanded_words(inst) {
-                note(expand_tracked(&w, m, &lookup).unmatched);
+            // A word without `$` references nothing.
+            for w in expanded_words(inst).into_iter().filter(|w| w.contains('$')) {
+                note(expand_tracked(w, m, &lookup).unmatched);
             }
             if matches!(inst.kind, Kind::Copy | Kind::Add) {
                 for h in inst.heredocs.iter().filter(|h| h.expand) {

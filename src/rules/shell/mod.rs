@@ -49,7 +49,7 @@ pub fn mentions_word(run: &Instruction, words: &[&str]) -> bool {
         let b = text.as_bytes();
         let word_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.';
         let mut from = 0;
-        while let Some(off) = text.get(from..).and_then(|t| t.find(w)) {
+        while let Some(off) = text.get(from..).and_then(|t| crate::text::find(t, w)) {
             let at = from + off;
             let end = at + w.len();
             let before_ok = at == 0 || !word_char(b[at - 1]);
@@ -376,8 +376,9 @@ pub enum RunShell {
 }
 
 impl RunShell {
-    fn default_for(m: &Model, stage: usize) -> RunShell {
-        if stage_image_shell(m, stage) == ImageShell::Windows {
+    /// The default shell of a stage whose base image provides `image`.
+    fn default_for(image: ImageShell) -> RunShell {
+        if image == ImageShell::Windows {
             return RunShell::NonPosix;
         }
         RunShell::Posix {
@@ -438,6 +439,8 @@ pub struct Shells {
     before: Vec<Option<usize>>,
     /// Stage → index in `shells`.
     end: Vec<usize>,
+    /// Stage → the shells its base image provides ([`stage_image_shell`]).
+    images: Vec<ImageShell>,
 }
 
 impl Shells {
@@ -446,12 +449,15 @@ impl Shells {
             shells: Vec::new(),
             before: vec![None; m.instructions.len()],
             end: Vec::with_capacity(m.stages.len()),
+            images: Vec::with_capacity(m.stages.len()),
         };
         for st in &m.stages {
+            let image = stage_image_shell(m, st.index);
+            out.images.push(image);
             let mut current = match st.base {
                 Base::Stage(p) if p < st.index => out.end[p],
                 _ => {
-                    out.shells.push(RunShell::default_for(m, st.index));
+                    out.shells.push(RunShell::default_for(image));
                     out.shells.len() - 1
                 }
             };
@@ -477,6 +483,14 @@ impl Shells {
             .copied()
             .flatten()
             .map(|k| &self.shells[k])
+    }
+
+    /// The shells the stage's base image provides.
+    pub fn image(&self, stage: usize) -> ImageShell {
+        self.images
+            .get(stage)
+            .copied()
+            .unwrap_or(ImageShell::Unknown)
     }
 
     /// The shell at the end of the stage.
@@ -505,8 +519,8 @@ pub fn shell_before(m: &Model, stage: usize, before: usize) -> RunShell {
                 s = p;
                 limit = usize::MAX;
             }
-            _ => return RunShell::default_for(m, s),
+            _ => return RunShell::default_for(stage_image_shell(m, s)),
         }
     }
-    RunShell::default_for(m, stage)
+    RunShell::default_for(stage_image_shell(m, stage))
 }
