@@ -1263,6 +1263,73 @@ fn stdio_survives_malformed_input() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// Over stdio, diagnostics are serialized straight from dlint's (no JSON
+/// tree, src/server/transport.rs): what a client gets is what the
+/// in-memory server publishes, field for field.
+#[test]
+fn stdio_publishes_what_the_in_memory_server_publishes() {
+    // Fixes, related information, a file fix, non-ASCII text, CRLF.
+    let text = "FROM debian\r\n# 설치 — ü\r\nRUN apt-get update && apt-get install curl git\r\nADD app.sh /app/app.sh\r\nENV A 1\r\nrun echo $UNDEFINED_가\r\n";
+    let (d, uri) = project(text);
+    fs::write(d.path().join("dlint.toml"), "select = [\"ALL\"]\n").unwrap();
+    let open = json!({"textDocument": {"uri": uri, "languageId": "dockerfile", "version": 3, "text": text}});
+    let mut c = Client::init(quickfix_caps(), Value::Null);
+    c.notify("textDocument/didOpen", open.clone());
+    let in_memory = c.diagnostics(&uri, 3);
+    assert!(in_memory.len() >= 5, "{in_memory:#?}");
+    assert!(in_memory
+        .iter()
+        .any(|d| d.get("relatedInformation").is_some()));
+    assert!(in_memory.iter().any(|d| d["data"].get("fix").is_some()));
+    assert_eq!(c.shutdown_and_exit(), 0);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dlint"))
+        .arg("server")
+        .current_dir(d.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let send = |stdin: &mut std::process::ChildStdin, v: Value| {
+        stdin.write_all(&frame(&v.to_string())).unwrap();
+        stdin.flush().unwrap();
+    };
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": quickfix_caps()}}),
+    );
+    assert_eq!(read_message(&mut out)["id"], 1);
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    );
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": open}),
+    );
+    // The first publish is the open's (ShellCheck's findings would follow).
+    let published = loop {
+        let m = read_message(&mut out);
+        if m["method"] == "textDocument/publishDiagnostics" {
+            break m;
+        }
+    };
+    assert_eq!(published["params"]["version"], 3);
+    assert_eq!(published["jsonrpc"], "2.0");
+    assert_eq!(published["params"]["uri"], uri.as_str());
+    assert_eq!(published["params"]["diagnostics"], Value::Array(in_memory));
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
+    );
+    assert_eq!(read_message(&mut out)["id"], 2);
+    send(&mut stdin, json!({"jsonrpc": "2.0", "method": "exit"}));
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
 #[test]
 fn stdio_exit_without_shutdown_is_1() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dlint"))

@@ -319,6 +319,36 @@ fn href(
     uri.map(|href| CodeDescription { href })
 }
 
+/// A whole `publishDiagnostics` notification, serialized straight from the
+/// diagnostics: the same JSON as [`to_json`] in the params, without the
+/// `Value` tree.
+pub fn publish_frame(uri: &str, diagnostics: &[Diagnostic], version: Option<i32>) -> String {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        jsonrpc: &'static str,
+        method: &'static str,
+        params: Params<'a>,
+    }
+    #[derive(Serialize)]
+    struct Params<'a> {
+        uri: &'a str,
+        diagnostics: &'a [Diagnostic],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: Option<i32>,
+    }
+    let frame = Frame {
+        jsonrpc: "2.0",
+        method: "textDocument/publishDiagnostics",
+        params: Params {
+            uri,
+            diagnostics,
+            version,
+        },
+    };
+    // Serializing plain data into a String cannot fail.
+    serde_json::to_string(&frame).unwrap_or_default()
+}
+
 /// Diagnostics as JSON, moving each `data` value in rather than copying it
 /// (publishing is on the typing path).
 pub fn to_json(diagnostics: Vec<Diagnostic>) -> serde_json::Value {

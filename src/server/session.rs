@@ -160,6 +160,8 @@ impl Default for ShellJobs {
 }
 
 struct Server<'a> {
+    /// Publish diagnostics as [`RAW_FRAME`]s (the stdio transport).
+    raw_frames: bool,
     shell: ShellJobs,
     conn: &'a Connection,
     phase: Phase,
@@ -243,7 +245,25 @@ const PUBLISH_DELAY_MAX: Duration = Duration::from_millis(100);
 /// closes). Returns the process exit code: 0 after `shutdown` then `exit`,
 /// 1 otherwise.
 pub fn run(connection: Connection) -> i32 {
+    serve_connection(connection, false)
+}
+
+/// The method of a notification whose params are a whole JSON-RPC message,
+/// already serialized (a string): the stdio writer writes it as the frame's
+/// body. Only [`run_framed`]'s server sends it.
+pub(crate) const RAW_FRAME: &str = "$/dlint/rawFrame";
+
+/// [`run`] for the stdio transport: diagnostics are published as
+/// [`RAW_FRAME`]s, serialized straight from dlint's diagnostics (a JSON
+/// tree of a big file's diagnostics took as long to build, write and drop
+/// as to lint a third of the file).
+pub(crate) fn run_framed(connection: Connection) -> i32 {
+    serve_connection(connection, true)
+}
+
+fn serve_connection(connection: Connection, raw_frames: bool) -> i32 {
     let mut server = Server {
+        raw_frames,
         shell: ShellJobs::default(),
         conn: &connection,
         phase: Phase::Uninitialized,
@@ -941,6 +961,11 @@ impl Server<'_> {
         diagnostics: Vec<lsp_types::Diagnostic>,
         version: Option<i32>,
     ) {
+        if self.raw_frames {
+            let body = diagnostics::publish_frame(doc.uri.as_str(), &diagnostics, version);
+            self.notify(RAW_FRAME, Value::String(body));
+            return;
+        }
         // Built by hand: `json!` would copy the diagnostics' Value tree
         // (it serializes every value it is given).
         let mut params = serde_json::Map::new();

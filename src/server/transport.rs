@@ -176,8 +176,19 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         .name("dlint-lsp-writer".into())
         .spawn(move || {
             for msg in from_server {
-                let mut w = writer_out.lock().unwrap_or_else(|e| e.into_inner());
-                if msg.write(&mut *w).is_err() {
+                let written = match &msg {
+                    Message::Notification(n) if n.method == super::session::RAW_FRAME => {
+                        match &n.params {
+                            Value::String(body) => write_frame(&writer_out, body),
+                            _ => Ok(()),
+                        }
+                    }
+                    _ => {
+                        let mut w = writer_out.lock().unwrap_or_else(|e| e.into_inner());
+                        msg.write(&mut *w)
+                    }
+                };
+                if written.is_err() {
                     break;
                 }
             }
@@ -222,7 +233,7 @@ pub fn serve(input: Box<dyn BufRead + Send>, output: Box<dyn Write + Send>) -> i
         })
         .expect("spawn the reader thread");
 
-    let code = super::session::run(server_side);
+    let code = super::session::run_framed(server_side);
     // The server's sender is dropped: the writer drains and stops. The
     // reader may be blocked on input; the process exit ends it.
     let _ = writer.join();
