@@ -117,11 +117,20 @@ pub fn one_line(src: &str, escape_char: char, max: usize) -> String {
     flat
 }
 
-/// The byte offset of the first `needle` in `hay` (`str::find` with a
-/// SIMD substring search: the rules' cheap tests before a shell parse run
-/// on every RUN of every lint).
+/// The byte offset of the first `needle` in `hay`, as `str::find` gives
+/// it. The rules' cheap tests before a shell parse run on every RUN of
+/// every lint with short words (`ps`, `apt-get`): a search for the first
+/// byte, then a compare, beats building a substring searcher per call;
+/// longer needles get memchr's `memmem`.
 pub fn find(hay: &str, needle: &str) -> Option<usize> {
-    memchr::memmem::find(hay.as_bytes(), needle.as_bytes())
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else {
+        return Some(0);
+    };
+    if n.len() > 16 {
+        return memchr::memmem::find(h, n);
+    }
+    memchr::memchr_iter(first, h).find(|&i| h.get(i + 1..i + n.len()) == Some(rest))
 }
 
 /// Whether `hay` contains `needle` ([`find`]).
@@ -131,6 +140,37 @@ pub fn contains(hay: &str, needle: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn find_is_str_find() {
+        let hays = [
+            "",
+            "a",
+            "apt-get install",
+            "https://x/ps aux",
+            "aaaa",
+            "공 ps 공ps",
+            "pspsps",
+            "x\u{0}ps",
+            "long needle here: 0123456789abcdefXYZ and 0123456789abcdefXYZ",
+        ];
+        let needles = [
+            "",
+            "a",
+            "ps",
+            "apt",
+            "aaa",
+            "공",
+            "s",
+            "0123456789abcdefXYZ",
+            "zzz",
+        ];
+        for h in hays {
+            for n in needles {
+                assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

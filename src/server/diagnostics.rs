@@ -241,6 +241,10 @@ fn strip_word<'a>(s: &'a str, w: &str) -> Option<&'a str> {
     }
 }
 
+/// An LSP diagnostic and its `data` (kept typed until it is serialized:
+/// the stdio publish writes it without a JSON tree).
+pub type Part = (Diagnostic, Option<DiagData>);
+
 /// Converts a report to LSP diagnostics for document `uri` at `version`.
 pub fn to_lsp(
     report: &Report,
@@ -249,6 +253,23 @@ pub fn to_lsp(
     enc: Encoding,
     with_files: bool,
 ) -> Vec<Diagnostic> {
+    to_lsp_parts(report, uri, version, enc, with_files)
+        .into_iter()
+        .map(|(mut d, data)| {
+            d.data = data.and_then(|x| serde_json::to_value(x).ok());
+            d
+        })
+        .collect()
+}
+
+/// [`to_lsp`], each diagnostic's `data` apart.
+pub fn to_lsp_parts(
+    report: &Report,
+    uri: &Uri,
+    version: i32,
+    enc: Encoding,
+    with_files: bool,
+) -> Vec<Part> {
     let model = &report.model;
     let src = model.source.as_str();
     let lines: &LineIndex = &model.lines;
@@ -281,7 +302,7 @@ pub fn to_lsp(
                     message: r.message.clone(),
                 })
                 .collect();
-            Diagnostic {
+            let diag = Diagnostic {
                 range: convert::range(src, lines, d.span, enc),
                 severity: Some(severity(d.severity)),
                 code: Some(NumberOrString::String(d.code().to_string())),
@@ -297,8 +318,9 @@ pub fn to_lsp(
                 message: d.message.clone(),
                 related_information: (!related.is_empty()).then_some(related),
                 tags: tags(rule.name),
-                data: serde_json::to_value(data).ok(),
-            }
+                data: None,
+            };
+            (diag, Some(data))
         })
         .collect()
 }
@@ -322,7 +344,7 @@ fn href(
 /// A whole `publishDiagnostics` notification, serialized straight from the
 /// diagnostics: the same JSON as [`to_json`] in the params, without the
 /// `Value` tree.
-pub fn publish_frame(uri: &str, diagnostics: &[Diagnostic], version: Option<i32>) -> String {
+pub fn publish_frame(uri: &str, diagnostics: &[Part], version: Option<i32>) -> String {
     #[derive(Serialize)]
     struct Frame<'a> {
         jsonrpc: &'static str,
@@ -332,9 +354,24 @@ pub fn publish_frame(uri: &str, diagnostics: &[Diagnostic], version: Option<i32>
     #[derive(Serialize)]
     struct Params<'a> {
         uri: &'a str,
-        diagnostics: &'a [Diagnostic],
+        #[serde(serialize_with = "parts")]
+        diagnostics: &'a [Part],
         #[serde(skip_serializing_if = "Option::is_none")]
         version: Option<i32>,
+    }
+    /// One diagnostic with its data (the diagnostic's own `data` is None).
+    #[derive(Serialize)]
+    struct WithData<'a> {
+        #[serde(flatten)]
+        diag: &'a Diagnostic,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        data: Option<&'a DiagData>,
+    }
+    fn parts<S: serde::Serializer>(parts: &&[Part], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(parts.iter().map(|(diag, data)| WithData {
+            diag,
+            data: data.as_ref(),
+        }))
     }
     let frame = Frame {
         jsonrpc: "2.0",
@@ -351,12 +388,12 @@ pub fn publish_frame(uri: &str, diagnostics: &[Diagnostic], version: Option<i32>
 
 /// Diagnostics as JSON, moving each `data` value in rather than copying it
 /// (publishing is on the typing path).
-pub fn to_json(diagnostics: Vec<Diagnostic>) -> serde_json::Value {
+pub fn to_json(diagnostics: Vec<Part>) -> serde_json::Value {
     let items = diagnostics
         .into_iter()
-        .map(|mut d| {
-            let data = d.data.take();
+        .map(|(d, data)| {
             let mut v = serde_json::to_value(&d).unwrap_or(serde_json::Value::Null);
+            let data = data.and_then(|x| serde_json::to_value(x).ok());
             if let (Some(data), Some(o)) = (data, v.as_object_mut()) {
                 o.insert("data".into(), data);
             }

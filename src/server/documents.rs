@@ -99,6 +99,14 @@ impl Document {
         }
     }
 
+    /// [`Self::lsp_diagnostics`], their data apart (for publishing).
+    pub fn lsp_parts(&self, enc: Encoding) -> Vec<super::diagnostics::Part> {
+        match &self.analysis {
+            Some(a) => super::diagnostics::to_lsp_parts(&a.report, &self.uri, a.version, enc, true),
+            None => Vec::new(),
+        }
+    }
+
     /// Drops cached settings, context and lint (config changed).
     pub fn invalidate(&mut self) {
         self.settings = None;

@@ -955,12 +955,7 @@ impl Server<'_> {
         self.docs.get(key)
     }
 
-    fn publish(
-        &self,
-        doc: &Document,
-        diagnostics: Vec<lsp_types::Diagnostic>,
-        version: Option<i32>,
-    ) {
+    fn publish(&self, doc: &Document, diagnostics: Vec<diagnostics::Part>, version: Option<i32>) {
         if self.raw_frames {
             let body = diagnostics::publish_frame(doc.uri.as_str(), &diagnostics, version);
             self.notify(RAW_FRAME, Value::String(body));
@@ -986,11 +981,8 @@ impl Server<'_> {
         while let Some(key) = self.dirty.pop_first() {
             let enc = self.caps.encoding;
             let linted = crate::panic::catch(|| {
-                self.ensure_analysis(&key).and_then(|d| {
-                    d.analysis
-                        .as_ref()
-                        .map(|a| (d.lsp_diagnostics(enc), a.version))
-                })
+                self.ensure_analysis(&key)
+                    .and_then(|d| d.analysis.as_ref().map(|a| (d.lsp_parts(enc), a.version)))
             });
             match linted {
                 Ok(Some((diags, version))) => {
@@ -1007,7 +999,11 @@ impl Server<'_> {
                     // Replace the stale findings: they no longer match the text.
                     if let Some(doc) = self.docs.get(&key) {
                         let version = Some(doc.version);
-                        self.publish(doc, vec![diagnostics::internal_error(&msg)], version);
+                        self.publish(
+                            doc,
+                            vec![(diagnostics::internal_error(&msg), None)],
+                            version,
+                        );
                     }
                 }
             }
