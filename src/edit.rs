@@ -38,8 +38,14 @@ impl Edit {
 
 /// Whether the text mostly uses CRLF line endings.
 pub fn uses_crlf(src: &str) -> bool {
-    let crlf = src.matches("\r\n").count();
-    let lf = src.matches('\n').count();
+    let b = src.as_bytes();
+    let (mut crlf, mut lf) = (0usize, 0usize);
+    for i in memchr::memchr_iter(b'\n', b) {
+        lf += 1;
+        if i > 0 && b[i - 1] == b'\r' {
+            crlf += 1;
+        }
+    }
     crlf > 0 && crlf * 2 >= lf
 }
 

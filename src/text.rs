@@ -21,7 +21,13 @@ pub fn is_unsafe(c: char) -> bool {
 /// `s` with every unsafe character escaped (`\r`, `\n`, `\t`, `\\u{1b}`, …).
 /// Borrows when nothing needs escaping (the common case).
 pub fn escape(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
+    // ASCII (most messages): only C0 controls and DEL are unsafe.
+    let safe = if s.is_ascii() {
+        !s.bytes().any(|b| b < 0x20 || b == 0x7f)
+    } else {
+        !s.chars().any(is_unsafe)
+    };
+    if safe {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

@@ -148,7 +148,9 @@ impl Unavailable {
 pub struct ShellCheck {
     program: PathBuf,
     pub version: String,
-    cache: Mutex<HashMap<String, Outcome>>,
+    /// By script text (foldhash, seeded per process: a lookup per RUN per
+    /// lint).
+    cache: Mutex<HashMap<String, Outcome, foldhash::fast::RandomState>>,
     /// Block on a cache miss (CLI, fixer) or queue it (language server).
     blocking: bool,
     pending: Mutex<HashSet<String>>,
@@ -217,7 +219,7 @@ impl ShellCheck {
         Ok(ShellCheck {
             program,
             version,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::default()),
             blocking: true,
             pending: Mutex::new(HashSet::new()),
             disk,
@@ -231,7 +233,7 @@ impl ShellCheck {
         ShellCheck {
             program: self.program.clone(),
             version: self.version.clone(),
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::default()),
             blocking: false,
             pending: Mutex::new(HashSet::new()),
             disk: self.disk.clone(),

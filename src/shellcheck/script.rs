@@ -12,7 +12,7 @@
 //! nearly names (`header_vars`).
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 
 use crate::model::{Base, Instruction, Kind, Model};
@@ -451,9 +451,7 @@ impl Context {
 
     fn add(&mut self, name: &str) {
         if add_var(&mut self.vars, name) {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            (self.vars_hash, name).hash(&mut h);
-            self.vars_hash = h.finish();
+            self.vars_hash = KEY_HASH.hash_one((self.vars_hash, name));
         }
     }
 
@@ -482,6 +480,14 @@ impl Context {
     }
 }
 
+/// The hasher of the script cache's keys (foldhash, seeded once per
+/// process; a hit is checked in full).
+static KEY_HASH: std::sync::LazyLock<foldhash::fast::RandomState> =
+    std::sync::LazyLock::new(foldhash::fast::RandomState::default);
+
+/// Cached scripts by key.
+type ByKey = HashMap<u64, Vec<Entry>, foldhash::fast::RandomState>;
+
 /// The scripts of instructions seen in earlier lints, by what makes them:
 /// the instruction's text, the escape character, the shell and the
 /// variables the stage has set. The language server keeps one, so that a
@@ -496,8 +502,8 @@ pub struct ScriptCache {
 
 #[derive(Debug, Default)]
 struct Generations {
-    new: HashMap<u64, Vec<Entry>>,
-    old: HashMap<u64, Vec<Entry>>,
+    new: ByKey,
+    old: ByKey,
     /// About how many bytes `new` holds.
     bytes: usize,
 }
@@ -533,9 +539,7 @@ impl ScriptCache {
 
 impl Generations {
     fn key(text: &str, escape: char, shell: &str, vars_hash: u64) -> u64 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (text, escape, shell, vars_hash).hash(&mut h);
-        h.finish()
+        KEY_HASH.hash_one((text, escape, shell, vars_hash))
     }
 
     /// The cached scripts of an instruction, moved to the newer
@@ -1027,7 +1031,7 @@ mod tests {
         lint(&big("ls"));
         lint(&small);
         let g = cache.inner.lock().unwrap();
-        let held = |map: &HashMap<u64, Vec<Entry>>, cmd: &str| {
+        let held = |map: &ByKey, cmd: &str| {
             map.values()
                 .flatten()
                 .any(|e| e.text.starts_with(&format!("RUN {cmd}")))

@@ -172,7 +172,9 @@ const CACHE_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Default)]
 struct ParseCache {
-    map: std::collections::HashMap<String, Arc<Script>>,
+    /// foldhash (seeded per process): SipHash of every RUN's text on every
+    /// lint showed in profiles.
+    map: std::collections::HashMap<String, Arc<Script>, foldhash::fast::RandomState>,
     bytes: usize,
 }
 

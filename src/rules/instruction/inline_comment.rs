@@ -125,6 +125,10 @@ fn is_blank(c: char) -> bool {
 /// The comments in the arguments text: a word starting with `#` that is not
 /// inside quotes, and the rest of its physical line.
 fn find_comments(m: &Model, inst: &Instruction, form: Form, text: &str) -> Vec<Found> {
+    // Every comment starts at a `#` (most instructions have none).
+    if memchr::memchr(b'#', text.as_bytes()).is_none() {
+        return Vec::new();
+    }
     let base = inst.raw.args_offset;
     let map = &inst.raw.map;
     let mut starts = Vec::new();

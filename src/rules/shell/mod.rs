@@ -79,7 +79,7 @@ pub fn mentions_command(run: &Instruction, words: &[&str]) -> bool {
         let b = text.as_bytes();
         let word_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.';
         let mut from = 0;
-        while let Some(off) = text.get(from..).and_then(|t| t.find(w)) {
+        while let Some(off) = text.get(from..).and_then(|t| crate::text::find(t, w)) {
             let at = from + off;
             let end = at + w.len();
             from = end;
