@@ -993,9 +993,34 @@ fn program_words(text: &str, mask: &mut u64) {
                 | b'\\'
         )
     };
+    // The first bytes and longest length of the names: most words are
+    // none of them, and are passed over without a comparison.
+    const FIRST: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < KNOWN_PROGRAMS.len() {
+            t[KNOWN_PROGRAMS[i].as_bytes()[0] as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    const LONGEST: usize = {
+        let mut n = 0;
+        let mut i = 0;
+        while i < KNOWN_PROGRAMS.len() {
+            if KNOWN_PROGRAMS[i].len() > n {
+                n = KNOWN_PROGRAMS[i].len();
+            }
+            i += 1;
+        }
+        n
+    };
     for token in text.split(|c: char| c.is_ascii() && is_sep(c as u8)) {
         // A path names its last part (`/usr/bin/apt-get`).
         let name = token.rsplit('/').next().unwrap_or(token);
+        if name.len() > LONGEST || !name.as_bytes().first().is_some_and(|&b| FIRST[b as usize]) {
+            continue;
+        }
         if let Some(bit) = KNOWN_PROGRAMS.iter().position(|p| *p == name) {
             *mask |= 1 << bit;
         }

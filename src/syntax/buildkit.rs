@@ -1056,8 +1056,93 @@ fn split_ws_n2(rest: &str) -> Vec<(usize, usize)> {
     }
 }
 
-/// `parseWords`: words split on whitespace, quotes and escapes kept.
+/// `parseWords`: words split on whitespace, quotes and escapes kept. One
+/// pass over the chars (ENV, LABEL and ARG lines on every lint).
 fn parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
+    #[derive(PartialEq)]
+    enum Phase {
+        Spaces,
+        Word,
+        Quote,
+    }
+    let mut chars = rest.char_indices();
+    let mut words = Vec::new();
+    let mut phase = Phase::Spaces;
+    let mut quote = '\0';
+    let mut blank_ok = false;
+    let mut word = String::new();
+    let mut word_start = 0;
+    let mut last_end = 0;
+    loop {
+        let next = chars.next();
+        let at_end = next.is_none();
+        let (pos, ch) = next.unwrap_or((rest.len(), '\0'));
+        if phase == Phase::Spaces {
+            if at_end {
+                break;
+            }
+            if is_space(ch) {
+                continue;
+            }
+            phase = Phase::Word;
+            word_start = pos;
+        }
+        if at_end {
+            if blank_ok || !word.is_empty() {
+                words.push((std::mem::take(&mut word), word_start, last_end));
+            }
+            break;
+        }
+        let (mut at, mut ch) = (pos, ch);
+        if phase == Phase::Word {
+            if is_space(ch) {
+                phase = Phase::Spaces;
+                if blank_ok || !word.is_empty() {
+                    words.push((std::mem::take(&mut word), word_start, last_end));
+                }
+                word.clear();
+                blank_ok = false;
+                continue;
+            }
+            if ch == '\'' || ch == '"' {
+                quote = ch;
+                blank_ok = true;
+                phase = Phase::Quote;
+            }
+            if ch == escape {
+                // An escape as the last char is dropped.
+                let Some((p, c)) = chars.next() else {
+                    continue;
+                };
+                word.push(ch);
+                (at, ch) = (p, c);
+            }
+            word.push(ch);
+            last_end = at + ch.len_utf8();
+            continue;
+        }
+        // In a quote.
+        if ch == quote {
+            phase = Phase::Word;
+        }
+        if ch == escape && quote != '\'' {
+            let Some((p, c)) = chars.next() else {
+                phase = Phase::Word;
+                continue;
+            };
+            word.push(ch);
+            (at, ch) = (p, c);
+        }
+        word.push(ch);
+        last_end = at + ch.len_utf8();
+    }
+    words
+}
+
+/// The first `parse_words` (indexing a Vec of the chars): the tests hold
+/// the one-pass version to it.
+#[cfg(test)]
+fn parse_words_reference(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
@@ -1565,6 +1650,61 @@ mod tests {
             .iter()
             .map(|i| i.args.iter().map(|w| w.value.clone()).collect())
             .collect()
+    }
+
+    #[test]
+    fn parse_words_is_the_reference() {
+        let mut cases: Vec<String> = [
+            "",
+            " ",
+            "a",
+            "a b",
+            "  a  b  ",
+            "k=v",
+            "k=\"a b\"",
+            "k='a b' c=\\ d",
+            "\\",
+            "a\\",
+            "\"unterminated",
+            "'x\\",
+            "\"x\\",
+            "a\\ b",
+            "공=값 \"따옴 표\"",
+            "`",
+            "a` b",
+            "\"\"",
+            "''",
+            "k=\"a\\\"b\"",
+            "\u{a0}x\u{a0}",
+            "x\u{3000}y",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every string of up to 5 chars from an alphabet with each special.
+        let alphabet = ['a', ' ', '"', '\'', '\\', '`', '=', '공'];
+        let mut frontier = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for s in &frontier {
+                for c in alphabet {
+                    let mut t = s.clone();
+                    t.push(c);
+                    next.push(t);
+                }
+            }
+            cases.extend(next.iter().cloned());
+            frontier = next;
+        }
+        for c in &cases {
+            for esc in ['\\', '`'] {
+                assert_eq!(
+                    parse_words(c, esc),
+                    parse_words_reference(c, esc),
+                    "{c:?} {esc:?}"
+                );
+            }
+        }
     }
 
     #[test]

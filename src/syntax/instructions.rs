@@ -182,7 +182,16 @@ fn values(inst: &RawInstruction) -> Vec<&str> {
 /// `ParseInstruction`, in BuildKit's order of checks per instruction.
 fn check_instruction(inst: &RawInstruction) -> Result<(), Found> {
     let kw = inst.keyword.value.to_ascii_lowercase();
-    let upper = kw.to_ascii_uppercase();
+    // The keyword in uppercase, written only into an error message.
+    struct Upper<'a>(&'a str);
+    impl std::fmt::Display for Upper<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0
+                .chars()
+                .try_for_each(|c| std::fmt::Write::write_char(f, c.to_ascii_uppercase()))
+        }
+    }
+    let upper = Upper(&kw);
     let args = values(inst);
     let at_least_one = || {
         found(
