@@ -171,10 +171,16 @@ pub fn ignore_edit(
             // A `# dlint ignore=…` comment on the line just above: extend it.
             if line > 0 {
                 let above = lines.line_start(line - 1);
+                // Comments are in file order: a binary search, not a scan
+                // per finding.
+                let first = model.comments.partition_point(|c| c.span.start < above);
                 if let Some(c) = model
                     .comments
+                    .get(first..)
+                    .unwrap_or_default()
                     .iter()
-                    .find(|c| c.span.start >= above && c.span.end <= line_start)
+                    .take_while(|c| c.span.start < line_start)
+                    .find(|c| c.span.end <= line_start)
                 {
                     if let Some(at) = ignore_list_end(model.text(c.span)) {
                         let at = c.span.start + at;
