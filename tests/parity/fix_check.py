@@ -106,6 +106,19 @@ def stages(path):
     return meaning(path)
 
 
+def meant(m):
+    """`meaning` with ENV and LABEL values read as meant: a value that starts
+    with `=` (`ENV PATH = /x`, the legacy form with a spaced `=`) without the
+    `=` and the blanks after it. legacy-key-value-format's unsafe fix makes
+    that the value; nothing else may change."""
+    out = []
+    for cmd, vals in m:
+        if cmd in ("ENV", "LABEL"):
+            vals = tuple((k, v[1:].lstrip(" \t") if v.startswith("=") else v) for k, v in vals)
+        out.append((cmd, vals))
+    return out
+
+
 def instructions(path):
     return [(c.cmd.upper(), c.sub_cmd, c.json, c.flags, c.value, c.heredocs, c.start_line, c.end_line)
             for c in dockerfile.parse_file(path)]
@@ -342,7 +355,7 @@ def main():
                     if broken <= 5:
                         print(f"  FAIL: BuildKit cannot parse fixed {n}: {e}")
                     continue
-                if got != want:
+                if got != want and not ("--unsafe-fixes" in mode and meant(got) == meant(want)):
                     broken += 1
                     if broken <= 5:
                         diff = [(a, b) for a, b in zip(want, got) if a != b][:2] or (want[len(got):] or got[len(want):])[:2]

@@ -49,9 +49,12 @@ fn has_unquoted_space(v: &str, escape: char) -> Option<bool> {
     quote.is_none().then_some(false)
 }
 
-/// The edits that turn `key value` into `key=value`, when the result
-/// means the same to BuildKit.
-fn fix_edits(m: &Model, inst: &Instruction) -> Option<(Vec<Edit>, String)> {
+/// The edits that turn `key value` into `key=value`, and the result.
+/// `spaced`: the value is what follows a spaced `=` (`ENV PATH = /usr/bin`
+/// sets PATH to `= /usr/bin`; the fix writes `PATH=/usr/bin`, which changes
+/// the value to the one meant); otherwise the result means the same to
+/// BuildKit.
+fn fix_edits(m: &Model, inst: &Instruction, spaced: bool) -> Option<(Vec<Edit>, String)> {
     let (key, value) = (&inst.args[0], &inst.args[1]);
     // The separator must be plain whitespace on one line, and the key a
     // plain word (BuildKit split the key off at the first whitespace).
@@ -63,7 +66,18 @@ fn fix_edits(m: &Model, inst: &Instruction) -> Option<(Vec<Edit>, String)> {
     if m.text(key.span) != key.value || key.value.contains(['"', '\'', m.escape, '=']) {
         return None;
     }
-    let v = value.value.as_str();
+    let mut v = value.value.as_str();
+    let mut sep = sep;
+    if spaced {
+        // The `=` and the blanks after it go too; the value must be the
+        // text as written (on one line) for the offsets to hold.
+        if m.text(value.span) != v {
+            return None;
+        }
+        let rest = v.strip_prefix('=')?.trim_start_matches([' ', '\t']);
+        sep = Span::new(sep.start, value.span.start + (v.len() - rest.len()));
+        v = rest;
+    }
     if !has_unquoted_space(v, m.escape)? {
         // `key value` → `key=value`: BuildKit reads the same word.
         return Some((vec![Edit::replace(sep, "=")], format!("{}={v}", key.value)));
@@ -82,6 +96,13 @@ fn fix_edits(m: &Model, inst: &Instruction) -> Option<(Vec<Edit>, String)> {
     ))
 }
 
+/// Whether the legacy value starts with `=` (after the blank that ends the
+/// key): `ENV PATH = /x` or `ENV PATH =/x`, a `key=value` meant with a
+/// space before the `=`.
+fn spaced_equals(inst: &Instruction) -> bool {
+    inst.args[1].value.starts_with('=')
+}
+
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     for inst in &m.instructions {
@@ -92,7 +113,8 @@ pub fn check(cx: &mut Checker) {
         }
         let kw = inst.kind.as_str();
         let key = &inst.args[0];
-        let fix = fix_edits(m, inst);
+        let spaced = spaced_equals(inst);
+        let fix = fix_edits(m, inst, spaced);
         let short = |t: &str| -> String {
             if t.chars().count() <= 60 {
                 t.to_string()
@@ -104,11 +126,28 @@ pub fn check(cx: &mut Checker) {
             Some((_, t)) => format!("`{kw} {}`", short(t)),
             None => format!("`{kw} {}=<value>`", key.value),
         };
-        let msg = format!(
-            "`{kw} {} <value>` is the legacy form: one key per instruction, the value running to the end of the line, and easy to misread. Write {written} (BuildKit warns, `LegacyKeyValueFormat`)",
-            key.value
-        );
-        let fix = fix.map(|(edits, t)| Fix::safe(format!("Write `{kw} {}`", short(&t)), edits));
+        let msg = if spaced {
+            format!(
+                "`{kw} {} = …` sets `{}` to `{}`, the `=` included: with a blank before the `=`, this is the legacy form, where everything after the key is the value. Write {written} (BuildKit warns, `LegacyKeyValueFormat`)",
+                key.value,
+                key.value,
+                short(&inst.args[1].value)
+            )
+        } else {
+            format!(
+                "`{kw} {} <value>` is the legacy form: one key per instruction, the value running to the end of the line, and easy to misread. Write {written} (BuildKit warns, `LegacyKeyValueFormat`)",
+                key.value
+            )
+        };
+        let fix = fix.map(|(edits, t)| {
+            let title = format!("Write `{kw} {}`", short(&t));
+            if spaced {
+                // The value changes: to the one meant, without the `=`.
+                Fix::unsafe_(format!("{title} (the value loses its leading `=`)"), edits)
+            } else {
+                Fix::safe(title, edits)
+            }
+        });
         cx.report(crate::rules::buildkit::report_span(m, inst, key.span), msg)
             .fix = fix;
     }
@@ -117,6 +156,76 @@ pub fn check(cx: &mut Checker) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::analyze;
+    use crate::diagnostic::Applicability;
+    use crate::settings::{resolve_selector, Settings};
+
+    /// Each finding's message and its fix (applicability, fixed text).
+    fn fixed(src: &str) -> Vec<(String, Option<(Applicability, String)>)> {
+        let mut s = Settings::default();
+        s.select(&resolve_selector("legacy-key-value-format").unwrap());
+        analyze(src, None, &s, None)
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let fix = d.fix.as_ref().map(|f| {
+                    let mut out = src.to_string();
+                    for e in f.edits.iter().rev() {
+                        out.replace_range(e.span.start..e.span.end, &e.text);
+                    }
+                    (f.applicability, out)
+                });
+                (d.message.clone(), fix)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_spaced_equals_is_reported_with_the_value_meant() {
+        let f = fixed("FROM a:1\nLABEL org.opencontainers.image.source = \"https://x/y\"\n");
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].0.contains("to `= \"https://x/y\"`, the `=` included"),
+            "{}",
+            f[0].0
+        );
+        assert_eq!(
+            f[0].1,
+            Some((
+                Applicability::Unsafe,
+                "FROM a:1\nLABEL org.opencontainers.image.source=\"https://x/y\"\n".into()
+            ))
+        );
+        for (src, want) in [
+            (
+                "FROM a:1\nENV PATH = /usr/bin\n",
+                "FROM a:1\nENV PATH=/usr/bin\n",
+            ),
+            ("FROM a:1\nENV A  =\t1\n", "FROM a:1\nENV A=1\n"),
+            ("FROM a:1\nENV D =x\n", "FROM a:1\nENV D=x\n"),
+            (
+                "FROM a:1\nENV B = two words\n",
+                "FROM a:1\nENV B=\"two words\"\n",
+            ),
+            ("FROM a:1\nENV C =\n", "FROM a:1\nENV C=\n"),
+        ] {
+            let f = fixed(src);
+            assert_eq!(f.len(), 1, "{src:?}");
+            assert_eq!(
+                f[0].1,
+                Some((Applicability::Unsafe, want.to_string())),
+                "{src:?}"
+            );
+        }
+        // The value split over lines, or quoted with spaces: no fix.
+        assert_eq!(fixed("FROM a:1\nENV A = \\\n  1\n")[0].1, None);
+        assert_eq!(fixed("FROM a:1\nENV A = \"x\" y\n")[0].1, None);
+        // Without a leading `=`, the safe fix as before.
+        assert_eq!(
+            fixed("FROM a:1\nENV A 1\n")[0].1,
+            Some((Applicability::Safe, "FROM a:1\nENV A=1\n".into()))
+        );
+    }
 
     #[test]
     fn unquoted_space() {
