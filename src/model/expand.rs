@@ -302,15 +302,12 @@ impl Expander<'_> {
         if self.limit.is_some() {
             return;
         }
-        if !rest.is_empty()
-            && !rest.starts_with(":-")
-            && !rest.starts_with(":+")
-            && !rest.starts_with('-')
-            && !rest.starts_with('+')
-            && !rest.starts_with('#')
-            && !rest.starts_with('%')
-            && !rest.starts_with('/')
-        {
+        // What BuildKit's lexer accepts after the name (`substitution_error`).
+        let modifier_ok = match rest.strip_prefix(':') {
+            Some(r) => r.starts_with(['-', '+', '?', '#', '%']),
+            None => rest.is_empty() || rest.starts_with(['-', '+', '?', '#', '%', '/']),
+        };
+        if name.is_empty() || !modifier_ok {
             out.invalid = true;
         }
         let (op, word) = if let Some(w) = rest.strip_prefix(":-") {
@@ -449,6 +446,182 @@ fn strip_glob(v: &str, pat: &str, prefix: bool, longest: bool) -> Option<String>
         // `chars` is reversed: the suffix is its first n characters.
         chars[n..].iter().rev().collect()
     })
+}
+
+/// Why BuildKit cannot expand a word: the byte offset of the `$` whose
+/// substitution it rejects, and BuildKit's own message for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubstitutionError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// The first `${…}` BuildKit's word expander (its shell lexer,
+/// `processDollar`) fails on in `word`, read as BuildKit reads it: the
+/// escape character escapes the next character, nothing expands in single
+/// quotes, `$` does in double quotes, and a `${…}` word nests. Supported:
+/// `${x}`, `${x:-w}`, `${x-w}`, `${x:+w}`, `${x+w}`, `${x:?w}`, `${x?w}`,
+/// `${x#p}`, `${x##p}`, `${x%p}`, `${x%%p}` (also after `:`), `${x/p/r}`,
+/// `${x//p/r}`. Anything else after the name (`${templateOption:x}`,
+/// `${x:=w}`, `${x!}`) is an unsupported modifier; `${}`, `${:x}` and `${{`
+/// a bad substitution; a missing `}` or `/` an error too. Errors that depend
+/// on values (`${x:?}` of an unset `x`) are not reported. None when the
+/// word expands, or a quote is left open (the quotes are another error).
+pub fn substitution_error(word: &str, escape: char) -> Option<SubstitutionError> {
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let mut k = 0;
+    match stop_on(&chars, &mut k, None, escape, 0) {
+        Err(Failure::Subst(e)) => Some(e),
+        _ => None,
+    }
+}
+
+enum Failure {
+    Subst(SubstitutionError),
+    /// Ended before the character looked for (a quote left open, or the
+    /// end of a `${…}` word): the caller decides what that means.
+    Eof,
+    /// Nested deeper than [`MAX_NESTING`]: not judged.
+    TooDeep,
+}
+
+/// How deep `${…}` words nest before the scan gives up (a hostile file).
+const MAX_NESTING: usize = 64;
+
+/// `processStopOn`: up to `stop` (None: the end), through quotes and nested
+/// substitutions.
+fn stop_on(
+    c: &[(usize, char)],
+    k: &mut usize,
+    stop: Option<char>,
+    escape: char,
+    depth: usize,
+) -> Result<(), Failure> {
+    if depth > MAX_NESTING {
+        return Err(Failure::TooDeep);
+    }
+    while let Some(&(_, ch)) = c.get(*k) {
+        if Some(ch) == stop {
+            *k += 1;
+            return Ok(());
+        }
+        match ch {
+            '$' => dollar(c, k, escape, depth)?,
+            '\'' => {
+                // Everything up to the next `'` as is.
+                *k += 1;
+                loop {
+                    match c.get(*k) {
+                        None => return Err(Failure::Eof),
+                        Some(&(_, '\'')) => {
+                            *k += 1;
+                            break;
+                        }
+                        Some(_) => *k += 1,
+                    }
+                }
+            }
+            '"' => {
+                *k += 1;
+                loop {
+                    match c.get(*k).map(|&(_, ch)| ch) {
+                        None => return Err(Failure::Eof),
+                        Some('"') => {
+                            *k += 1;
+                            break;
+                        }
+                        Some('$') => dollar(c, k, escape, depth)?,
+                        Some(ch) if ch == escape => *k += 2,
+                        Some(_) => *k += 1,
+                    }
+                }
+            }
+            ch if ch == escape => *k += 2,
+            _ => *k += 1,
+        }
+    }
+    match stop {
+        None => Ok(()),
+        Some(_) => Err(Failure::Eof),
+    }
+}
+
+/// `processDollar`, at the `$` `c[*k]`.
+fn dollar(c: &[(usize, char)], k: &mut usize, escape: char, depth: usize) -> Result<(), Failure> {
+    let at = c.get(*k).map_or(0, |&(i, _)| i);
+    let fail = |message: String| {
+        Failure::Subst(SubstitutionError {
+            offset: at,
+            message,
+        })
+    };
+    *k += 1;
+    if c.get(*k).map(|&(_, ch)| ch) != Some('{') {
+        // `$name` (or a lone `$`): never an error.
+        return Ok(());
+    }
+    *k += 1;
+    match c.get(*k).map(|&(_, ch)| ch) {
+        None => return Err(fail("syntax error: missing '}'".into())),
+        Some('{' | '}' | ':') => return Err(fail("syntax error: bad substitution".into())),
+        _ => {}
+    }
+    // processName: digits, one special parameter, or a name.
+    let is_special = |ch: char| matches!(ch, '@' | '*' | '#' | '?' | '-' | '$' | '!' | '0');
+    match c.get(*k).map(|&(_, ch)| ch) {
+        Some(ch) if ch.is_numeric() => {
+            while c.get(*k).is_some_and(|&(_, ch)| ch.is_numeric()) {
+                *k += 1;
+            }
+        }
+        Some(ch) if is_special(ch) => *k += 1,
+        _ => {
+            while c
+                .get(*k)
+                .is_some_and(|&(_, ch)| ch.is_alphabetic() || ch.is_numeric() || ch == '_')
+            {
+                *k += 1;
+            }
+        }
+    }
+    let Some(&(_, ch)) = c.get(*k) else {
+        return Err(fail("syntax error: missing '}'".into()));
+    };
+    *k += 1;
+    // The rest of a `${…}` word: a missing `}` is BuildKit's "missing '}'".
+    let word = |k: &mut usize| match stop_on(c, k, Some('}'), escape, depth + 1) {
+        Err(Failure::Eof) => Err(fail("syntax error: missing '}'".into())),
+        r => r,
+    };
+    match ch {
+        '}' => Ok(()),
+        ':' => {
+            let Some(&(_, m)) = c.get(*k) else {
+                return Err(fail("syntax error: missing '}'".into()));
+            };
+            *k += 1;
+            word(k)?;
+            if matches!(m, '+' | '-' | '?' | '#' | '%') {
+                Ok(())
+            } else {
+                Err(fail(format!("unsupported modifier (:{m}) in substitution")))
+            }
+        }
+        '+' | '-' | '?' | '#' | '%' => word(k),
+        '/' => {
+            if c.get(*k).map(|&(_, ch)| ch) == Some('/') {
+                *k += 1;
+            }
+            match stop_on(c, k, Some('/'), escape, depth + 1) {
+                Err(Failure::Eof) => return Err(fail("syntax error: missing '/' in ${}".into())),
+                r => r?,
+            }
+            word(k)
+        }
+        other => Err(fail(format!(
+            "unsupported modifier ({other}) in substitution"
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -165,6 +165,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(instruction::stage_name_casing, "stage-name-casing"),
     rule!(instruction::reserved_stage_name, "reserved-stage-name"),
     rule!(instruction::undefined_variable, "undefined-variable"),
+    rule!(instruction::invalid_substitution, "invalid-substitution"),
     rule!(
         instruction::invalid_description_comment,
         "invalid-description-comment"

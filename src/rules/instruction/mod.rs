@@ -20,6 +20,7 @@ pub mod invalid_description_comment;
 pub mod invalid_expose_port;
 pub mod invalid_label_key;
 pub mod invalid_label_value;
+pub mod invalid_substitution;
 pub mod legacy_key_value_format;
 pub mod maintainer_deprecated;
 pub mod missing_healthcheck;
