@@ -292,7 +292,12 @@ pub fn check(cx: &mut Checker) {
     });
     let mut suggestions: Vec<(String, &'static str)> = Vec::new();
     for v in variants().filter(|v| v.repository == repo) {
-        if v.except.iter().any(|e| lower.contains(e)) {
+        // `^8`: tags starting with `8`; a word: tags containing it.
+        let excepted = |e: &&str| match e.strip_prefix('^') {
+            Some(p) => lower.starts_with(p),
+            None => lower.contains(*e),
+        };
+        if v.except.iter().any(excepted) {
             continue;
         }
         if v.toolchain {
@@ -365,6 +370,12 @@ mod tests {
     #[test]
     fn placeholders() {
         assert_eq!(render("node:{tag}{codename}-slim", "18"), "node:18-slim");
+        // Python, Ruby, Perl and Haskell put `slim` before the codename.
+        let py = "python:{tag}-slim{codename}";
+        assert_eq!(render(py, "3.12-bookworm"), "python:3.12-slim-bookworm");
+        assert_eq!(render(py, "3.12"), "python:3.12-slim");
+        assert_eq!(render(py, "bookworm"), "python:slim-bookworm");
+        assert_eq!(render(py, "latest"), "python:slim");
         assert_eq!(
             render("node:{tag}{codename}-slim", "18-bookworm"),
             "node:18-bookworm-slim"
