@@ -1195,17 +1195,30 @@ fn lsp_server_reader_fails_on_malformed_json() {
     assert!(Message::read(&mut input).is_err());
 }
 
-#[test]
-fn stdio_survives_malformed_input() {
+/// `dlint server` in `dir`, with its stdin and (buffered) stdout.
+fn stdio_server(
+    dir: &Path,
+) -> (
+    std::process::Child,
+    std::process::ChildStdin,
+    BufReader<std::process::ChildStdout>,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dlint"))
         .arg("server")
+        .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let stdin = child.stdin.take().unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    (child, stdin, out)
+}
+
+#[test]
+fn stdio_survives_malformed_input() {
+    let (mut child, mut stdin, mut out) = stdio_server(Path::new("."));
     // Malformed JSON body.
     stdin
         .write_all(&frame("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": "))
@@ -1283,16 +1296,7 @@ fn stdio_publishes_what_the_in_memory_server_publishes() {
     assert!(in_memory.iter().any(|d| d["data"].get("fix").is_some()));
     assert_eq!(c.shutdown_and_exit(), 0);
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dlint"))
-        .arg("server")
-        .current_dir(d.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut child, mut stdin, mut out) = stdio_server(d.path());
     let send = |stdin: &mut std::process::ChildStdin, v: Value| {
         stdin.write_all(&frame(&v.to_string())).unwrap();
         stdin.flush().unwrap();

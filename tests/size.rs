@@ -274,7 +274,7 @@ fn heavy_base_image_cases() {
     // The application installed from a language registry and run: nothing
     // comes from the context, but it is no base image.
     for (image, install, run) in [
-        ("haskell:8.8", "cabal update && cabal install brok", "brok"),
+        ("haskell:9.6", "cabal update && cabal install brok", "brok"),
         ("node:20", "npm install -g serve@14", "serve"),
         (
             "python:3.12",
@@ -295,6 +295,19 @@ fn heavy_base_image_cases() {
             "{image} {install} {run}: {m:?}"
         );
     }
+    // Suggested tags exist: `slim` before the codename for Python and
+    // Haskell, after it for Node; Haskell 8.x has no `-slim` variant.
+    let haskell = |image: &str| {
+        msg(&format!(
+            "FROM {image}\nRUN cabal update && cabal install brok\nCMD [\"brok\"]\n"
+        ))
+    };
+    assert!(haskell("haskell:8.8").is_empty());
+    assert!(haskell("haskell:9.6-bullseye")[0].contains("`haskell:9.6-slim-bullseye`"));
+    let m = msg(&format!("FROM python:3.12-bookworm\n{app}"));
+    assert!(m[0].contains("`python:3.12-slim-bookworm`"), "{m:?}");
+    let m = msg(&format!("FROM node:18-bookworm\n{app}"));
+    assert!(m[0].contains("`node:18-bookworm-slim`"), "{m:?}");
     // An official image's own Dockerfile (nextcloud:fpm) copies only its
     // scripts and configuration and downloads the software.
     assert!(msg("FROM php:8.3-fpm-trixie\nRUN curl -fsSL -o n.tar.bz2 https://download.nextcloud.com/n.tar.bz2\nCOPY *.sh upgrade.exclude /\nCOPY config/* /usr/src/nextcloud/config/\nENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"php-fpm\"]\n").is_empty());
