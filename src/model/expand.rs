@@ -468,9 +468,8 @@ pub struct SubstitutionError {
 /// on values (`${x:?}` of an unset `x`) are not reported. None when the
 /// word expands, or a quote is left open (the quotes are another error).
 pub fn substitution_error(word: &str, escape: char) -> Option<SubstitutionError> {
-    let chars: Vec<(usize, char)> = word.char_indices().collect();
     let mut k = 0;
-    match stop_on(&chars, &mut k, None, escape, 0) {
+    match stop_on(word, &mut k, None, escape, 0) {
         Err(Failure::Subst(e)) => Some(e),
         _ => None,
     }
@@ -488,10 +487,22 @@ enum Failure {
 /// How deep `${…}` words nest before the scan gives up (a hostile file).
 const MAX_NESTING: usize = 64;
 
-/// `processStopOn`: up to `stop` (None: the end), through quotes and nested
-/// substitutions.
+/// The char at byte offset `k` of `s`.
+fn peek(s: &str, k: usize) -> Option<char> {
+    s.get(k..)?.chars().next()
+}
+
+/// Steps over the char at `k`.
+fn bump(s: &str, k: &mut usize) {
+    if let Some(ch) = peek(s, *k) {
+        *k += ch.len_utf8();
+    }
+}
+
+/// `processStopOn`: from byte `k` of `s` up to `stop` (None: the end),
+/// through quotes and nested substitutions.
 fn stop_on(
-    c: &[(usize, char)],
+    s: &str,
     k: &mut usize,
     stop: Option<char>,
     escape: char,
@@ -500,44 +511,50 @@ fn stop_on(
     if depth > MAX_NESTING {
         return Err(Failure::TooDeep);
     }
-    while let Some(&(_, ch)) = c.get(*k) {
+    while let Some(ch) = peek(s, *k) {
         if Some(ch) == stop {
-            *k += 1;
+            bump(s, k);
             return Ok(());
         }
         match ch {
-            '$' => dollar(c, k, escape, depth)?,
+            '$' => dollar(s, k, escape, depth)?,
             '\'' => {
                 // Everything up to the next `'` as is.
-                *k += 1;
+                bump(s, k);
                 loop {
-                    match c.get(*k) {
+                    match peek(s, *k) {
                         None => return Err(Failure::Eof),
-                        Some(&(_, '\'')) => {
-                            *k += 1;
+                        Some('\'') => {
+                            bump(s, k);
                             break;
                         }
-                        Some(_) => *k += 1,
+                        Some(_) => bump(s, k),
                     }
                 }
             }
             '"' => {
-                *k += 1;
+                bump(s, k);
                 loop {
-                    match c.get(*k).map(|&(_, ch)| ch) {
+                    match peek(s, *k) {
                         None => return Err(Failure::Eof),
                         Some('"') => {
-                            *k += 1;
+                            bump(s, k);
                             break;
                         }
-                        Some('$') => dollar(c, k, escape, depth)?,
-                        Some(ch) if ch == escape => *k += 2,
-                        Some(_) => *k += 1,
+                        Some('$') => dollar(s, k, escape, depth)?,
+                        Some(ch) if ch == escape => {
+                            bump(s, k);
+                            bump(s, k);
+                        }
+                        Some(_) => bump(s, k),
                     }
                 }
             }
-            ch if ch == escape => *k += 2,
-            _ => *k += 1,
+            ch if ch == escape => {
+                bump(s, k);
+                bump(s, k);
+            }
+            _ => bump(s, k),
         }
     }
     match stop {
@@ -546,60 +563,57 @@ fn stop_on(
     }
 }
 
-/// `processDollar`, at the `$` `c[*k]`.
-fn dollar(c: &[(usize, char)], k: &mut usize, escape: char, depth: usize) -> Result<(), Failure> {
-    let at = c.get(*k).map_or(0, |&(i, _)| i);
+/// `processDollar`, at the `$` at byte `k` of `s`.
+fn dollar(s: &str, k: &mut usize, escape: char, depth: usize) -> Result<(), Failure> {
+    let at = *k;
     let fail = |message: String| {
         Failure::Subst(SubstitutionError {
             offset: at,
             message,
         })
     };
-    *k += 1;
-    if c.get(*k).map(|&(_, ch)| ch) != Some('{') {
+    bump(s, k);
+    if peek(s, *k) != Some('{') {
         // `$name` (or a lone `$`): never an error.
         return Ok(());
     }
-    *k += 1;
-    match c.get(*k).map(|&(_, ch)| ch) {
+    bump(s, k);
+    match peek(s, *k) {
         None => return Err(fail("syntax error: missing '}'".into())),
         Some('{' | '}' | ':') => return Err(fail("syntax error: bad substitution".into())),
         _ => {}
     }
     // processName: digits, one special parameter, or a name.
     let is_special = |ch: char| matches!(ch, '@' | '*' | '#' | '?' | '-' | '$' | '!' | '0');
-    match c.get(*k).map(|&(_, ch)| ch) {
+    match peek(s, *k) {
         Some(ch) if ch.is_numeric() => {
-            while c.get(*k).is_some_and(|&(_, ch)| ch.is_numeric()) {
-                *k += 1;
+            while peek(s, *k).is_some_and(char::is_numeric) {
+                bump(s, k);
             }
         }
-        Some(ch) if is_special(ch) => *k += 1,
+        Some(ch) if is_special(ch) => bump(s, k),
         _ => {
-            while c
-                .get(*k)
-                .is_some_and(|&(_, ch)| ch.is_alphabetic() || ch.is_numeric() || ch == '_')
-            {
-                *k += 1;
+            while peek(s, *k).is_some_and(|ch| ch.is_alphabetic() || ch.is_numeric() || ch == '_') {
+                bump(s, k);
             }
         }
     }
-    let Some(&(_, ch)) = c.get(*k) else {
+    let Some(ch) = peek(s, *k) else {
         return Err(fail("syntax error: missing '}'".into()));
     };
-    *k += 1;
+    bump(s, k);
     // The rest of a `${…}` word: a missing `}` is BuildKit's "missing '}'".
-    let word = |k: &mut usize| match stop_on(c, k, Some('}'), escape, depth + 1) {
+    let word = |k: &mut usize| match stop_on(s, k, Some('}'), escape, depth + 1) {
         Err(Failure::Eof) => Err(fail("syntax error: missing '}'".into())),
         r => r,
     };
     match ch {
         '}' => Ok(()),
         ':' => {
-            let Some(&(_, m)) = c.get(*k) else {
+            let Some(m) = peek(s, *k) else {
                 return Err(fail("syntax error: missing '}'".into()));
             };
-            *k += 1;
+            bump(s, k);
             word(k)?;
             if matches!(m, '+' | '-' | '?' | '#' | '%') {
                 Ok(())
@@ -609,10 +623,10 @@ fn dollar(c: &[(usize, char)], k: &mut usize, escape: char, depth: usize) -> Res
         }
         '+' | '-' | '?' | '#' | '%' => word(k),
         '/' => {
-            if c.get(*k).map(|&(_, ch)| ch) == Some('/') {
-                *k += 1;
+            if peek(s, *k) == Some('/') {
+                bump(s, k);
             }
-            match stop_on(c, k, Some('/'), escape, depth + 1) {
+            match stop_on(s, k, Some('/'), escape, depth + 1) {
                 Err(Failure::Eof) => return Err(fail("syntax error: missing '/' in ${}".into())),
                 r => r?,
             }

@@ -167,6 +167,13 @@ mod tests {
         assert!(substitution_error("\\${X:x}", '`').is_some());
         let e = substitution_error("ab${X:x}", '\\').unwrap();
         assert_eq!(e.offset, 2);
+        // Byte offsets through non-ASCII text; a Unicode name is a name.
+        let e = substitution_error("공\"ü\"${이름:x}", '\\').unwrap();
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (7, "unsupported modifier (:x) in substitution")
+        );
+        assert!(substitution_error("${이름}", '\\').is_none());
         // Deep nesting ends the scan instead of overflowing the stack; a
         // long flat word is one pass.
         let deep = "${X:-".repeat(100_000);
