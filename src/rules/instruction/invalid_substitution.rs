@@ -4,6 +4,7 @@
 use crate::diagnostic::Severity;
 use crate::model::expand::substitution_error;
 use crate::model::{Instruction, Kind, Model};
+use crate::rules::instruction::undefined_variable::expanded_words;
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 use crate::syntax::Span;
 
@@ -19,28 +20,19 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 /// The words of an instruction that BuildKit expands when it builds it,
-/// with where each is written (the flag's span for options inside a flag).
+/// with where each is written: undefined-variable's, and the ARG defaults,
+/// FROM (and `--platform`), EXPOSE, and COPY/ADD's `--chmod` and `--from`.
 fn expanded(inst: &Instruction) -> Vec<(&str, Span)> {
-    fn flag<'a>(inst: &'a Instruction, out: &mut Vec<(&'a str, Span)>, names: &[&str]) {
-        for f in &inst.flags {
+    let mut out = expanded_words(inst);
+    fn flags<'a>(inst: &'a Instruction, out: &mut Vec<(&'a str, Span)>, names: &[&str]) {
+        for f in inst.flags.iter() {
             if names.iter().any(|n| f.name.eq_ignore_ascii_case(n)) {
-                if let Some(v) = &f.value {
-                    out.push((v.as_str(), f.span));
-                }
+                out.extend(f.value.as_deref().map(|v| (v, f.span)));
             }
         }
     }
-    let mut out: Vec<(&str, Span)> = Vec::new();
     match inst.kind {
-        Kind::Env
-        | Kind::Label
-        | Kind::Workdir
-        | Kind::User
-        | Kind::Stopsignal
-        | Kind::Volume
-        | Kind::Expose => {
-            out.extend(inst.args.iter().map(|w| (w.value.as_str(), w.span)));
-        }
+        Kind::Expose => out.extend(inst.args.iter().map(|w| (w.value.as_str(), w.span))),
         Kind::Arg => {
             // The defaults (`NAME=default`); the name is not expanded.
             for w in &inst.args {
@@ -52,20 +44,10 @@ fn expanded(inst: &Instruction) -> Vec<(&str, Span)> {
         }
         Kind::From => {
             out.extend(inst.args.first().map(|w| (w.value.as_str(), w.span)));
-            flag(inst, &mut out, &["platform"]);
+            flags(inst, &mut out, &["platform"]);
         }
-        Kind::Copy | Kind::Add => {
-            if let Some(c) = &inst.copy {
-                out.extend(c.sources.iter().map(|w| (w.value.as_str(), w.span)));
-                out.extend(c.dest.iter().map(|w| (w.value.as_str(), w.span)));
-            }
-            flag(inst, &mut out, &["chown", "chmod", "from", "checksum"]);
-        }
-        Kind::Run => {
-            for m in &inst.mounts {
-                out.extend(m.options.iter().map(|(_, v)| (v.as_str(), m.span)));
-            }
-        }
+        Kind::Copy => flags(inst, &mut out, &["chmod", "from"]),
+        Kind::Add => flags(inst, &mut out, &["chmod"]),
         _ => {}
     }
     out

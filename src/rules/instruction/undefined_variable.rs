@@ -182,29 +182,33 @@ fn raw_refs(text: &str) -> Vec<String> {
     out
 }
 
-/// The words of an instruction BuildKit expands (not ARG, handled apart).
-fn expanded_words(inst: &Instruction) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
+/// The words of an instruction (not ARG, FROM or EXPOSE) that BuildKit
+/// expands with the stage's variables, with where each is written (the
+/// flag's span for `RUN --mount` options): ENV, LABEL, WORKDIR, USER,
+/// STOPSIGNAL and VOLUME arguments, COPY/ADD sources, destination, `--chown`
+/// and ADD's `--checksum`. invalid-substitution adds the rest it expands.
+pub(crate) fn expanded_words(inst: &Instruction) -> Vec<(&str, Span)> {
+    let mut out: Vec<(&str, Span)> = Vec::new();
     match inst.kind {
         Kind::Env | Kind::Label | Kind::Workdir | Kind::User | Kind::Stopsignal | Kind::Volume => {
-            out.extend(inst.args.iter().map(|w| w.value.as_str()));
+            out.extend(inst.args.iter().map(|w| (w.value.as_str(), w.span)));
         }
         Kind::Copy | Kind::Add => {
             if let Some(c) = &inst.copy {
-                out.extend(c.sources.iter().map(|w| w.value.as_str()));
-                out.extend(c.dest.iter().map(|w| w.value.as_str()));
+                out.extend(c.sources.iter().map(|w| (w.value.as_str(), w.span)));
+                out.extend(c.dest.iter().map(|w| (w.value.as_str(), w.span)));
             }
             for f in &inst.flags {
                 if f.name.eq_ignore_ascii_case("chown")
                     || (inst.kind == Kind::Add && f.name.eq_ignore_ascii_case("checksum"))
                 {
-                    out.extend(f.value.as_deref());
+                    out.extend(f.value.as_deref().map(|v| (v, f.span)));
                 }
             }
         }
         Kind::Run => {
             for mount in &inst.mounts {
-                out.extend(mount.options.iter().map(|(_, v)| v.as_str()));
+                out.extend(mount.options.iter().map(|(_, v)| (v.as_str(), mount.span)));
             }
         }
         _ => {}
@@ -522,7 +526,10 @@ fn check_stage(
         } else {
             let lookup = |n: &str| scope.get(n);
             // A word without `$` references nothing.
-            for w in expanded_words(inst).into_iter().filter(|w| w.contains('$')) {
+            for (w, _) in expanded_words(inst)
+                .into_iter()
+                .filter(|(w, _)| w.contains('$'))
+            {
                 note(expand_tracked(w, m, &lookup).unmatched);
             }
             if matches!(inst.kind, Kind::Copy | Kind::Add) {
