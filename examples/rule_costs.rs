@@ -1,7 +1,9 @@
 //! Where a lint of a big file spends its time: the 1,000-line document of
 //! `lsp_latency`, edited on one line (the language server's typing path),
 //! linted 300 times with every rule on. Prints model building and the whole
-//! analysis (p50, p99), and the rules by mean cost.
+//! analysis (p50, p99), the analysis as the server runs it (reusing the
+//! last lint's per-stage findings), and the rules by mean cost (the 15
+//! costliest; `N=100` for all).
 //!
 //!     cargo run --release --example rule_costs
 //!
@@ -42,6 +44,9 @@ fn main() {
     let eol = at + text[at..].find('\n').unwrap();
     let mut build = Vec::with_capacity(ROUNDS);
     let mut full = Vec::with_capacity(ROUNDS);
+    // The server's lint: the last lint's per-stage findings reused.
+    let mut reusing = Vec::with_capacity(ROUNDS);
+    let mut reuse = dlint::analysis::Reuse::default();
     let mut per_rule = vec![Duration::ZERO; rules.len()];
     for k in 0..ROUNDS {
         let mut src = text.clone();
@@ -62,9 +67,20 @@ fn main() {
         let report = dlint::analysis::analyze(&src, Some(&path), &settings, context.as_ref());
         full.push(t.elapsed());
         drop(report);
+        let t = Instant::now();
+        let report = dlint::analysis::analyze_reusing(
+            &src,
+            Some(&path),
+            &settings,
+            context.as_ref(),
+            &mut reuse,
+        );
+        reusing.push(t.elapsed());
+        drop(report);
     }
     build.sort();
     full.sort();
+    reusing.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let p = |v: &[Duration], q: f64| ms(v[((v.len() - 1) as f64 * q).round() as usize]);
     println!(
@@ -82,11 +98,23 @@ fn main() {
         p(&full, 0.5),
         p(&full, 0.99)
     );
+    println!(
+        "reusing lint  p50 {:.3} ms  p99 {:.3} ms  ({} of {} units reused at the end)",
+        p(&reusing, 0.5),
+        p(&reusing, 0.99),
+        reuse.reused(),
+        reuse.units()
+    );
     let total: f64 = per_rule.iter().map(|d| ms(*d)).sum::<f64>() / ROUNDS as f64;
     println!("rules         mean {total:.3} ms, the costliest:");
     let mut by_cost: Vec<_> = rules.iter().zip(&per_rule).collect();
     by_cost.sort_by(|a, b| b.1.cmp(a.1));
-    for (r, d) in by_cost.iter().take(15) {
+    for (r, d) in by_cost.iter().take(
+        std::env::var("N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(15),
+    ) {
         println!("  {:<36} {:.3} ms", r.meta.name, ms(**d) / ROUNDS as f64);
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -255,7 +255,7 @@ pub struct Target {
 /// `COPY --from=` and `RUN --mount=from=`.
 pub fn targets(m: &Model) -> Vec<Target> {
     let mut out = Vec::new();
-    for u in image_uses(m) {
+    for u in image_uses(crate::rules::Unit::file(m)) {
         if u.dynamic {
             continue;
         }

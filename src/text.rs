@@ -144,8 +144,67 @@ pub fn contains(hay: &str, needle: &str) -> bool {
     find(hay, needle).is_some()
 }
 
+/// Whether `hay`, with every byte of `skip` removed and ASCII letters
+/// lowercased, contains `needle` (lowercase, none of `skip` in it), without
+/// building that copy of `hay`: the file-wide configuration tests of some
+/// rules run on every lint of the whole text.
+pub fn contains_folded(hay: &str, needle: &str, skip: &[u8]) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return true;
+    };
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), h).any(|i| {
+        let (mut j, mut k) = (i + 1, 1);
+        while k < n.len() {
+            match h.get(j) {
+                Some(c) if skip.contains(c) => j += 1,
+                Some(c) if c.to_ascii_lowercase() == n[k] => {
+                    j += 1;
+                    k += 1;
+                }
+                _ => return false,
+            }
+        }
+        true
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    /// `contains_folded` is the test it replaces: remove, lowercase, then
+    /// `str::contains`, on every string of up to 6 bytes from an alphabet
+    /// of letters in both cases, the skipped bytes and a non-ASCII char.
+    #[test]
+    fn contains_folded_is_remove_lowercase_contains() {
+        let alphabet = ["a", "A", "b", "B", "\"", "'", " ", "é"];
+        for needle in ["a", "ab", "ba", "aab", "a b"] {
+            let mut words = vec![String::new()];
+            for _ in 0..6 {
+                let mut next = Vec::new();
+                for w in &words {
+                    for c in alphabet {
+                        next.push(format!("{w}{c}"));
+                    }
+                }
+                for hay in &next {
+                    for skip in [&b"\"'"[..], b""] {
+                        let plain: String = hay
+                            .chars()
+                            .filter(|c| !c.is_ascii() || !skip.contains(&(*c as u8)))
+                            .collect::<String>()
+                            .to_ascii_lowercase();
+                        assert_eq!(
+                            super::contains_folded(hay, needle, skip),
+                            plain.contains(needle),
+                            "{hay:?} {needle:?} {skip:?}"
+                        );
+                    }
+                }
+                words = next;
+            }
+        }
+    }
+
     #[test]
     fn find_is_str_find() {
         let hays = [

@@ -89,7 +89,7 @@ fn a_panic_in_one_file_is_that_files_internal_error() {
         "{e}"
     );
     assert!(
-        e.contains("dlint: internal error in b.Dockerfile: test panic requested by the file at src/analysis.rs"),
+        e.contains("dlint: internal error in b.Dockerfile: test panic requested by the file at src/analysis/mod.rs"),
         "{e}"
     );
     assert!(e.contains("please report"), "{e}");

@@ -367,6 +367,34 @@ fn hostile_shapes_stay_near_linear() {
     }
 }
 
+/// The language server's lint of the next version (`analyze_reusing`,
+/// which keeps per-stage findings between lints) on the same shapes: the
+/// first lint fills its cache, the second, after an edit at the end,
+/// reuses it. Neither may turn quadratic (per-unit links, per-unit rule
+/// calls), and the second must equal a fresh lint.
+#[test]
+fn hostile_shapes_stay_near_linear_when_findings_are_reused() {
+    let settings = all_rules();
+    for (name, src) in hostile_sources() {
+        let mut reuse = dlint::analysis::Reuse::default();
+        let edited = format!("{src}RUN x\n");
+        for (k, text) in [&src, &edited].into_iter().enumerate() {
+            let t = Instant::now();
+            let r = dlint::analysis::analyze_reusing(text, None, &settings, None, &mut reuse);
+            let took = t.elapsed();
+            eprintln!("{name} (lint {k}, reusing): {} bytes, {took:?}", text.len());
+            assert!(took < Duration::from_secs(60), "{name}: {took:?}");
+            if k == 1 {
+                let fresh = analyze(text, None, &settings, None);
+                assert_eq!(r.diagnostics.len(), fresh.diagnostics.len(), "{name}");
+                for (a, b) in r.diagnostics.iter().zip(&fresh.diagnostics) {
+                    assert_eq!((a.span, &a.message), (b.span, &b.message), "{name}");
+                }
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The binary, with a deadline: a hang is a failure, not a stuck test run.
 

@@ -1477,7 +1477,7 @@ fn korean_comments_get_diagnostics_push_and_pull() {
 #[test]
 fn a_panic_while_linting_replaces_stale_diagnostics_with_an_internal_error() {
     // Debug builds panic on this marker when DLINT_TEST_PANIC is set (see
-    // src/analysis.rs); no other test's text contains it.
+    // src/analysis/mod.rs); no other test's text contains it.
     std::env::set_var("DLINT_TEST_PANIC", "1");
     let (_d, uri) = project(SAMPLE);
     let mut c = Client::init(json!({}), Value::Null);

@@ -75,6 +75,21 @@ impl Budget {
     fn spent(&self) -> bool {
         self.0.load(std::sync::atomic::Ordering::Relaxed) == 0
     }
+
+    /// Bytes left.
+    pub fn left(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Takes `n` bytes, or all that are left.
+    pub fn charge(&self, n: usize) {
+        use std::sync::atomic::Ordering;
+        let _ = self
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |r| {
+                Some(r.saturating_sub(n))
+            });
+    }
 }
 
 impl Default for Budget {

@@ -819,6 +819,17 @@ impl Model {
         self.limit_hit(instruction, span, limit);
     }
 
+    /// Bytes of the file's expansion budget not spent yet.
+    pub fn budget_left(&self) -> usize {
+        self.budget.left()
+    }
+
+    /// Spends `n` bytes of the file's expansion budget (what expansions
+    /// made in an earlier lint took, when their findings are reused).
+    pub fn charge_budget(&self, n: usize) {
+        self.budget.charge(n);
+    }
+
     /// Expands `text` with `lookup`, within the file's expansion budget.
     /// Every expansion of the file (the model's and the rules') goes
     /// through here or [`Self::expand_in_stage_full`].
@@ -1076,7 +1087,7 @@ fn contains_program(text: &str, name: &str) -> bool {
     false
 }
 
-fn effective_run(i: &Instruction) -> Option<&Instruction> {
+pub fn effective_run(i: &Instruction) -> Option<&Instruction> {
     match i.kind {
         Kind::Run => Some(i),
         Kind::Onbuild => i.trigger.as_deref().filter(|t| t.kind == Kind::Run),

@@ -18,7 +18,7 @@ pub mod syntax;
 
 use crate::context::BuildContext;
 use crate::diagnostic::Diagnostic;
-use crate::model::Model;
+use crate::model::{Instruction, Model};
 use crate::syntax::Span;
 
 pub use crate::diagnostic::{Category, FixAvailability, RuleMeta, DOCS_BASE};
@@ -96,15 +96,43 @@ pub struct RuleEntry {
     pub check: fn(&mut Checker),
     /// rules/<name>.md
     pub doc: &'static str,
+    pub scope: Scope,
 }
 
+/// What a rule's findings depend on, which decides how it is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Anything in the file: run once, on the whole file.
+    File,
+    /// Run once per [`Unit`] (the instructions before the first FROM, then
+    /// each stage), reading through [`Checker::unit`] only that unit's
+    /// instructions and stages. Its findings in a unit lie inside the unit
+    /// and depend on nothing but the unit's text and first line, the text
+    /// before the first FROM, every FROM instruction, the stages the unit
+    /// builds on (FROM, `COPY --from`, `--mount from=`, transitively) and
+    /// the stages built on it (transitively), the settings, the build
+    /// context and the [`FILE_FACTS`]. A file-wide fact a rule computes
+    /// goes through [`Checker::once`]: the rule runs once per unit. The language server reuses such
+    /// findings for the units an edit left alone (src/analysis/reuse.rs).
+    Stage,
+}
+
+/// File-wide facts a [`Scope::Stage`] rule may read besides its unit
+/// (cheap to compute: the reuse cache computes each on every lint, and
+/// reuses nothing when one changed).
+pub static FILE_FACTS: &[fn(&Model) -> bool] = &[package::apt_install_recommends::configured];
+
 macro_rules! rule {
-    ($module:path, $doc:literal) => {{
+    ($module:path, $doc:literal) => {
+        rule!($module, $doc, File)
+    };
+    ($module:path, $doc:literal, $scope:ident) => {{
         use $module as m;
         RuleEntry {
             meta: &m::META,
             check: m::check,
             doc: include_str!(concat!("../../rules/", $doc, ".md")),
+            scope: Scope::$scope,
         }
     }};
 }
@@ -117,12 +145,13 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(syntax::inline_ignore, "inline-ignore"),
     rule!(syntax::invalid_onbuild_trigger, "invalid-onbuild-trigger"),
     rule!(syntax::instruction_before_from, "instruction-before-from"),
-    rule!(image::untagged_image, "untagged-image"),
-    rule!(image::latest_tag, "latest-tag"),
-    rule!(image::untrusted_registry, "untrusted-registry"),
+    rule!(image::untagged_image, "untagged-image", Stage),
+    rule!(image::latest_tag, "latest-tag", Stage),
+    rule!(image::untrusted_registry, "untrusted-registry", Stage),
     rule!(
         image::invalid_default_base_image,
-        "invalid-default-base-image"
+        "invalid-default-base-image",
+        Stage
     ),
     rule!(image::undeclared_from_arg, "undeclared-from-arg"),
     rule!(
@@ -134,7 +163,11 @@ pub static REGISTRY: &[RuleEntry] = &[
         image::base_image_platform_mismatch,
         "base-image-platform-mismatch"
     ),
-    rule!(instruction::add_instead_of_copy, "add-instead-of-copy"),
+    rule!(
+        instruction::add_instead_of_copy,
+        "add-instead-of-copy",
+        Stage
+    ),
     rule!(instruction::relative_workdir, "relative-workdir"),
     rule!(
         instruction::copy_from_unknown_stage,
@@ -165,16 +198,21 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(instruction::stage_name_casing, "stage-name-casing"),
     rule!(instruction::reserved_stage_name, "reserved-stage-name"),
     rule!(instruction::undefined_variable, "undefined-variable"),
-    rule!(instruction::invalid_substitution, "invalid-substitution"),
+    rule!(
+        instruction::invalid_substitution,
+        "invalid-substitution",
+        Stage
+    ),
     rule!(
         instruction::invalid_description_comment,
         "invalid-description-comment"
     ),
-    rule!(context::copy_ignored_file, "copy-ignored-file"),
-    rule!(instruction::consecutive_run, "consecutive-run"),
+    rule!(context::copy_ignored_file, "copy-ignored-file", Stage),
+    rule!(instruction::consecutive_run, "consecutive-run", Stage),
     rule!(
         instruction::copy_then_extract_archive,
-        "copy-then-extract-archive"
+        "copy-then-extract-archive",
+        Stage
     ),
     rule!(instruction::invalid_expose_port, "invalid-expose-port"),
     rule!(
@@ -191,13 +229,13 @@ pub static REGISTRY: &[RuleEntry] = &[
     ),
     rule!(instruction::env_self_reference, "env-self-reference"),
     rule!(instruction::missing_healthcheck, "missing-healthcheck"),
-    rule!(instruction::invalid_label_key, "invalid-label-key"),
+    rule!(instruction::invalid_label_key, "invalid-label-key", Stage),
     rule!(instruction::missing_label, "missing-label"),
     rule!(instruction::superfluous_label, "superfluous-label"),
     rule!(instruction::empty_label, "empty-label"),
     rule!(instruction::invalid_label_value, "invalid-label-value"),
-    rule!(cache::split_apt_layers, "split-apt-layers"),
-    rule!(cache::cache_busting_copy, "cache-busting-copy"),
+    rule!(cache::split_apt_layers, "split-apt-layers", Stage),
+    rule!(cache::cache_busting_copy, "cache-busting-copy", Stage),
     rule!(cache::missing_assume_yes, "missing-assume-yes"),
     rule!(cache::apt_lists_not_removed, "apt-lists-not-removed"),
     rule!(cache::apk_cache_kept, "apk-cache-kept"),
@@ -206,35 +244,48 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(cache::dnf_cache_not_cleaned, "dnf-cache-not-cleaned"),
     rule!(cache::zypper_cache_not_cleaned, "zypper-cache-not-cleaned"),
     rule!(cache::yarn_cache_not_cleaned, "yarn-cache-not-cleaned"),
-    rule!(instruction::inline_comment, "inline-comment"),
+    rule!(instruction::inline_comment, "inline-comment", Stage),
     rule!(security::root_user, "root-user"),
-    rule!(security::sudo_in_run, "sudo-in-run"),
-    rule!(security::secret_in_arg_or_env, "secret-in-arg-or-env"),
+    rule!(security::sudo_in_run, "sudo-in-run", Stage),
+    rule!(
+        security::secret_in_arg_or_env,
+        "secret-in-arg-or-env",
+        Stage
+    ),
     rule!(security::non_numeric_user, "non-numeric-user"),
     rule!(context::missing_dockerignore, "missing-dockerignore"),
     rule!(context::dockerignore_gaps, "dockerignore-gaps"),
-    rule!(package::unpinned_apt_package, "unpinned-apt-package"),
-    rule!(package::unpinned_apk_package, "unpinned-apk-package"),
-    rule!(package::unpinned_yum_package, "unpinned-yum-package"),
-    rule!(package::unpinned_dnf_package, "unpinned-dnf-package"),
-    rule!(package::unpinned_zypper_package, "unpinned-zypper-package"),
-    rule!(package::unpinned_pip_package, "unpinned-pip-package"),
-    rule!(package::unpinned_npm_package, "unpinned-npm-package"),
-    rule!(package::unpinned_gem, "unpinned-gem"),
-    rule!(package::unpinned_go_package, "unpinned-go-package"),
-    rule!(package::apt_install_recommends, "apt-install-recommends"),
+    rule!(package::unpinned_apt_package, "unpinned-apt-package", Stage),
+    rule!(package::unpinned_apk_package, "unpinned-apk-package", Stage),
+    rule!(package::unpinned_yum_package, "unpinned-yum-package", Stage),
+    rule!(package::unpinned_dnf_package, "unpinned-dnf-package", Stage),
+    rule!(
+        package::unpinned_zypper_package,
+        "unpinned-zypper-package",
+        Stage
+    ),
+    rule!(package::unpinned_pip_package, "unpinned-pip-package", Stage),
+    rule!(package::unpinned_npm_package, "unpinned-npm-package", Stage),
+    rule!(package::unpinned_gem, "unpinned-gem", Stage),
+    rule!(package::unpinned_go_package, "unpinned-go-package", Stage),
+    rule!(
+        package::apt_install_recommends,
+        "apt-install-recommends",
+        Stage
+    ),
     rule!(package::zypper_dist_upgrade, "zypper-dist-upgrade"),
     rule!(package::apt_instead_of_apt_get, "apt-instead-of-apt-get"),
-    rule!(shell::missing_pipefail, "missing-pipefail"),
+    rule!(shell::missing_pipefail, "missing-pipefail", Stage),
     rule!(shell::cd_instead_of_workdir, "cd-instead-of-workdir"),
-    rule!(shell::wget_without_progress, "wget-without-progress"),
-    rule!(shell::curl_and_wget, "curl-and-wget"),
+    rule!(shell::wget_without_progress, "wget-without-progress", Stage),
+    rule!(shell::curl_and_wget, "curl-and-wget", Stage),
     rule!(
         shell::useradd_without_no_log_init,
-        "useradd-without-no-log-init"
+        "useradd-without-no-log-init",
+        Stage
     ),
-    rule!(shell::pointless_command, "pointless-command"),
-    rule!(shell::relink_bin_sh, "relink-bin-sh"),
+    rule!(shell::pointless_command, "pointless-command", Stage),
+    rule!(shell::relink_bin_sh, "relink-bin-sh", Stage),
     rule!(size::build_in_final_stage, "build-in-final-stage"),
     rule!(size::heavy_base_image, "heavy-base-image"),
     rule!(size::dev_dependencies_in_image, "dev-dependencies-in-image"),
@@ -289,7 +340,122 @@ pub struct Checker<'a> {
     /// The stage that is built (`--target`).
     pub target: Option<&'a str>,
     rule: &'static RuleMeta,
+    unit: Unit<'a>,
     diagnostics: Vec<Diagnostic>,
+    /// File-wide facts several rules read, computed once per lint (a
+    /// stage rule runs once per unit).
+    shells: std::cell::OnceCell<std::rc::Rc<shell::Shells>>,
+    pragma_shells: std::cell::OnceCell<std::rc::Rc<Vec<Option<String>>>>,
+    /// More such facts, one per type ([`Checker::once`]).
+    facts: std::cell::RefCell<Vec<std::rc::Rc<dyn std::any::Any>>>,
+}
+
+/// The part of a file one call of a rule checks: the whole file for a
+/// [`Scope::File`] rule; for a [`Scope::Stage`] rule, the instructions
+/// before the first FROM (no stage), or one stage.
+#[derive(Debug, Clone, Copy)]
+pub struct Unit<'a> {
+    pub model: &'a Model,
+    /// Indices into `model.instructions`: `first..end`.
+    first: usize,
+    end: usize,
+    /// Indices into `model.stages`: `first_stage..end_stage`.
+    first_stage: usize,
+    end_stage: usize,
+    /// One stage's unit (not the whole file's, nor the first unit).
+    is_stage: bool,
+}
+
+impl<'a> Unit<'a> {
+    /// The whole file.
+    pub fn file(model: &'a Model) -> Unit<'a> {
+        Unit {
+            model,
+            first: 0,
+            end: model.instructions.len(),
+            first_stage: 0,
+            end_stage: model.stages.len(),
+            is_stage: false,
+        }
+    }
+
+    /// The file's units in order: the instructions before the first FROM
+    /// (possibly none), then each stage.
+    pub fn all(model: &'a Model) -> Vec<Unit<'a>> {
+        let first_from = model
+            .stages
+            .first()
+            .map_or(model.instructions.len(), |s| s.from);
+        let mut out = vec![Unit {
+            model,
+            first: 0,
+            end: first_from,
+            first_stage: 0,
+            end_stage: 0,
+            is_stage: false,
+        }];
+        for (i, s) in model.stages.iter().enumerate() {
+            let end = model
+                .stages
+                .get(i + 1)
+                .map_or(model.instructions.len(), |n| n.from);
+            out.push(Unit {
+                model,
+                first: s.from,
+                end,
+                first_stage: i,
+                end_stage: i + 1,
+                is_stage: true,
+            });
+        }
+        out
+    }
+
+    /// The unit's instructions, in order.
+    pub fn instructions(&self) -> &'a [Instruction] {
+        &self.model.instructions[self.first..self.end]
+    }
+
+    /// Indices of the unit's stages.
+    pub fn stages(&self) -> std::ops::Range<usize> {
+        self.first_stage..self.end_stage
+    }
+
+    /// The unit's stage, when it is one stage's unit.
+    pub fn stage(&self) -> Option<usize> {
+        self.is_stage.then_some(self.first_stage)
+    }
+
+    /// [`Model::runs`] of the unit.
+    pub fn runs(&self) -> impl Iterator<Item = &'a Instruction> {
+        self.instructions()
+            .iter()
+            .filter_map(crate::model::effective_run)
+    }
+
+    /// [`Model::effective_instructions`] of the unit.
+    pub fn effective_instructions(&self) -> impl Iterator<Item = &'a Instruction> {
+        self.instructions()
+            .iter()
+            .map(|i| i.trigger.as_deref().unwrap_or(i))
+    }
+
+    /// Where the unit's text starts and ends: from its first instruction
+    /// (the stage's FROM) to the next unit's first instruction, the whole
+    /// text before the first FROM for the first unit, the end of the file
+    /// for the last.
+    pub fn bytes(&self) -> std::ops::Range<usize> {
+        let m = self.model;
+        let start = match self.stage() {
+            Some(_) => m.instructions[self.first].span.start,
+            None => 0,
+        };
+        let end = m
+            .instructions
+            .get(self.end)
+            .map_or(m.source.len(), |i| i.span.start);
+        start..end.max(start)
+    }
 }
 
 impl<'a> Checker<'a> {
@@ -305,14 +471,88 @@ impl<'a> Checker<'a> {
             context,
             target,
             rule: REGISTRY[0].meta,
+            unit: Unit::file(model),
             diagnostics: Vec::new(),
+            shells: Default::default(),
+            pragma_shells: Default::default(),
+            facts: Default::default(),
         }
     }
 
-    /// Runs one rule.
+    /// A file-wide fact of type `T` (a type of its own per fact), computed
+    /// by `f` the first time a rule asks for it in this lint.
+    pub fn once<T: 'static>(&self, f: impl FnOnce(&'a Model) -> T) -> std::rc::Rc<T> {
+        if let Some(v) = self
+            .facts
+            .borrow()
+            .iter()
+            .find_map(|v| v.clone().downcast::<T>().ok())
+        {
+            return v;
+        }
+        let v = std::rc::Rc::new(f(self.model));
+        self.facts.borrow_mut().push(v.clone());
+        v
+    }
+
+    /// The shell of every RUN ([`shell::Shells::of`]), computed once.
+    pub fn shells(&self) -> std::rc::Rc<shell::Shells> {
+        self.shells
+            .get_or_init(|| std::rc::Rc::new(shell::Shells::of(self.model)))
+            .clone()
+    }
+
+    /// [`crate::model::pragma::pragma_shells`], computed once.
+    pub fn pragma_shells(&self) -> std::rc::Rc<Vec<Option<String>>> {
+        self.pragma_shells
+            .get_or_init(|| std::rc::Rc::new(crate::model::pragma::pragma_shells(self.model)))
+            .clone()
+    }
+
+    /// Runs one rule: a [`Scope::File`] rule on the whole file, a
+    /// [`Scope::Stage`] rule on each unit in turn.
     pub fn run(&mut self, entry: &RuleEntry) {
+        match entry.scope {
+            Scope::File => self.run_on(entry, Unit::file(self.model)),
+            Scope::Stage => {
+                for unit in Unit::all(self.model) {
+                    self.run_on(entry, unit);
+                }
+            }
+        }
+    }
+
+    /// Runs one rule on one unit.
+    pub fn run_on(&mut self, entry: &RuleEntry, unit: Unit<'a>) {
         self.rule = entry.meta;
+        self.unit = unit;
         (entry.check)(self);
+        self.unit = Unit::file(self.model);
+    }
+
+    /// What the running rule checks: the whole file, or for a
+    /// [`Scope::Stage`] rule the unit it runs on.
+    pub fn unit(&self) -> Unit<'a> {
+        self.unit
+    }
+
+    /// How many findings were reported so far.
+    pub fn len(&self) -> usize {
+        self.diagnostics.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.diagnostics.is_empty()
+    }
+
+    /// The findings reported since the first `from` (for the reuse cache).
+    pub fn since(&self, from: usize) -> &[Diagnostic] {
+        &self.diagnostics[from..]
+    }
+
+    /// Adds findings computed earlier (reused from an earlier lint).
+    pub fn extend(&mut self, diags: impl IntoIterator<Item = Diagnostic>) {
+        self.diagnostics.extend(diags);
     }
 
     /// Reports a finding of the running rule.

@@ -49,6 +49,9 @@ pub struct Document {
     pub context: Option<Option<BuildContext>>,
     /// The lint of the current text, once computed.
     pub analysis: Option<Analysis>,
+    /// What the last lint leaves for the next (per-stage findings); valid
+    /// while `settings` and `context` stay.
+    pub reuse: crate::analysis::Reuse,
 }
 
 impl Document {
@@ -65,6 +68,7 @@ impl Document {
             settings: None,
             context: None,
             analysis: None,
+            reuse: Default::default(),
         }
     }
 
@@ -112,6 +116,7 @@ impl Document {
         self.settings = None;
         self.context = None;
         self.analysis = None;
+        self.reuse = Default::default();
     }
 
     /// Lint again with the same settings and context (new ShellCheck

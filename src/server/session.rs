@@ -32,7 +32,7 @@ use super::diagnostics;
 use super::documents::{Analysis, Document};
 use super::hover;
 use super::settings::ClientSettings;
-use crate::analysis::{analyze, load_context};
+use crate::analysis::{analyze_reusing, load_context};
 use crate::config::{ConfigCache, CONFIG_NAMES, HADOLINT_NAMES};
 use crate::context::ContextCache;
 use crate::settings::Settings;
@@ -938,7 +938,13 @@ impl Server<'_> {
                 doc.context = Some(load_context(doc.path.as_deref(), settings, contexts));
             }
             let context = doc.context.as_ref().and_then(|c| c.as_ref());
-            let report = analyze(&doc.text, doc.path.as_deref(), settings, context);
+            let report = analyze_reusing(
+                &doc.text,
+                doc.path.as_deref(),
+                settings,
+                context,
+                &mut doc.reuse,
+            );
             doc.analysis = Some(Analysis {
                 version: doc.version,
                 report,

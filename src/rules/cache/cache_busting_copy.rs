@@ -471,7 +471,7 @@ fn code_join(items: &[String]) -> String {
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     let ctx = cx.context;
-    for st in &m.stages {
+    for st in &m.stages[cx.unit().stages()] {
         let broad = broad_copies(m, st.index, ctx);
         let Some(first_broad) = broad.first() else {
             continue;

@@ -78,10 +78,9 @@ pub fn check(cx: &mut Checker) {
     let m = cx.model;
     // pip configured in the Dockerfile (`pip config set global.no-cache-dir
     // true`, a pip.conf with `no-cache-dir = true`).
-    let configured = {
-        let l = m.source.to_ascii_lowercase();
-        l.contains("global.no-cache-dir") || l.contains("no-cache-dir = ")
-    };
+    let configured = ["global.no-cache-dir", "no-cache-dir = "]
+        .iter()
+        .any(|n| crate::text::contains_folded(&m.source, n, b""));
     if configured {
         return;
     }

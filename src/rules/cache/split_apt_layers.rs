@@ -42,7 +42,7 @@ pub fn package_ops(inst: &Instruction) -> Vec<(Family, bool, PackageCommand<'_>)
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for st in &m.stages {
+    for st in &m.stages[cx.unit().stages()] {
         // The stage's RUNs, and apart from them its ONBUILD triggers, which
         // run one after the other in a later build.
         let plain: Vec<&Instruction> = m.stage_runs(st.index).filter(|i| !i.is_trigger).collect();

@@ -101,7 +101,7 @@ pub fn check(cx: &mut Checker) {
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_else(|| ".dockerignore".into());
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         let (Some(stage), Some(copy)) = (inst.stage, &inst.copy) else {
             continue;
         };

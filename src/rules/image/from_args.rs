@@ -102,6 +102,13 @@ impl<'m> GlobalScope<'m> {
 /// Per stage: whether its base image, expanded with the ARG defaults only,
 /// is no valid image reference (BuildKit's `InvalidDefaultArgInFrom`).
 /// BuildKit stops checking at the first FROM it cannot expand.
+/// [`invalid_default_bases`], computed once per lint.
+pub struct InvalidBases(pub Vec<bool>);
+
+pub fn invalid_default_bases_once(cx: &crate::rules::Checker) -> std::rc::Rc<InvalidBases> {
+    cx.once(|m| InvalidBases(invalid_default_bases(m)))
+}
+
 pub fn invalid_default_bases(m: &Model) -> Vec<bool> {
     let scope = GlobalScope::of(m);
     let mut out = vec![false; m.stages.len()];

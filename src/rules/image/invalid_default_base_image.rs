@@ -1,7 +1,6 @@
 //! `invalid-default-base-image`: with only the ARG defaults, a FROM names
 //! no valid image (`FROM busybox:$VERSION` with `ARG VERSION` and no
 //! default), so a plain `docker build` fails (`InvalidDefaultArgInFrom`).
-use super::from_args::invalid_default_bases;
 use super::from_args::GlobalScope;
 use crate::diagnostic::Severity;
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
@@ -20,10 +19,13 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    let invalid = invalid_default_bases(m);
+    let invalid = super::from_args::invalid_default_bases_once(cx);
+    if !cx.unit().stages().any(|s| invalid.0[s]) {
+        return;
+    }
     let scope = GlobalScope::of(m);
-    for st in &m.stages {
-        if !invalid[st.index] {
+    for st in &m.stages[cx.unit().stages()] {
+        if !invalid.0[st.index] {
             continue;
         }
         let Some(w) = &st.image else { continue };

@@ -15,7 +15,7 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &mut Checker) {
-    for u in image_uses(cx.model) {
+    for u in image_uses(cx.unit()) {
         let UseKind::Known(r) = &u.kind else { continue };
         if r.tag.as_deref() != Some("latest") || r.digest.is_some() {
             continue;

@@ -75,9 +75,10 @@ pub fn copy_from_owns(m: &Model, inst: &crate::model::Instruction) -> bool {
 
 /// Every external image the file pulls: FROM bases (not stages, not
 /// scratch), `COPY --from=<image>` and `RUN --mount=from=<image>`.
-pub fn image_uses(m: &Model) -> Vec<ImageUse> {
+pub fn image_uses(unit: crate::rules::Unit) -> Vec<ImageUse> {
+    let m = unit.model;
     let mut out = Vec::new();
-    for st in &m.stages {
+    for st in &m.stages[unit.stages()] {
         let Some(word) = &st.image else { continue };
         let kind = match &st.base {
             Base::Image(r) => UseKind::Known(r.clone()),
@@ -155,7 +156,7 @@ pub fn image_uses(m: &Model) -> Vec<ImageUse> {
             dynamic,
         });
     }
-    for inst in &m.instructions {
+    for inst in unit.instructions() {
         let Some(si) = inst.stage else { continue };
         if let Some(c) = &inst.copy {
             if let Some((FromRef::Image(r), span)) = &c.from {

@@ -18,16 +18,14 @@ pub fn check(cx: &mut Checker) {
     // A FROM whose ARG defaults give no valid image at all (`FROM $IMAGE`
     // without a default, `FROM REPLACE-ME`) is invalid-default-base-image's
     // finding, not reported twice.
-    let invalid = super::from_args::invalid_default_bases(cx.model);
-    let owned: std::collections::HashSet<crate::syntax::Span> = cx
-        .model
-        .stages
+    let invalid = super::from_args::invalid_default_bases_once(cx);
+    let owned: std::collections::HashSet<crate::syntax::Span> = cx.model.stages[cx.unit().stages()]
         .iter()
-        .filter(|st| invalid[st.index])
+        .filter(|st| invalid.0[st.index])
         .filter_map(|st| st.image.as_ref().map(|w| w.span))
         .collect();
     let owned = |span: crate::syntax::Span| owned.contains(&span);
-    for u in image_uses(cx.model) {
+    for u in image_uses(cx.unit()) {
         if u.how == super::Use::From && owned(u.span) {
             continue;
         }

@@ -37,7 +37,7 @@ pub fn check(cx: &mut Checker) {
     if trusted.is_empty() {
         return;
     }
-    for u in image_uses(cx.model) {
+    for u in image_uses(cx.unit()) {
         if u.dynamic {
             // The registry is decided by a build argument.
             continue;

@@ -61,7 +61,7 @@ pub fn is_archive(s: &str) -> bool {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         if inst.kind != Kind::Add {
             continue;
         }

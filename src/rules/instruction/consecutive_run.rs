@@ -115,9 +115,9 @@ fn non_posix(shells: &Shells, inst: &Instruction) -> bool {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    let shells = Shells::of(m);
+    let shells = cx.shells();
     let mut prev: Option<&Instruction> = None;
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         if inst.kind != Kind::Run || non_posix(&shells, inst) {
             prev = None;
             continue;

@@ -37,7 +37,7 @@ pub fn check(cx: &mut Checker) {
     // Per stage (instructions before any FROM form a group of their own).
     let mut groups: Vec<Vec<&crate::model::Instruction>> = Vec::new();
     let mut last: Option<Option<usize>> = None;
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         if last != Some(inst.stage) {
             groups.push(Vec::new());
             last = Some(inst.stage);

@@ -44,7 +44,7 @@ enum Form {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         let target: &Instruction = match (&inst.trigger, inst.kind) {
             (Some(t), Kind::Onbuild) => t,
             (None, Kind::Onbuild) => continue,

@@ -45,7 +45,12 @@ pub fn key_problem(k: &str) -> Option<&'static str> {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in m.instructions.iter().filter(|i| i.kind == Kind::Label) {
+    for inst in cx
+        .unit()
+        .instructions()
+        .iter()
+        .filter(|i| i.kind == Kind::Label)
+    {
         for p in label_pairs(m, inst) {
             // A key that is a variable without a value: dlint cannot tell.
             if p.key.starts_with('$') {

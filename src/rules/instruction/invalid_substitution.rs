@@ -55,7 +55,7 @@ fn expanded(inst: &Instruction) -> Vec<(&str, Span)> {
 
 pub fn check(cx: &mut Checker) {
     let m: &Model = cx.model;
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         // ONBUILD triggers are expanded in the build of another image.
         for (word, span) in expanded(inst) {
             // A word without `${` has nothing to reject.

@@ -54,20 +54,24 @@ fn without_recommends(p: &PackageCommand) -> bool {
     })
 }
 
+/// Whether the Dockerfile writes an apt configuration that turns
+/// recommends off: `APT::Install-Recommends "false";` (or "0") in
+/// /etc/apt/apt.conf.d, quotes removed, any case. A file-wide fact of the
+/// registry's `FILE_FACTS`: the rule runs per stage.
+pub fn configured(m: &crate::model::Model) -> bool {
+    ["false", "0", "no", "off"].iter().any(|v| {
+        crate::text::contains_folded(&m.source, &format!("apt::install-recommends {v}"), b"\"'")
+    })
+}
+
 pub fn check(cx: &mut Checker) {
-    let m = cx.model;
     // An apt configuration the Dockerfile writes: `APT::Install-Recommends
     // "false";` (or "0") in /etc/apt/apt.conf.d.
-    let configured = {
-        let plain = m.source.replace(['"', '\''], "").to_ascii_lowercase();
-        ["false", "0", "no", "off"]
-            .iter()
-            .any(|v| plain.contains(&format!("apt::install-recommends {v}")))
-    };
-    if configured {
+    struct Configured(bool);
+    if cx.once(|m| Configured(configured(m))).0 {
         return;
     }
-    for inst in m.runs() {
+    for inst in cx.unit().runs() {
         if !inst.mentions_program(&["apt-get", "apt", "aptitude"]) {
             continue;
         }

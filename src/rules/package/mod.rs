@@ -48,7 +48,7 @@ struct Unpinned<'a> {
 /// version.
 pub fn check_pins(cx: &mut Checker, spec: &PinSpec) {
     let m = cx.model;
-    for inst in m.runs() {
+    for inst in cx.unit().runs() {
         // `pip` also as `pip3.12`: a plain substring test for it.
         let pip = spec.programs.contains(&"pip") && inst.mentions(&["pip"]);
         if !pip && !inst.mentions_program(spec.programs) {

@@ -72,7 +72,7 @@ pub fn is_public_key_fingerprint(name: &str, value: &str) -> bool {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         // ENV and ARG in stages, as BuildKit; ARGs before the first FROM too,
         // as hadolint's DL3064: a secret passed as a build argument is the
         // same mistake in either place.

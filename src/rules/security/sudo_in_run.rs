@@ -40,7 +40,7 @@ fn drops_privileges(args: &[ShellWord]) -> bool {
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     // `ONBUILD RUN` triggers too: they run in every build FROM this image.
-    for inst in m.runs() {
+    for inst in cx.unit().runs() {
         if !inst.mentions(&["sudo"]) {
             continue;
         }

@@ -270,7 +270,7 @@ fn fix(
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
     let mut workdirs: Option<Workdirs> = None;
-    for site in run_sites(m) {
+    for site in run_sites(&m.instructions) {
         let run = site.run;
         if !super::mentions_command(run, &["cd"]) {
             continue;

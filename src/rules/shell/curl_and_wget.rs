@@ -22,7 +22,7 @@ pub fn check(cx: &mut Checker) {
     // image): the first use of each tool.
     type FirstUse = [Option<Span>; 2];
     let mut seen: Vec<((usize, bool), FirstUse)> = Vec::new();
-    for site in run_sites(m) {
+    for site in run_sites(cx.unit().instructions()) {
         let run = site.run;
         let Some(stage) = site.holder.stage else {
             continue;

@@ -2,9 +2,8 @@
 //! `-o pipefail`, so a failing command before the last `|` goes unnoticed.
 use crate::diagnostic::{Fix, Severity};
 use crate::edit::{indentation, insert_after, Edit};
-use crate::model::pragma::pragma_shells;
 use crate::model::{Instruction, Model, Pipe, Script};
-use crate::rules::shell::{run_sites, stage_image_shell, ImageShell, Installs, RunShell, Shells};
+use crate::rules::shell::{run_sites, stage_image_shell, ImageShell, Installs, RunShell};
 use crate::rules::{Category, Checker, FixAvailability, RuleMeta};
 use crate::syntax::Span;
 
@@ -124,14 +123,18 @@ fn pipefail_is_harmless(cx: &Context, stage: usize, from: usize, depth: usize) -
             return false;
         }
     }
-    cx.children[stage]
+    cx.facts.children[stage]
         .iter()
         .all(|&child| pipefail_is_harmless(cx, child, 0, depth + 1))
 }
 
-/// What the fixes of one file need, computed once.
+/// What the fixes of one file need, computed once per lint.
 struct Context<'m> {
     m: &'m Model,
+    facts: std::rc::Rc<Facts>,
+}
+
+struct Facts {
     /// Stage → the later stages built `FROM` it.
     children: Vec<Vec<usize>>,
     /// Where bash is installed.
@@ -139,20 +142,22 @@ struct Context<'m> {
 }
 
 impl<'m> Context<'m> {
-    fn of(m: &'m Model) -> Context<'m> {
-        let mut children = vec![Vec::new(); m.stages.len()];
-        for st in &m.stages {
-            if let crate::model::Base::Stage(p) = st.base {
-                if p < st.index {
-                    children[p].push(st.index);
+    fn of(cx: &Checker<'m>) -> Context<'m> {
+        let facts = cx.once(|m| {
+            let mut children = vec![Vec::new(); m.stages.len()];
+            for st in &m.stages {
+                if let crate::model::Base::Stage(p) = st.base {
+                    if p < st.index {
+                        children[p].push(st.index);
+                    }
                 }
             }
-        }
-        Context {
-            m,
-            children,
-            bash: Installs::of(m, "bash"),
-        }
+            Facts {
+                children,
+                bash: Installs::of(m, "bash"),
+            }
+        });
+        Context { m: cx.model, facts }
     }
 }
 
@@ -224,7 +229,7 @@ fn fix_for(cx: &Context, stage: usize, run: &Instruction, shell: &RunShell) -> O
         return None;
     }
     let image = stage_image_shell(m, stage);
-    let new: Vec<String> = if image == ImageShell::Bash || cx.bash.before(stage, run.index) {
+    let new: Vec<String> = if image == ImageShell::Bash || cx.facts.bash.before(stage, run.index) {
         ["/bin/bash", "-o", "pipefail", "-c"]
             .map(String::from)
             .to_vec()
@@ -254,15 +259,15 @@ fn insert_shell(m: &Model, run: &Instruction, argv: &[String]) -> Option<Fix> {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    let pragma = pragma_shells(m);
-    let shells = Shells::of(m);
+    let pragma = cx.pragma_shells();
+    let shells = cx.shells();
     // The fix of each shell region (by the SHELL that set it), computed at
     // its first flagged RUN and offered on every flagged RUN of the region.
     type Region = (usize, Option<usize>);
     let mut region_fix: std::collections::HashMap<Region, Option<Fix>> =
         std::collections::HashMap::new();
     let mut fix_cx: Option<Context> = None;
-    for site in run_sites(m) {
+    for site in run_sites(cx.unit().instructions()) {
         let run = site.run;
         let Some(stage) = site.holder.stage else {
             continue;
@@ -339,7 +344,7 @@ pub fn check(cx: &mut Checker) {
             region_fix
                 .entry(key)
                 .or_insert_with(|| {
-                    let fcx = fix_cx.get_or_insert_with(|| Context::of(m));
+                    let fcx = fix_cx.get_or_insert_with(|| Context::of(cx));
                     fix_for(fcx, stage, run, &shell)
                 })
                 .clone()

@@ -29,8 +29,8 @@ impl RunSite<'_> {
 }
 
 /// Every RUN of the file, with `ONBUILD RUN` triggers, in file order.
-pub fn run_sites(m: &Model) -> impl Iterator<Item = RunSite<'_>> {
-    m.instructions.iter().filter_map(|i| match i.kind {
+pub fn run_sites(instructions: &[Instruction]) -> impl Iterator<Item = RunSite<'_>> {
+    instructions.iter().filter_map(|i| match i.kind {
         Kind::Run => Some(RunSite { run: i, holder: i }),
         Kind::Onbuild => i
             .trigger

@@ -30,8 +30,7 @@ const POINTLESS: &[(&str, &str)] = &[
 ];
 
 pub fn check(cx: &mut Checker) {
-    let m = cx.model;
-    for site in run_sites(m) {
+    for site in run_sites(cx.unit().instructions()) {
         let run = site.run;
         if !super::mentions_command(
             run,

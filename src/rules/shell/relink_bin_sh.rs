@@ -16,8 +16,7 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &mut Checker) {
-    let m = cx.model;
-    for site in run_sites(m) {
+    for site in run_sites(cx.unit().instructions()) {
         let run = site.run;
         if !run.mentions(&["/bin/sh"]) || !super::mentions_command(run, &["ln"]) {
             continue;

@@ -65,7 +65,7 @@ fn uid_and_l(c: &ShellCommand) -> (Option<&str>, bool) {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for site in run_sites(m) {
+    for site in run_sites(cx.unit().instructions()) {
         if !super::mentions_command(site.run, &["useradd"]) {
             continue;
         }

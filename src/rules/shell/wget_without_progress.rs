@@ -65,13 +65,16 @@ fn quiet(c: &ShellCommand) -> bool {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    let mut wget: Option<Installs> = None;
-    for site in run_sites(m) {
+    struct Wget(Installs);
+    let mut wget: Option<std::rc::Rc<Wget>> = None;
+    for site in run_sites(cx.unit().instructions()) {
         let run = site.run;
         if !super::mentions_command(run, &["wget"]) {
             continue;
         }
-        let wget = wget.get_or_insert_with(|| Installs::of(m, "wget"));
+        let wget = &wget
+            .get_or_insert_with(|| cx.once(|m| Wget(Installs::of(m, "wget"))))
+            .0;
         for c in commands(run) {
             if c.program() != Some("wget") || quiet(c) {
                 continue;

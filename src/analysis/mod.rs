@@ -1,5 +1,10 @@
 //! The one analysis entry point: the CLI, the fixer and the language server
-//! all call `analyze`.
+//! all call `analyze` (the server through `analyze_reusing`, which reuses
+//! the last lint's findings of the stages an edit left alone).
+
+mod reuse;
+
+pub use reuse::Reuse;
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +12,7 @@ use crate::context::{BuildContext, ContextCache};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::pragma::{self, CheckOptions};
 use crate::model::Model;
-use crate::rules::{buildkit, Checker, RuleEntry};
+use crate::rules::{buildkit, Checker, RuleEntry, Scope, Unit};
 use crate::settings::Settings;
 use crate::suppress;
 
@@ -65,6 +70,30 @@ pub fn analyze(
     settings: &Settings,
     context: Option<&BuildContext>,
 ) -> Report {
+    lint(source, path, settings, context, None)
+}
+
+/// [`analyze`] for the next version of a document: the findings of the
+/// stages the edit left alone come from `reuse` (the last lint's, with the
+/// same settings and context), and this lint's are left there for the next.
+/// The report is the one [`analyze`] gives.
+pub fn analyze_reusing(
+    source: &str,
+    path: Option<&Path>,
+    settings: &Settings,
+    context: Option<&BuildContext>,
+    reuse: &mut Reuse,
+) -> Report {
+    lint(source, path, settings, context, Some(reuse))
+}
+
+fn lint(
+    source: &str,
+    path: Option<&Path>,
+    settings: &Settings,
+    context: Option<&BuildContext>,
+    reuse: Option<&mut Reuse>,
+) -> Report {
     // Debug builds only: lets the tests prove that a panic while linting one
     // file is that file's internal error (CLI and server) and nothing else.
     #[cfg(debug_assertions)]
@@ -103,8 +132,35 @@ pub fn analyze(
         context,
         settings.target.as_deref(),
     );
-    for entry in rules.iter().chain(&by_directive) {
+    let (stage_rules, file_rules): (Vec<&RuleEntry>, Vec<&RuleEntry>) = rules
+        .iter()
+        .chain(&by_directive)
+        .copied()
+        .partition(|e| e.scope == Scope::Stage);
+    for entry in &file_rules {
         checker.run(entry);
+    }
+    // The stage rules run unit by unit (each unit's findings together, as
+    // the reuse cache keeps them), here and in `Reuse::run` alike.
+    match reuse {
+        Some(r) => {
+            let reused = r.run(&model, &stage_rules, &mut checker);
+            // Near the end of the expansion budget, which expansions hit
+            // it depends on their order: lint the whole file afresh.
+            if model.budget_left() < crate::model::expand::FILE_BUDGET / 2 {
+                *r = Reuse::default();
+                if reused > 0 {
+                    return lint(source, path, settings, context, None);
+                }
+            }
+        }
+        None => {
+            for unit in Unit::all(&model) {
+                for entry in &stage_rules {
+                    checker.run_on(entry, unit);
+                }
+            }
+        }
     }
     let mut diags = checker.into_diagnostics();
     diags.retain(|d| {
