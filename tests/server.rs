@@ -982,6 +982,71 @@ fn config_file_reload_on_watched_files() {
     c.shutdown_and_exit();
 }
 
+/// An edit re-lints the stage it touches and reuses the other stages'
+/// findings (src/analysis/reuse.rs); a config change drops what was
+/// kept, so a rule turned off stays off in the untouched stages too.
+#[test]
+fn edits_reuse_other_stages_findings_until_the_config_changes() {
+    let text = "FROM alpine:3.20 AS a\nADD app.sh /a.sh\nUSER 1000\nFROM alpine:3.20 AS b\nADD app.sh /b.sh\nUSER 1000\n";
+    let (d, uri) = project(text);
+    let config = |trusted: &str| {
+        fs::write(
+            d.path().join("dlint.toml"),
+            format!("extend-select = [\"untrusted-registry\"]\n[rules.untrusted-registry]\ntrusted-registries = [\"{trusted}\"]\n"),
+        )
+        .unwrap();
+    };
+    config("docker.io");
+    let mut c = Client::init(
+        json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}),
+        Value::Null,
+    );
+    let lines = |diags: &[Value]| -> Vec<(String, u64)> {
+        diags
+            .iter()
+            .map(|d| {
+                (
+                    d["data"]["rule"].as_str().unwrap_or("").to_string(),
+                    d["range"]["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let add = |l: u64| ("add-instead-of-copy".to_string(), l);
+    let registry = |l: u64| ("untrusted-registry".to_string(), l);
+    c.open(&uri, text);
+    assert_eq!(lines(&c.diagnostics(&uri, 1)), vec![add(1), add(4)]);
+    // Typing in stage b; stage a's finding is reused.
+    c.change(
+        &uri,
+        2,
+        json!([{"range": {"start": {"line": 4, "character": 16}, "end": {"line": 4, "character": 16}}, "text": "x"}]),
+    );
+    assert_eq!(lines(&c.diagnostics(&uri, 2)), vec![add(1), add(4)]);
+    // A new line in stage a moves stage b's finding.
+    c.change(
+        &uri,
+        3,
+        json!([{"range": {"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 0}}, "text": "ADD app.sh /c.sh\n"}]),
+    );
+    assert_eq!(lines(&c.diagnostics(&uri, 3)), vec![add(1), add(2), add(5)]);
+    // The same rules with another option: nothing kept may survive.
+    config("ghcr.io");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri_of(&d.path().join("dlint.toml")), "type": 2}]}),
+    );
+    let want = vec![registry(0), add(1), add(2), registry(4), add(5)];
+    assert_eq!(lines(&c.diagnostics(&uri, 3)), want);
+    c.change(
+        &uri,
+        4,
+        json!([{"range": {"start": {"line": 5, "character": 17}, "end": {"line": 5, "character": 17}}, "text": "y"}]),
+    );
+    assert_eq!(lines(&c.diagnostics(&uri, 4)), want);
+    c.shutdown_and_exit();
+}
+
 // ---------------------------------------------------------------------
 // Robustness
 

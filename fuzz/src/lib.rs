@@ -237,6 +237,45 @@ pub fn check_lint(sel: u8, src: &str) {
         );
     }
     render_all(report);
+    check_reuse(sel, src, &settings, ctx);
+}
+
+/// The language server's lint of a next version, which reuses per-stage
+/// findings of the last (`analyze_reusing`), equals a fresh lint: `src`,
+/// then `src` with a character typed at a place the selector picks.
+fn check_reuse(sel: u8, src: &str, settings: &Settings, ctx: Option<&Context>) {
+    let path = ctx.map(|c| c.dockerfile.as_path());
+    let context = ctx.map(|c| &c.context);
+    let mut at = src.len() * (usize::from(sel >> 4) + 1) / 17;
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    let typed = ["x", "\n", " ", "$"][usize::from(sel >> 2) % 4];
+    let next = format!("{}{typed}{}", &src[..at], &src[at..]);
+    let mut reuse = dlint::analysis::Reuse::default();
+    dlint::analysis::analyze_reusing(src, path, settings, context, &mut reuse);
+    let reused = dlint::analysis::analyze_reusing(&next, path, settings, context, &mut reuse);
+    let fresh = analyze(&next, path, settings, context);
+    let show = |r: &dlint::analysis::Report| -> Vec<String> {
+        r.diagnostics
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {:?} {} {:?} {:?}",
+                    d.code(),
+                    d.span,
+                    d.message,
+                    d.related,
+                    d.fix
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        show(&reused),
+        show(&fresh),
+        "reused findings differ\n--- next\n{next}"
+    );
 }
 
 /// Target `fix`: unsafe fixes too. The result reads with no more BuildKit

@@ -150,8 +150,7 @@ pub static REGISTRY: &[RuleEntry] = &[
     rule!(image::untrusted_registry, "untrusted-registry", Stage),
     rule!(
         image::invalid_default_base_image,
-        "invalid-default-base-image",
-        Stage
+        "invalid-default-base-image"
     ),
     rule!(image::undeclared_from_arg, "undeclared-from-arg"),
     rule!(
@@ -180,21 +179,28 @@ pub static REGISTRY: &[RuleEntry] = &[
         instruction::inconsistent_instruction_casing,
         "inconsistent-instruction-casing"
     ),
-    rule!(instruction::from_as_casing, "from-as-casing"),
+    rule!(instruction::from_as_casing, "from-as-casing", Stage),
     rule!(
         instruction::legacy_key_value_format,
-        "legacy-key-value-format"
+        "legacy-key-value-format",
+        Stage
     ),
     rule!(instruction::shell_form_cmd, "shell-form-cmd"),
     rule!(
         instruction::empty_continuation_line,
-        "empty-continuation-line"
+        "empty-continuation-line",
+        Stage
     ),
     rule!(
         instruction::expose_protocol_casing,
-        "expose-protocol-casing"
+        "expose-protocol-casing",
+        Stage
     ),
-    rule!(instruction::expose_host_mapping, "expose-host-mapping"),
+    rule!(
+        instruction::expose_host_mapping,
+        "expose-host-mapping",
+        Stage
+    ),
     rule!(instruction::stage_name_casing, "stage-name-casing"),
     rule!(instruction::reserved_stage_name, "reserved-stage-name"),
     rule!(instruction::undefined_variable, "undefined-variable"),
@@ -214,10 +220,15 @@ pub static REGISTRY: &[RuleEntry] = &[
         "copy-then-extract-archive",
         Stage
     ),
-    rule!(instruction::invalid_expose_port, "invalid-expose-port"),
+    rule!(
+        instruction::invalid_expose_port,
+        "invalid-expose-port",
+        Stage
+    ),
     rule!(
         instruction::copy_multiple_sources_to_file,
-        "copy-multiple-sources-to-file"
+        "copy-multiple-sources-to-file",
+        Stage
     ),
     rule!(
         instruction::copy_relative_without_workdir,
@@ -225,7 +236,8 @@ pub static REGISTRY: &[RuleEntry] = &[
     ),
     rule!(
         instruction::copy_entire_filesystem,
-        "copy-entire-filesystem"
+        "copy-entire-filesystem",
+        Stage
     ),
     rule!(instruction::env_self_reference, "env-self-reference"),
     rule!(instruction::missing_healthcheck, "missing-healthcheck"),

@@ -16,8 +16,12 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &mut Checker) {
-    let m = cx.model;
-    for inst in m.instructions.iter().filter(|i| i.kind == Kind::Copy) {
+    for inst in cx
+        .unit()
+        .instructions()
+        .iter()
+        .filter(|i| i.kind == Kind::Copy)
+    {
         let Some(c) = &inst.copy else { continue };
         let Some(dest) = &c.dest else { continue };
         if inst.flag("from").is_none() || unquote(&dest.value) != "/" {

@@ -19,7 +19,7 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         if !matches!(inst.kind, Kind::Copy | Kind::Add) {
             continue;
         }

@@ -18,7 +18,7 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         let empty = &inst.raw.empty_continuation_lines;
         if empty.is_empty() {
             continue;

@@ -17,7 +17,7 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         for p in ports(m, inst) {
             if p.ip.is_empty() && p.host_port.is_empty() {
                 continue;

@@ -17,7 +17,12 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in m.instructions.iter().filter(|i| i.kind == Kind::From) {
+    for inst in cx
+        .unit()
+        .instructions()
+        .iter()
+        .filter(|i| i.kind == Kind::From)
+    {
         let Some(as_word) = inst.args.get(1) else {
             continue;
         };

@@ -16,8 +16,12 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &mut Checker) {
-    let m = cx.model;
-    for inst in m.instructions.iter().filter(|i| i.kind == Kind::Expose) {
+    for inst in cx
+        .unit()
+        .instructions()
+        .iter()
+        .filter(|i| i.kind == Kind::Expose)
+    {
         for w in &inst.args {
             let v = unquote(&w.value);
             if v.contains('$') {

@@ -105,7 +105,7 @@ fn spaced_equals(inst: &Instruction) -> bool {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in &m.instructions {
+    for inst in cx.unit().instructions() {
         // BuildKit warns when it runs the instruction: in a stage, not in an
         // ONBUILD trigger.
         if inst.stage.is_none() || !is_legacy(m, inst) {
