@@ -9,8 +9,8 @@
 //!
 //!     cargo run --release --example reuse_check -- ../shared/corpus/files [--edits 8] [--seed 1]
 //!
-//! Exits 1 listing the first differences; prints how many units were
-//! reused.
+//! Files are split over the cores. Exits 1 after printing each differing
+//! file's first difference; prints how many units were reused.
 
 use std::path::PathBuf;
 
@@ -171,40 +171,26 @@ fn main() {
         .filter(|p| p.is_file())
         .collect();
     files.sort();
-    let (mut versions, mut units, mut reused, mut failures) = (0usize, 0usize, 0usize, 0usize);
-    for (n, f) in files.iter().enumerate() {
-        let Ok(mut text) = std::fs::read_to_string(f) else {
-            continue;
-        };
-        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (n as u64 + 1));
-        let mut reuse = Reuse::default();
-        for k in 0..=edits {
-            if k > 0 {
-                edit(&mut text, &mut rng);
-            }
-            let fresh = analyze(&text, Some(&path), &settings, context.as_ref());
-            let again =
-                analyze_reusing(&text, Some(&path), &settings, context.as_ref(), &mut reuse);
-            versions += 1;
-            units += reuse.units();
-            reused += reuse.reused();
-            let a: Vec<String> = fresh.diagnostics.iter().map(show).collect();
-            let b: Vec<String> = again.diagnostics.iter().map(show).collect();
-            if a != b || fresh.suppressed != again.suppressed {
-                failures += 1;
-                if failures <= 10 {
-                    eprintln!("{}: edit {k}: reused findings differ", f.display());
-                    for x in a.iter().filter(|x| !b.contains(x)) {
-                        eprintln!("  fresh only:  {x}");
-                    }
-                    for x in b.iter().filter(|x| !a.contains(x)) {
-                        eprintln!("  reused only: {x}");
-                    }
-                }
-                break;
-            }
+    // Files split over the cores; each file's edits run in order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let totals = std::sync::Mutex::new((0usize, 0usize, 0usize, 0usize));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(f) = files.get(n) else { break };
+                let (v, u, r, failed) =
+                    check_file(f, n, seed, edits, &path, &settings, context.as_ref());
+                let mut t = totals.lock().unwrap();
+                t.0 += v;
+                t.1 += u;
+                t.2 += r;
+                t.3 += usize::from(failed);
+            });
         }
-    }
+    });
+    let (versions, units, reused, failures) = totals.into_inner().unwrap();
     let _ = std::fs::remove_dir_all(&ctx_dir);
     println!(
         "{} files, {versions} versions: {reused} of {units} units reused ({:.0}%), {failures} files differ",
@@ -214,4 +200,47 @@ fn main() {
     if failures > 0 {
         std::process::exit(1);
     }
+}
+
+/// Lints one file and its edited versions both ways; returns the versions
+/// linted, the units and reused units, and whether they differed (printed).
+fn check_file(
+    f: &std::path::Path,
+    n: usize,
+    seed: u64,
+    edits: usize,
+    path: &std::path::Path,
+    settings: &dlint::settings::Settings,
+    context: Option<&dlint::context::BuildContext>,
+) -> (usize, usize, usize, bool) {
+    let Ok(mut text) = std::fs::read_to_string(f) else {
+        return (0, 0, 0, false);
+    };
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (n as u64 + 1));
+    let mut reuse = Reuse::default();
+    let (mut versions, mut units, mut reused) = (0, 0, 0);
+    for k in 0..=edits {
+        if k > 0 {
+            edit(&mut text, &mut rng);
+        }
+        let fresh = analyze(&text, Some(path), settings, context);
+        let again = analyze_reusing(&text, Some(path), settings, context, &mut reuse);
+        versions += 1;
+        units += reuse.units();
+        reused += reuse.reused();
+        let a: Vec<String> = fresh.diagnostics.iter().map(show).collect();
+        let b: Vec<String> = again.diagnostics.iter().map(show).collect();
+        if a != b || fresh.suppressed != again.suppressed {
+            let mut out = format!("{}: edit {k}: reused findings differ\n", f.display());
+            for x in a.iter().filter(|x| !b.contains(x)) {
+                out.push_str(&format!("  fresh only:  {x}\n"));
+            }
+            for x in b.iter().filter(|x| !a.contains(x)) {
+                out.push_str(&format!("  reused only: {x}\n"));
+            }
+            eprint!("{out}");
+            return (versions, units, reused, true);
+        }
+    }
+    (versions, units, reused, false)
 }
