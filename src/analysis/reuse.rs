@@ -450,6 +450,25 @@ mod tests {
         check(&[FILE.to_string(), escaped]);
     }
 
+    /// Near the end of the file's expansion budget, which expansions hit
+    /// it depends on their order: such a file is linted whole every time.
+    #[test]
+    fn a_file_that_spends_half_its_expansion_budget_reuses_nothing() {
+        let mut src = String::from("ARG A0=x\n");
+        for i in 1..=20 {
+            src.push_str(&format!("ARG A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+        }
+        for i in 0..20 {
+            src.push_str(&format!("ARG B{i}=${{A20}}\n"));
+        }
+        src.push_str("FROM alpine:3.20 AS a\nADD x /x\nFROM alpine:3.20\nADD y /y\n");
+        assert!(
+            crate::model::Model::build(&src).budget_left() < crate::model::expand::FILE_BUDGET / 2
+        );
+        let v2 = src.replace("ADD y /y", "ADD y /yz");
+        assert_eq!(check(&[src, v2]), vec![0, 0]);
+    }
+
     #[test]
     fn findings_that_reach_outside_their_unit_are_not_reused_stale() {
         // Whatever a rule reports, a finding with a span outside its unit
