@@ -5,9 +5,10 @@
 //! unit depend only on what [`Scope::Stage`](crate::rules::Scope) lists: the
 //! unit's text and first line, the text before the first FROM, every FROM
 //! instruction, the stages the unit builds on and those built on it, the
-//! settings, the build context and a few file-wide facts. When an edit leaves all of that alone, the unit's findings of
-//! the last lint are the findings of this one, moved by as many bytes as the
-//! unit moved; only the units the edit touched run the stage rules again.
+//! settings, the build context and a few file-wide facts. When an edit
+//! leaves all of that alone, the unit's findings of the last lint are the
+//! findings of this one, moved by as many bytes as the unit moved; only the
+//! units the edit touched run the stage rules again.
 //! The file-scoped rules, the model and suppression always run on the whole
 //! file.
 //!
@@ -40,7 +41,7 @@ pub struct Reuse {
     reused: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Cached {
     bytes: Range<usize>,
     start_line: usize,
@@ -111,16 +112,7 @@ impl Reuse {
         let mut reused = 0;
         for (u, (unit, (bytes, start_line, deps))) in units.into_iter().zip(now).enumerate() {
             if reusable[u] {
-                let mut c = std::mem::replace(
-                    &mut old[u],
-                    Cached {
-                        bytes: 0..0,
-                        start_line: 0,
-                        deps: Vec::new(),
-                        diags: None,
-                        spent: 0,
-                    },
-                );
+                let mut c = std::mem::take(&mut old[u]);
                 let diags = c.diags.as_deref().unwrap_or_default();
                 checker.extend(diags.iter().map(|d| moved(d, bytes.start as isize)));
                 c.bytes = bytes;

@@ -112,8 +112,9 @@ pub enum Scope {
     /// builds on (FROM, `COPY --from`, `--mount from=`, transitively) and
     /// the stages built on it (transitively), the settings, the build
     /// context and the [`FILE_FACTS`]. A file-wide fact a rule computes
-    /// goes through [`Checker::once`]: the rule runs once per unit. The language server reuses such
-    /// findings for the units an edit left alone (src/analysis/reuse.rs).
+    /// goes through [`Checker::once`]: the rule runs once per unit. The
+    /// language server reuses such findings for the units an edit left
+    /// alone (src/analysis/reuse.rs).
     Stage,
 }
 
@@ -354,11 +355,8 @@ pub struct Checker<'a> {
     rule: &'static RuleMeta,
     unit: Unit<'a>,
     diagnostics: Vec<Diagnostic>,
-    /// File-wide facts several rules read, computed once per lint (a
-    /// stage rule runs once per unit).
-    shells: std::cell::OnceCell<std::rc::Rc<shell::Shells>>,
-    pragma_shells: std::cell::OnceCell<std::rc::Rc<Vec<Option<String>>>>,
-    /// More such facts, one per type ([`Checker::once`]).
+    /// File-wide facts rules read, one per type, computed once per lint (a
+    /// stage rule runs once per unit): [`Checker::once`].
     facts: std::cell::RefCell<Vec<std::rc::Rc<dyn std::any::Any>>>,
 }
 
@@ -445,13 +443,6 @@ impl<'a> Unit<'a> {
             .filter_map(crate::model::effective_run)
     }
 
-    /// [`Model::effective_instructions`] of the unit.
-    pub fn effective_instructions(&self) -> impl Iterator<Item = &'a Instruction> {
-        self.instructions()
-            .iter()
-            .map(|i| i.trigger.as_deref().unwrap_or(i))
-    }
-
     /// Where the unit's text starts and ends: from its first instruction
     /// (the stage's FROM) to the next unit's first instruction, the whole
     /// text before the first FROM for the first unit, the end of the file
@@ -485,8 +476,6 @@ impl<'a> Checker<'a> {
             rule: REGISTRY[0].meta,
             unit: Unit::file(model),
             diagnostics: Vec::new(),
-            shells: Default::default(),
-            pragma_shells: Default::default(),
             facts: Default::default(),
         }
     }
@@ -505,20 +494,6 @@ impl<'a> Checker<'a> {
         let v = std::rc::Rc::new(f(self.model));
         self.facts.borrow_mut().push(v.clone());
         v
-    }
-
-    /// The shell of every RUN ([`shell::Shells::of`]), computed once.
-    pub fn shells(&self) -> std::rc::Rc<shell::Shells> {
-        self.shells
-            .get_or_init(|| std::rc::Rc::new(shell::Shells::of(self.model)))
-            .clone()
-    }
-
-    /// [`crate::model::pragma::pragma_shells`], computed once.
-    pub fn pragma_shells(&self) -> std::rc::Rc<Vec<Option<String>>> {
-        self.pragma_shells
-            .get_or_init(|| std::rc::Rc::new(crate::model::pragma::pragma_shells(self.model)))
-            .clone()
     }
 
     /// Runs one rule: a [`Scope::File`] rule on the whole file, a

@@ -115,7 +115,7 @@ fn non_posix(shells: &Shells, inst: &Instruction) -> bool {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    let shells = cx.shells();
+    let shells = cx.once(Shells::of);
     let mut prev: Option<&Instruction> = None;
     for inst in cx.unit().instructions() {
         if inst.kind != Kind::Run || non_posix(&shells, inst) {

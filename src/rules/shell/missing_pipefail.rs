@@ -259,8 +259,10 @@ fn insert_shell(m: &Model, run: &Instruction, argv: &[String]) -> Option<Fix> {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    let pragma = cx.pragma_shells();
-    let shells = cx.shells();
+    struct PragmaShells(Vec<Option<String>>);
+    let pragma = cx.once(|m| PragmaShells(crate::model::pragma::pragma_shells(m)));
+    let pragma = &pragma.0;
+    let shells = cx.once(super::Shells::of);
     // The fix of each shell region (by the SHELL that set it), computed at
     // its first flagged RUN and offered on every flagged RUN of the region.
     type Region = (usize, Option<usize>);
