@@ -286,8 +286,12 @@ pub static REGISTRY: &[RuleEntry] = &[
         "apt-install-recommends",
         Stage
     ),
-    rule!(package::zypper_dist_upgrade, "zypper-dist-upgrade"),
-    rule!(package::apt_instead_of_apt_get, "apt-instead-of-apt-get"),
+    rule!(package::zypper_dist_upgrade, "zypper-dist-upgrade", Stage),
+    rule!(
+        package::apt_instead_of_apt_get,
+        "apt-instead-of-apt-get",
+        Stage
+    ),
     rule!(shell::missing_pipefail, "missing-pipefail", Stage),
     rule!(shell::cd_instead_of_workdir, "cd-instead-of-workdir"),
     rule!(shell::wget_without_progress, "wget-without-progress", Stage),

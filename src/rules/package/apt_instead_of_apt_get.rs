@@ -63,7 +63,7 @@ fn apt_cache_equivalent(sub: &str) -> Option<&'static str> {
 
 pub fn check(cx: &mut Checker) {
     let m = cx.model;
-    for inst in m.runs() {
+    for inst in cx.unit().runs() {
         if !inst.mentions_program(&["apt"]) {
             continue;
         }

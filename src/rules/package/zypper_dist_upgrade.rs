@@ -15,8 +15,7 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(cx: &mut Checker) {
-    let m = cx.model;
-    for inst in m.runs() {
+    for inst in cx.unit().runs() {
         if !inst.mentions_program(&["zypper"]) {
             continue;
         }
