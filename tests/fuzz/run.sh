@@ -11,6 +11,7 @@
 #                   else stable with RUSTC_BOOTSTRAP=1)
 #   FUZZ_SANITIZER  address (default) | none
 #   FUZZ_NICE       niceness of the build and runs (default 0)
+#   FUZZ_JOBS       targets run at a time (default: the number of cores)
 #   FUZZ_TARGET_DIR cargo target directory (default fuzz/target; with the
 #                   stable toolchain its target-stable subdirectory)
 #
@@ -62,15 +63,31 @@ for t in $targets; do
   cargo_fuzz build --sanitizer "$sanitizer" --target-dir "$tdir" "$t"
 done
 
-failed=()
-for t in $targets; do
-  echo "== fuzz $t (${secs}s)"
-  log=fuzz/artifacts/$t.log
+# The targets run side by side, as many at a time as there are cores
+# (FUZZ_JOBS to override): each is one process on one core.
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+run_target() {
+  local t=$1 log=fuzz/artifacts/$1.log
   mkdir -p "fuzz/artifacts/$t"
-  if cargo_fuzz run --sanitizer "$sanitizer" --target-dir "$tdir" "$t" "fuzz/corpus/$t" -- \
+  cargo_fuzz run --sanitizer "$sanitizer" --target-dir "$tdir" "$t" "fuzz/corpus/$t" -- \
       -max_total_time="$secs" -max_len="$max_len" -rss_limit_mb="$rss" -malloc_limit_mb="$rss" \
       -timeout="$per_input" -dict=fuzz/dockerfile.dict -print_final_stats=1 \
-      >"$log" 2>&1; then
+      >"$log" 2>&1
+}
+declare -A pids=()
+order=()
+for t in $targets; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  echo "== fuzz $t (${secs}s)"
+  run_target "$t" &
+  pids[$t]=$!
+  order+=("$t")
+done
+failed=()
+for t in "${order[@]}"; do
+  log=fuzz/artifacts/$t.log
+  if wait "${pids[$t]}"; then
+    echo "-- fuzz $t:"
     grep -E '^#[0-9]+ +DONE' "$log" | tail -n 1 || true
     grep -E 'stat::(number_of_executed_units|average_exec_per_sec)' "$log" || true
   else

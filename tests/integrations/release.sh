@@ -7,13 +7,17 @@
 #   holds the binary), pinned by version and hash;
 # - scripts/release/notes.py: the version agrees everywhere and CHANGELOG.md has its section;
 # - scripts/release/binary.sh for the native Linux target, as the workflow's `binaries` job runs
-#   it: x86_64-unknown-linux-musl (static) when rustup can add that target and musl-gcc is there
-#   (installed with apt-get when missing and possible), else the host's gnu target with the same
-#   profile (said so in the output). The archive and its .sha256 are checked (sha256sum -c, the
-#   layout action.yml and vsix.sh unpack) and the stripped binary's size is printed;
+#   it. By default the host's target, with the dist profile: the same build the wheel and the
+#   corpus checks use, so CI builds dlint's fat-LTO binary once (a second target is a second
+#   whole build, some 3-5 minutes of CI's 20). With DLINT_CI_MUSL=1:
+#   x86_64-unknown-linux-musl (static, checked to need no shared library) when rustup can add
+#   that target and musl-gcc is there (installed with apt-get when missing and possible), else
+#   the host's target (said so in the output). The archive and its .sha256 are checked
+#   (sha256sum -c, the layout action.yml and vsix.sh unpack) and the stripped binary's size is
+#   printed;
 # - scripts/release/pre-commit-mirror.sh writes a hook repository (pre_commit.sh tests it).
 # Usage: tests/integrations/release.sh OUT   (OUT: the archive and .sha256 are written there)
-# Env: DLINT_CI_CACHE (default ~/.cache/dlint-ci).
+# Env: DLINT_CI_CACHE (default ~/.cache/dlint-ci), DLINT_CI_MUSL=1 (the static musl binary).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:?usage: release.sh OUT}"
@@ -64,7 +68,9 @@ echo "release notes for v$version: $(wc -l < "$tmp/notes.md") lines"
 echo "== release: binary.sh (the native Linux target)"
 target=""
 musl="$(uname -m)-unknown-linux-musl"
-if rustup target list --installed 2>/dev/null | grep -qx "$musl" || rustup target add "$musl" >/dev/null 2>&1; then
+if [ "${DLINT_CI_MUSL:-}" != 1 ]; then
+  echo "release: the host's target (DLINT_CI_MUSL=1 builds the static $musl binary instead)"
+elif rustup target list --installed 2>/dev/null | grep -qx "$musl" || rustup target add "$musl" >/dev/null 2>&1; then
   if ! command -v musl-gcc >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     (apt-get update -qq && apt-get install -y -qq --no-install-recommends musl-tools) >/dev/null 2>&1 || true
   fi
@@ -74,7 +80,7 @@ else
 fi
 if [ -z "$target" ]; then
   target="$(rustc -vV | sed -n 's/^host: //p')"
-  echo "release: building $target instead of $musl (same script, same dist profile)"
+  if [ "${DLINT_CI_MUSL:-}" = 1 ]; then echo "release: building $target instead of $musl (same script, same dist profile)"; fi
 fi
 t0=$SECONDS
 rm -f "$out"/dlint-*

@@ -9,11 +9,12 @@
 # the python hooks with the wheel, seconds; the rust hooks, the slowest: builds
 # dlint with cargo install, ~1.5 min warm, ~4 min cold).
 # The release binary and the wheel use the `dist` profile in target/: one build
-# of the host target shared with .ci/run's corpus checks (the musl release
-# binary is a second one).
+# of the host target shared with .ci/run's corpus checks (DLINT_CI_MUSL=1
+# builds the static musl release binary instead, a second whole build).
 # The Neovim configs are tested by cargo test (tests/lsp_e2e.rs).
 # Needs: Rust, Python 3, Node >= 20, git; the npm registry, PyPI and crates.io.
-# Env: DLINT_CI_CACHE (default ~/.cache/dlint-ci), DLINT_SKIP_PRECOMMIT=1.
+# Env: DLINT_CI_CACHE (default ~/.cache/dlint-ci), DLINT_SKIP_PRECOMMIT=1,
+# DLINT_CI_MUSL=1.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
