@@ -397,6 +397,20 @@ impl Instruction {
     }
 }
 
+/// What [`Model::build_cached`] keeps from one build of a document for
+/// the next: the readings of its logical lines.
+#[derive(Debug, Default, Clone)]
+pub struct BuildCache {
+    lines: crate::syntax::buildkit::LineCache,
+}
+
+impl BuildCache {
+    /// How many logical lines the last build read from the cache.
+    pub fn lines_found(&self) -> usize {
+        self.lines.found()
+    }
+}
+
 /// An `ARG` definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArgDef {
@@ -526,6 +540,13 @@ impl Model {
     /// tree, which only the editor and `inspect` need).
     pub fn build(src: &str) -> Model {
         let doc = crate::syntax::parse_document_lite(src);
+        Model::from_syntax(src, doc)
+    }
+
+    /// [`Model::build`] for the next version of a document, with what the
+    /// last build of it left in `cache`; the model is the one `build` gives.
+    pub fn build_cached(src: &str, cache: &mut BuildCache) -> Model {
+        let doc = crate::syntax::parse_document_lite_cached(src, Some(&mut cache.lines));
         Model::from_syntax(src, doc)
     }
 
@@ -983,26 +1004,39 @@ const KNOWN_PROGRAMS: &[&str] = &[
     "zypper", "npm", "yarn", "yarnpkg", "pnpm", "gem", "go", "pipx", "curl", "wget",
 ];
 
+/// The bytes `program_words` splits words at (all ASCII: a UTF-8 char's
+/// bytes are never one of them).
+const fn is_word_sep(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t'
+            | b'\n'
+            | b'\r'
+            | b';'
+            | b'&'
+            | b'|'
+            | b'('
+            | b')'
+            | b'`'
+            | b'"'
+            | b'\''
+            | b'{'
+            | b'\\'
+    )
+}
+
 /// Sets the bit of each of `KNOWN_PROGRAMS` that `text` names as a word
-/// (as `contains_program` reads a word), in one pass.
+/// (as `contains_program` reads a word), in one pass over the bytes: every
+/// lint of the language server runs it on all RUN text.
 fn program_words(text: &str, mask: &mut u64) {
-    let is_sep = |b: u8| {
-        matches!(
-            b,
-            b' ' | b'\t'
-                | b'\n'
-                | b'\r'
-                | b';'
-                | b'&'
-                | b'|'
-                | b'('
-                | b')'
-                | b'`'
-                | b'"'
-                | b'\''
-                | b'{'
-                | b'\\'
-        )
+    const SEP: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = is_word_sep(b as u8);
+            b += 1;
+        }
+        t
     };
     // The first bytes and longest length of the names: most words are
     // none of them, and are passed over without a comparison.
@@ -1026,14 +1060,24 @@ fn program_words(text: &str, mask: &mut u64) {
         }
         n
     };
-    for token in text.split(|c: char| c.is_ascii() && is_sep(c as u8)) {
-        // A path names its last part (`/usr/bin/apt-get`).
-        let name = token.rsplit('/').next().unwrap_or(token);
-        if name.len() > LONGEST || !name.as_bytes().first().is_some_and(|&b| FIRST[b as usize]) {
-            continue;
-        }
-        if let Some(bit) = KNOWN_PROGRAMS.iter().position(|p| *p == name) {
-            *mask |= 1 << bit;
+    let bytes = text.as_bytes();
+    // Where the current word's name starts: after its last `/` (a path names
+    // its last part, `/usr/bin/apt-get`).
+    let mut name_start = 0;
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied();
+        match b {
+            Some(b'/') => name_start = i + 1,
+            Some(b) if !SEP[b as usize] => {}
+            _ => {
+                let name = &bytes[name_start..i];
+                if !name.is_empty() && name.len() <= LONGEST && FIRST[name[0] as usize] {
+                    if let Some(bit) = KNOWN_PROGRAMS.iter().position(|p| p.as_bytes() == name) {
+                        *mask |= 1 << bit;
+                    }
+                }
+                name_start = i + 1;
+            }
         }
     }
 }
@@ -1407,6 +1451,56 @@ pub fn stage_names(m: &Model) -> HashMap<String, usize> {
 
 #[cfg(test)]
 mod tests {
+    /// The word splitting `program_words` replaced (char by char, `split`
+    /// then `rsplit('/')`): the oracle of its test.
+    fn program_words_reference(text: &str) -> u64 {
+        let mut mask = 0u64;
+        for token in text.split(|c: char| c.is_ascii() && super::is_word_sep(c as u8)) {
+            let name = token.rsplit('/').next().unwrap_or(token);
+            if let Some(bit) = super::KNOWN_PROGRAMS.iter().position(|p| *p == name) {
+                mask |= 1 << bit;
+            }
+        }
+        mask
+    }
+
+    /// Every string of up to 4 pieces from program names, separators,
+    /// slashes and non-ASCII text gives the mask of the reference splitting.
+    #[test]
+    fn program_words_is_split_then_last_path_part() {
+        let pieces = [
+            "apt-get",
+            "apt",
+            "go",
+            "/",
+            " ",
+            ";",
+            "|",
+            "x",
+            "é",
+            "{",
+            "\\",
+            "\t",
+            "wget",
+            "/usr/bin/",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for t in &texts {
+                for p in pieces {
+                    next.push(format!("{t}{p}"));
+                }
+            }
+            for t in &next {
+                let mut mask = 0;
+                super::program_words(t, &mut mask);
+                assert_eq!(mask, program_words_reference(t), "{t:?}");
+            }
+            texts = next;
+        }
+    }
+
     use super::*;
 
     #[test]
