@@ -92,7 +92,7 @@ fn lint(
     path: Option<&Path>,
     settings: &Settings,
     context: Option<&BuildContext>,
-    mut reuse: Option<&mut Reuse>,
+    reuse: Option<&mut Reuse>,
 ) -> Report {
     // Debug builds only: lets the tests prove that a panic while linting one
     // file is that file's internal error (CLI and server) and nothing else.
@@ -100,10 +100,7 @@ fn lint(
     if std::env::var_os("DLINT_TEST_PANIC").is_some() && source.contains("dlint-test-panic") {
         panic!("test panic requested by the file");
     }
-    let model = match reuse.as_deref_mut() {
-        Some(r) => Model::build_cached(source, &mut r.build),
-        None => Model::build(source),
-    };
+    let model = Model::build(source);
     let rules = settings.active_rules(path);
     // BuildKit's `# check=` options: the file's directive, and comments
     // above instructions.

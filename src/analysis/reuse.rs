@@ -39,8 +39,6 @@ pub struct Reuse {
     units: Vec<Cached>,
     /// How many of them the lint that left this reused.
     reused: usize,
-    /// What the model build of the last version left for the next.
-    pub(super) build: crate::model::BuildCache,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -108,7 +106,6 @@ impl Reuse {
         let Reuse {
             mut source,
             units: mut old,
-            build,
             ..
         } = prev;
         let mut units_now = Vec::with_capacity(old.len());
@@ -163,7 +160,6 @@ impl Reuse {
             facts,
             units: units_now,
             reused,
-            build,
         };
         reused
     }
@@ -338,19 +334,6 @@ mod tests {
                 reuse.reused()
             })
             .collect()
-    }
-
-    /// The model build's line cache survives from one lint to the next:
-    /// after an edit in one RUN, every other logical line is read from it.
-    #[test]
-    fn the_line_cache_is_kept_between_lints() {
-        let s = settings();
-        let mut reuse = Reuse::default();
-        analyze_reusing(FILE, None, &s, None, &mut reuse);
-        let v = edit(FILE, "RUN echo b", "x");
-        let r = analyze_reusing(&v, None, &s, None, &mut reuse);
-        let n = r.model.instructions.len();
-        assert_eq!(reuse.build.lines_found(), n - 1);
     }
 
     fn edit(from: &str, at: &str, insert: &str) -> String {

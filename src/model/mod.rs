@@ -44,27 +44,32 @@ pub enum Kind {
 
 impl Kind {
     pub fn from_keyword(k: &str) -> Kind {
-        match k.to_ascii_lowercase().as_str() {
-            "from" => Kind::From,
-            "run" => Kind::Run,
-            "cmd" => Kind::Cmd,
-            "label" => Kind::Label,
-            "maintainer" => Kind::Maintainer,
-            "expose" => Kind::Expose,
-            "env" => Kind::Env,
-            "add" => Kind::Add,
-            "copy" => Kind::Copy,
-            "entrypoint" => Kind::Entrypoint,
-            "volume" => Kind::Volume,
-            "user" => Kind::User,
-            "workdir" => Kind::Workdir,
-            "arg" => Kind::Arg,
-            "onbuild" => Kind::Onbuild,
-            "stopsignal" => Kind::Stopsignal,
-            "healthcheck" => Kind::Healthcheck,
-            "shell" => Kind::Shell,
-            _ => Kind::Unknown,
-        }
+        // Compared in place: keywords are short and the language server
+        // builds a model on every edit (no lowercased copy per instruction).
+        const KINDS: [Kind; 18] = [
+            Kind::From,
+            Kind::Run,
+            Kind::Cmd,
+            Kind::Label,
+            Kind::Maintainer,
+            Kind::Expose,
+            Kind::Env,
+            Kind::Add,
+            Kind::Copy,
+            Kind::Entrypoint,
+            Kind::Volume,
+            Kind::User,
+            Kind::Workdir,
+            Kind::Arg,
+            Kind::Onbuild,
+            Kind::Stopsignal,
+            Kind::Healthcheck,
+            Kind::Shell,
+        ];
+        KINDS
+            .into_iter()
+            .find(|kind| kind.as_str().eq_ignore_ascii_case(k))
+            .unwrap_or(Kind::Unknown)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -397,20 +402,6 @@ impl Instruction {
     }
 }
 
-/// What [`Model::build_cached`] keeps from one build of a document for
-/// the next: the readings of its logical lines.
-#[derive(Debug, Default, Clone)]
-pub struct BuildCache {
-    lines: crate::syntax::buildkit::LineCache,
-}
-
-impl BuildCache {
-    /// How many logical lines the last build read from the cache.
-    pub fn lines_found(&self) -> usize {
-        self.lines.found()
-    }
-}
-
 /// An `ARG` definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArgDef {
@@ -540,13 +531,6 @@ impl Model {
     /// tree, which only the editor and `inspect` need).
     pub fn build(src: &str) -> Model {
         let doc = crate::syntax::parse_document_lite(src);
-        Model::from_syntax(src, doc)
-    }
-
-    /// [`Model::build`] for the next version of a document, with what the
-    /// last build of it left in `cache`; the model is the one `build` gives.
-    pub fn build_cached(src: &str, cache: &mut BuildCache) -> Model {
-        let doc = crate::syntax::parse_document_lite_cached(src, Some(&mut cache.lines));
         Model::from_syntax(src, doc)
     }
 
@@ -1502,6 +1486,39 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn keywords_read_in_any_ascii_case() {
+        for k in [
+            "FROM",
+            "from",
+            "From",
+            "RUN",
+            "cmd",
+            "LaBeL",
+            "maintainer",
+            "EXPOSE",
+            "env",
+            "add",
+            "COPY",
+            "entrypoint",
+            "VOLUME",
+            "user",
+            "WORKDIR",
+            "arg",
+            "ONBUILD",
+            "stopsignal",
+            "HEALTHCHECK",
+            "shell",
+        ] {
+            let kind = Kind::from_keyword(k);
+            assert_ne!(kind, Kind::Unknown, "{k}");
+            assert_eq!(kind.as_str(), k.to_ascii_uppercase());
+        }
+        for k in ["", "FRO", "FROMM", "FRÖM", "run ", "ＲＵＮ", "unknown"] {
+            assert_eq!(Kind::from_keyword(k), Kind::Unknown, "{k:?}");
+        }
+    }
 
     #[test]
     fn stages_args_and_graph() {

@@ -222,26 +222,6 @@ pub struct RawInstruction {
 }
 
 impl RawInstruction {
-    /// Moves what `new_node_from_line` read from the line map (keyword,
-    /// flags, arguments, the map itself and the trigger's) by `by` bytes.
-    /// The span, heredocs and comments are set after that reading, and stay.
-    fn move_reading(&mut self, by: isize) {
-        let mv = |s: &mut Span| {
-            s.start = s.start.wrapping_add_signed(by);
-            s.end = s.end.wrapping_add_signed(by);
-        };
-        mv(&mut self.keyword.span);
-        for w in self.flags.iter_mut().chain(self.args.iter_mut()) {
-            mv(&mut w.span);
-        }
-        for p in self.map.pieces.iter_mut() {
-            p.1 = p.1.wrapping_add_signed(by);
-        }
-        if let Some(sub) = self.sub.as_mut() {
-            sub.move_reading(by);
-        }
-    }
-
     /// The arguments text (after keyword and flags) in the logical line.
     pub fn args_text(&self) -> &str {
         self.line.get(self.args_offset..).unwrap_or("")
@@ -266,7 +246,7 @@ pub struct Comment {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Parsed {
     pub instructions: Vec<RawInstruction>,
     pub directives: Vec<Directive>,
@@ -421,154 +401,6 @@ const MAX_LINE: usize = 64 * 1024 - 1;
 
 /// Parses a Dockerfile the way BuildKit does.
 pub fn parse(src: &str) -> Parsed {
-    parse_cached(src, None)
-}
-
-/// The largest file [`parse_cached`] keeps readings of (1 MiB: real
-/// Dockerfiles are a few KB; a bigger one is parsed afresh each time and
-/// costs no cache memory).
-pub const MAX_CACHED_SOURCE: usize = 1 << 20;
-
-/// The readings of the logical lines of the last parse (what
-/// `new_node_from_line` made of each), for the language server's next
-/// version of the same document: most of its lines are unchanged, only
-/// moved. The reading of a logical line depends only on its text, the
-/// escape character and how its physical lines lie relative to each other
-/// (the line map's pieces); its spans move with its first byte. Entries are
-/// found by a hash of those three and then compared with them in full.
-/// Entries not met in a parse are dropped at its end, so the cache holds
-/// one file's lines.
-#[derive(Debug, Default, Clone)]
-pub struct LineCache {
-    last: std::collections::HashMap<u64, Reading, foldhash::fast::RandomState>,
-    this: std::collections::HashMap<u64, Reading, foldhash::fast::RandomState>,
-    /// Lines of the parse in progress (or the last one) found in the cache.
-    found: usize,
-}
-
-/// A logical line's reading, stored with its line map's first piece at 0.
-#[derive(Debug, Clone)]
-struct Reading {
-    escape: char,
-    inst: RawInstruction,
-}
-
-impl Reading {
-    /// Whether this is the reading of `line` (with `map`, whose first piece
-    /// starts at `origin`) under `escape`.
-    fn is_of(&self, line: &str, map: &LineMap, origin: usize, escape: char) -> bool {
-        self.escape == escape
-            && self.inst.line == line
-            && self.inst.map.len == map.len
-            && self.inst.map.pieces.len() == map.pieces.len()
-            && self
-                .inst
-                .map
-                .pieces
-                .iter()
-                .zip(&map.pieces)
-                .all(|(a, b)| a.0 == b.0 && a.1 + origin == b.1)
-    }
-
-    /// The reading for `line` and `map` (which it is of), moved there.
-    fn moved_to(&self, line: String, map: LineMap, origin: usize) -> RawInstruction {
-        let r = &self.inst;
-        let mut inst = RawInstruction {
-            keyword: r.keyword.clone(),
-            start_line: r.start_line,
-            end_line: r.end_line,
-            span: r.span,
-            line: String::new(),
-            map: LineMap::default(),
-            flags: r.flags.clone(),
-            args_offset: r.args_offset,
-            args: r.args.clone(),
-            json: r.json,
-            heredocs: r.heredocs.clone(),
-            sub: r.sub.clone(),
-            comments: r.comments.clone(),
-            error: r.error.clone(),
-            byte_misread: r.byte_misread.clone(),
-            empty_continuation_lines: r.empty_continuation_lines.clone(),
-        };
-        // `map` is in place already: the rest moves by `origin`.
-        inst.move_reading(origin as isize);
-        inst.line = line;
-        inst.map = map;
-        inst
-    }
-}
-
-impl LineCache {
-    fn key(line: &str, map: &LineMap, origin: usize, escape: char) -> u64 {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        // One fixed hasher for every parse: `last`'s keys are compared with
-        // `this`'s. (A key shared by two lines is only a cache miss.)
-        let mut h = foldhash::fast::FixedState::default().build_hasher();
-        line.hash(&mut h);
-        escape.hash(&mut h);
-        for &(l, s) in &map.pieces {
-            (l, s - origin).hash(&mut h);
-        }
-        h.finish()
-    }
-
-    /// `new_node_from_line(line, map, escape)`, from the cache when this
-    /// line was read before.
-    fn node(&mut self, line: String, map: LineMap, escape: char) -> RawInstruction {
-        let origin = map.pieces.first().map_or(0, |p| p.1);
-        let key = Self::key(&line, &map, origin, escape);
-        if let Some(r) = self.this.get(&key) {
-            if r.is_of(&line, &map, origin, escape) {
-                self.found += 1;
-                return r.moved_to(line, map, origin);
-            }
-        }
-        if let Some(r) = self.last.remove(&key) {
-            if r.is_of(&line, &map, origin, escape) {
-                self.found += 1;
-                let inst = r.moved_to(line, map, origin);
-                self.this.entry(key).or_insert(r);
-                return inst;
-            }
-        }
-        let inst = new_node_from_line(line, map, escape);
-        let mut stored = inst.clone();
-        stored.move_reading(-(origin as isize));
-        // A hash shared by two different lines keeps the first.
-        self.this.entry(key).or_insert(Reading {
-            escape,
-            inst: stored,
-        });
-        inst
-    }
-
-    /// How many logical lines the last parse found in the cache.
-    pub fn found(&self) -> usize {
-        self.found
-    }
-
-    /// The end of a parse: what it did not meet is forgotten.
-    fn finish(&mut self) {
-        let capacity = self.this.len();
-        self.last = std::mem::replace(
-            &mut self.this,
-            std::collections::HashMap::with_capacity_and_hasher(capacity, Default::default()),
-        );
-    }
-}
-
-/// [`parse`], reading unchanged logical lines from `cache` (see
-/// [`LineCache`]); the result is the one [`parse`] gives.
-pub fn parse_cached(src: &str, mut cache: Option<&mut LineCache>) -> Parsed {
-    if src.len() > MAX_CACHED_SOURCE {
-        if let Some(c) = cache.take() {
-            *c = LineCache::default();
-        }
-    }
-    if let Some(c) = cache.as_deref_mut() {
-        c.found = 0;
-    }
     let lines = split_lines(src);
     let mut out = Parsed {
         escape: '\\',
@@ -729,10 +561,7 @@ pub fn parse_cached(src: &str, mut cache: Option<&mut LineCache>) -> Parsed {
                 }
             }
         }
-        let mut inst = match cache.as_deref_mut() {
-            Some(c) => c.node(line, map, escape),
-            None => new_node_from_line(line, map, escape),
-        };
+        let mut inst = new_node_from_line(line, map, escape);
         inst.start_line = start_line;
         inst.comments = std::mem::take(&mut comments);
         inst.empty_continuation_lines = empty_continuation_lines;
@@ -808,9 +637,6 @@ pub fn parse_cached(src: &str, mut cache: Option<&mut LineCache>) -> Parsed {
                 .push(ParseError::parse(e.clone(), inst.span, start_line));
         }
         out.instructions.push(inst);
-    }
-    if let Some(c) = cache {
-        c.finish();
     }
     if out.instructions.is_empty() {
         out.errors.push(ParseError::parse(
@@ -1824,50 +1650,6 @@ mod tests {
             .iter()
             .map(|i| i.args.iter().map(|w| w.value.clone()).collect())
             .collect()
-    }
-
-    /// A series of versions of one document, each parsed with the line
-    /// cache of the ones before: the result is the fresh parse's, and the
-    /// lines the edit left alone (moved or not) come from the cache.
-    #[test]
-    fn line_cache_gives_the_fresh_parse() {
-        let versions = [
-            "# escape=\\\nFROM a AS b\nRUN --mount=type=cache,target=/c apt-get \\\n  install x\nONBUILD RUN echo \"$A\" && ONBUILD\nCOPY <<EOF /x\nbody\nEOF\nENV A=1 B=\"2 3\"\nCMD [\"a\", \"b\"]\n",
-            // A line typed at the top: everything below moves.
-            "FROM z\n# escape=\\\nFROM a AS b\nRUN --mount=type=cache,target=/c apt-get \\\n  install x\nONBUILD RUN echo \"$A\" && ONBUILD\nCOPY <<EOF /x\nbody\nEOF\nENV A=1 B=\"2 3\"\nCMD [\"a\", \"b\"]\n",
-            // The same again, with a character typed in the RUN.
-            "FROM z\n# escape=\\\nFROM a AS b\nRUN --mount=type=cache,target=/c apt-get \\\n  install xy\nONBUILD RUN echo \"$A\" && ONBUILD\nCOPY <<EOF /x\nbody\nEOF\nENV A=1 B=\"2 3\"\nCMD [\"a\", \"b\"]\n",
-            // Another escape character: the same texts read otherwise.
-            "# escape=`\nFROM a AS b\nRUN --mount=type=cache,target=/c apt-get \\\n  install xy\nONBUILD RUN echo \"$A\" && ONBUILD\nCOPY <<EOF /x\nbody\nEOF\nENV A=1 B=\"2 3\"\nCMD [\"a\", \"b\"]\n",
-            // The continuation split elsewhere (the same logical line).
-            "# escape=`\nFROM a AS b\nRUN --mount=type=cache,target=/c apt-get `\n  install xy\nONBUILD RUN echo \"$A\" && ONBUILD\nCOPY <<EOF /x\nbody\nEOF\nENV A=1 B=\"2 3\"\nCMD [\"a\", \"b\"]\n",
-            "# escape=`\r\nFROM a AS b\r\nRUN --mount=type=cache,target=/c apt-get `\r\n    install xy\r\nONBUILD RUN echo \"$A\" && ONBUILD\r\nENV A=1 B=\"2 3\"\r\n",
-            "",
-            "FROM a AS b\nFROM a AS b\nFROM a AS b\n",
-        ];
-        let mut cache = LineCache::default();
-        let mut last: Option<&str> = None;
-        for v in versions {
-            let cached = parse_cached(v, Some(&mut cache));
-            assert_eq!(cached, parse(v), "{v:?}");
-            if let Some(prev) = last {
-                // Lines of the previous version read with the same escape
-                // (no `# escape=` changed) and found again.
-                let same = parse(prev).escape == cached.escape;
-                let expected = if same { 1 } else { 0 };
-                assert!(
-                    cache.found() >= expected,
-                    "{v:?}: {} lines from the cache",
-                    cache.found()
-                );
-            }
-            last = Some(v);
-        }
-        // A version parsed twice: every line comes from the cache.
-        let v = versions[2];
-        parse_cached(v, Some(&mut cache));
-        let n = parse_cached(v, Some(&mut cache)).instructions.len();
-        assert_eq!(cache.found(), n);
     }
 
     #[test]

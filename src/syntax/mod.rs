@@ -259,16 +259,7 @@ pub struct SyntaxDocument {
 /// BuildKit's parser and its instruction pass: the instructions and every
 /// error either raises.
 pub fn parse_instructions(src: &str) -> buildkit::Parsed {
-    parse_instructions_cached(src, None)
-}
-
-/// [`parse_instructions`] with the readings of the last parse's lines
-/// (see [`buildkit::LineCache`]).
-pub fn parse_instructions_cached(
-    src: &str,
-    cache: Option<&mut buildkit::LineCache>,
-) -> buildkit::Parsed {
-    let mut parsed = buildkit::parse_cached(src, cache);
+    let mut parsed = buildkit::parse(src);
     instructions::check(&mut parsed);
     parsed
 }
@@ -304,16 +295,7 @@ pub const MAX_TREE_SOURCE: usize = 1 << 20;
 /// Reads a Dockerfile without building the tree-sitter-containerfile tree:
 /// what linting needs (RUN bodies are still parsed with tree-sitter-bash).
 pub fn parse_document_lite(src: &str) -> SyntaxDocument {
-    parse_document_lite_cached(src, None)
-}
-
-/// [`parse_document_lite`] with the readings of the last parse's lines
-/// (see [`buildkit::LineCache`]): the language server's typing path.
-pub fn parse_document_lite_cached(
-    src: &str,
-    cache: Option<&mut buildkit::LineCache>,
-) -> SyntaxDocument {
-    let parsed = parse_instructions_cached(src, cache);
+    let parsed = parse_instructions(src);
     let n = parsed.instructions.len();
     SyntaxDocument {
         parsed,
