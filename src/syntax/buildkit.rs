@@ -268,7 +268,7 @@ struct PhysLine {
 
 fn split_lines(src: &str) -> Vec<PhysLine> {
     let bytes = src.as_bytes();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(bytes.iter().filter(|&&b| b == b'\n').count() + 1);
     let mut start = 0;
     while start < bytes.len() {
         let end = match memchr(b'\n', &bytes[start..]) {
@@ -404,6 +404,9 @@ pub fn parse(src: &str) -> Parsed {
     let lines = split_lines(src);
     let mut out = Parsed {
         escape: '\\',
+        // At most one instruction per line (reserved up to 4,096: a bigger
+        // file grows the vector as it needs).
+        instructions: Vec::with_capacity(lines.len().min(1 << 12)),
         ..Parsed::default()
     };
     // bufio.Scanner with BuildKit's buffer: a line of 64 KiB or more before
@@ -661,8 +664,17 @@ fn can_contain_heredoc(inst: &RawInstruction) -> bool {
     ["add", "copy", "run"].iter().any(|k| is(target, k)) && !target.json
 }
 
-fn keyword_lower(s: &str) -> String {
-    s.to_ascii_lowercase()
+/// The keyword in lowercase: BuildKit's name of the instruction (no copy)
+/// when it is one, else a lowercased copy. Every instruction's keyword is
+/// read this way, in each of the language server's lints.
+pub fn keyword_lower(s: &str) -> std::borrow::Cow<'static, str> {
+    match super::instructions::INSTRUCTIONS
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(s))
+    {
+        Some(k) => std::borrow::Cow::Borrowed(k),
+        None => std::borrow::Cow::Owned(s.to_ascii_lowercase()),
+    }
 }
 
 /// `splitCommand` + the dispatch table.
@@ -756,7 +768,7 @@ fn new_node_from_line(line_owned: String, map_owned: LineMap, escape: char) -> R
         value: v.to_string(),
         span: map.span(base + s, base + e),
     };
-    match kw.as_str() {
+    match &*kw {
         "add" | "copy" | "volume" => match parse_json(rest) {
             JsonResult::Ok(vals) => {
                 inst.json = true;
@@ -794,7 +806,10 @@ fn new_node_from_line(line_owned: String, map_owned: LineMap, escape: char) -> R
         "arg" => {
             inst.args = parse_words(rest, escape)
                 .into_iter()
-                .map(|(v, s, e)| mk(&v, s, e))
+                .map(|(value, s, e)| Word {
+                    value,
+                    span: map.span(base + s, base + e),
+                })
                 .collect();
         }
         "env" | "label" => {
@@ -816,12 +831,17 @@ fn new_node_from_line(line_owned: String, map_owned: LineMap, escape: char) -> R
                         .collect();
                 }
             } else {
-                for (w, s, e) in words {
+                for (mut w, s, e) in words {
                     match w.find('=') {
                         Some(eq) => {
-                            let (k, v) = w.split_at(eq);
-                            inst.args.push(mk(k, s, s + eq));
-                            inst.args.push(mk(v.get(1..).unwrap_or(""), s + eq + 1, e));
+                            // The word's own string becomes the key.
+                            let value = mk(w.get(eq + 1..).unwrap_or(""), s + eq + 1, e);
+                            w.truncate(eq);
+                            inst.args.push(Word {
+                                value: w,
+                                span: map.span(base + s, base + s + eq),
+                            });
+                            inst.args.push(value);
                         }
                         None => {
                             inst.error = Some(format!(

@@ -101,7 +101,7 @@ pub fn check(parsed: &mut Parsed) {
     let mut seen_from = false;
     let mut no_stage_reported = false;
     for (index, inst) in parsed.instructions.iter().enumerate() {
-        let kw = inst.keyword.value.to_ascii_lowercase();
+        let kw = super::buildkit::keyword_lower(&inst.keyword.value);
         let mut push = |f: Found| {
             errors.push(ParseError {
                 message: f.message,
@@ -125,11 +125,7 @@ pub fn check(parsed: &mut Parsed) {
         // `CurrentStage`: only ARG may come before the first FROM.
         if kw == "from" {
             seen_from = true;
-        } else if !seen_from
-            && kw != "arg"
-            && !no_stage_reported
-            && INSTRUCTIONS.contains(&kw.as_str())
-        {
+        } else if !seen_from && kw != "arg" && !no_stage_reported && INSTRUCTIONS.contains(&&*kw) {
             no_stage_reported = true;
             push(found(
                 ErrorKind::NoStage,
@@ -181,7 +177,7 @@ fn values(inst: &RawInstruction) -> Vec<&str> {
 
 /// `ParseInstruction`, in BuildKit's order of checks per instruction.
 fn check_instruction(inst: &RawInstruction) -> Result<(), Found> {
-    let kw = inst.keyword.value.to_ascii_lowercase();
+    let kw = super::buildkit::keyword_lower(&inst.keyword.value);
     // The keyword in uppercase, written only into an error message.
     struct Upper<'a>(&'a str);
     impl std::fmt::Display for Upper<'_> {
@@ -192,7 +188,7 @@ fn check_instruction(inst: &RawInstruction) -> Result<(), Found> {
         }
     }
     let upper = Upper(&kw);
-    let args = values(inst);
+    let args = &inst.args;
     let at_least_one = || {
         found(
             ErrorKind::Arguments,
@@ -207,7 +203,7 @@ fn check_instruction(inst: &RawInstruction) -> Result<(), Found> {
             format!("{upper} requires exactly one argument"),
         )
     };
-    match kw.as_str() {
+    match &*kw {
         "env" | "label" => {
             parse_flags(inst, &[])?;
             if args.is_empty() {
@@ -251,7 +247,7 @@ fn check_instruction(inst: &RawInstruction) -> Result<(), Found> {
         "from" => {
             match args.len() {
                 1 => {}
-                3 if args[1].eq_ignore_ascii_case("as") => {
+                3 if args[1].value.eq_ignore_ascii_case("as") => {
                     let name = &inst.args[2];
                     if !valid_stage_name(&name.value.to_lowercase()) {
                         return Err(found(
@@ -311,7 +307,7 @@ fn check_instruction(inst: &RawInstruction) -> Result<(), Found> {
         "cmd" | "entrypoint" => {
             parse_flags(inst, &[])?;
         }
-        "healthcheck" => check_healthcheck(inst, &args)?,
+        "healthcheck" => check_healthcheck(inst, &values(inst))?,
         "expose" => {
             if args.is_empty() {
                 return Err(at_least_one());
@@ -336,7 +332,7 @@ fn check_instruction(inst: &RawInstruction) -> Result<(), Found> {
             if args.len() != 1 {
                 return Err(exactly_one());
             }
-            let sig = args[0];
+            let sig = args[0].value.as_str();
             if !sig.contains('$') && !valid_signal(sig) {
                 return Err(found(
                     ErrorKind::Arguments,

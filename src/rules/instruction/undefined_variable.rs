@@ -523,7 +523,9 @@ fn check_stage(
                 own_declared.insert(name.clone());
                 arg_updates.push((name, value));
             }
-        } else {
+        } else if m.text(inst.span).contains('$') {
+            // (An instruction without `$` in its text, heredocs and flags
+            // included, references nothing.)
             let lookup = |n: &str| scope.get(n);
             // A word without `$` references nothing.
             for (w, _) in expanded_words(inst)
