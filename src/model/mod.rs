@@ -1266,11 +1266,15 @@ fn build_instruction(
 }
 
 fn build_copy(inst: &Instruction) -> CopyInfo {
-    let mut words = inst.args.clone();
-    let dest = if words.len() >= 2 { words.pop() } else { None };
-    let mut sources = Vec::new();
+    // The last of two or more words is the destination; the others are
+    // sources (each cloned once, no copy of the whole list first).
+    let (words, dest) = match inst.args.split_last() {
+        Some((last, rest)) if !rest.is_empty() => (rest, Some(last.clone())),
+        _ => (&inst.args[..], None),
+    };
+    let mut sources = Vec::with_capacity(words.len());
     let mut heredoc_sources = Vec::new();
-    for w in words {
+    for w in words.iter().cloned() {
         let is_heredoc = crate::syntax::buildkit::parse_heredoc_word(&w.value)
             .is_some_and(|h| inst.heredocs.iter().any(|d| d.name == h.name));
         if is_heredoc {
