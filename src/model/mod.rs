@@ -1075,38 +1075,16 @@ fn contains_program(text: &str, name: &str) -> bool {
     while let Some(pos) = text.get(from..).and_then(|t| crate::text::find(t, name)) {
         let at = from + pos;
         let end = at + name.len();
-        let before_ok = at == 0
-            || matches!(
-                bytes[at - 1],
-                b' ' | b'\t'
-                    | b'\n'
-                    | b'\r'
-                    | b';'
-                    | b'&'
-                    | b'|'
-                    | b'('
-                    | b'`'
-                    | b'"'
-                    | b'\''
-                    | b'/'
-                    | b'{'
-                    | b'\\'
-            );
-        let after_ok = end == bytes.len()
-            || matches!(
-                bytes[end],
-                b' ' | b'\t'
-                    | b'\n'
-                    | b'\r'
-                    | b';'
-                    | b'&'
-                    | b'|'
-                    | b')'
-                    | b'`'
-                    | b'"'
-                    | b'\''
-                    | b'\\'
-            );
+        // `program_words`' separators, and: a path's `/` before the name,
+        // not `)`; no `(` or `{` after it.
+        let before_ok = at == 0 || {
+            let b = bytes[at - 1];
+            b == b'/' || (is_word_sep(b) && b != b')')
+        };
+        let after_ok = end == bytes.len() || {
+            let b = bytes[end];
+            is_word_sep(b) && !matches!(b, b'(' | b'{')
+        };
         if before_ok && after_ok {
             return true;
         }
@@ -1450,6 +1428,21 @@ mod tests {
             }
         }
         mask
+    }
+
+    /// `contains_program`'s word boundaries, character by character, are
+    /// the sets it was written with.
+    #[test]
+    fn program_boundaries_are_the_written_sets() {
+        for b in 0..128u8 {
+            let c = b as char;
+            let before = super::contains_program(&format!("{c}zz"), "zz");
+            let after = super::contains_program(&format!("zz{c}"), "zz");
+            assert_eq!(before, b" \t\n\r;&|(`\"'/{\\".contains(&b), "{b}");
+            assert_eq!(after, b" \t\n\r;&|)`\"'\\".contains(&b), "{b}");
+        }
+        assert!(super::contains_program("zz", "zz"));
+        assert!(!super::contains_program("zzz", "zz"));
     }
 
     /// Every string of up to 4 pieces from program names, separators,
