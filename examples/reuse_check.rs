@@ -4,8 +4,9 @@
 //! split, joined, copied and removed, values of ENV, ARG, SHELL, USER,
 //! WORKDIR and FROM changed, at positions drawn from a fixed seed)
 //! is applied one by one, and after each the report of `analyze_reusing`,
-//! whose cache has seen every earlier version, must equal `analyze`'s,
-//! finding by finding. Every rule is on; ShellCheck is off (a file rule).
+//! whose cache has seen every earlier version and whose model is rebuilt
+//! from the last version's (`Model::rebuild`), must equal `analyze`'s,
+//! model field by field and finding by finding. Every rule is on; ShellCheck is off (a file rule).
 //!
 //!     cargo run --release --example reuse_check -- ../shared/corpus/files [--edits 8] [--seed 1]
 //!
@@ -213,6 +214,17 @@ fn check_file(
         versions += 1;
         units += reuse.units();
         reused += reuse.reused();
+        let (m1, m2) = (fresh.model.canonical(), again.model.canonical());
+        if m1 != m2 {
+            let first = m1.lines().zip(m2.lines()).find(|(a, b)| a != b);
+            eprintln!(
+                "{}: edit {k}: the rebuilt model differs\n--- text\n{text}\n--- first difference\n  fresh:   {:?}\n  rebuilt: {:?}",
+                f.display(),
+                first.map(|x| x.0),
+                first.map(|x| x.1)
+            );
+            return (versions, units, reused, true);
+        }
         let a: Vec<String> = fresh.diagnostics.iter().map(show).collect();
         let b: Vec<String> = again.diagnostics.iter().map(show).collect();
         if a != b || fresh.suppressed != again.suppressed {
@@ -226,6 +238,8 @@ fn check_file(
             eprint!("{out}");
             return (versions, units, reused, true);
         }
+        // As the server does: the next model is built from this one.
+        reuse.keep_model(again.model);
     }
     (versions, units, reused, false)
 }

@@ -1,9 +1,10 @@
 //! Where a lint of a big file spends its time: the 1,000-line document of
 //! `lsp_latency`, edited on one line (the language server's typing path),
-//! linted 300 times with every rule on. Prints model building and the whole
-//! analysis (p50, p99), the analysis as the server runs it (reusing the
-//! last lint's per-stage findings), and the rules by mean cost (the 15
-//! costliest; `N=100` for all).
+//! linted 300 times with every rule on. Prints model building (fresh, and
+//! from the last version's model), the whole analysis (p50, p99), the
+//! analysis as the server runs it (its model built from the last one, the
+//! last lint's per-stage findings reused), and the rules by mean cost (the
+//! 15 costliest; `N=100` for all).
 //!
 //!     cargo run --release --example rule_costs
 //!
@@ -48,6 +49,9 @@ fn main() {
     let mut reusing = Vec::with_capacity(ROUNDS);
     let mut reuse = dlint::analysis::Reuse::default();
     let mut per_rule = vec![Duration::ZERO; rules.len()];
+    // The model built from the last version's, as the server builds it.
+    let mut rebuild = Vec::with_capacity(ROUNDS);
+    let mut last = None;
     for k in 0..ROUNDS {
         let mut src = text.clone();
         src.insert_str(eol, &"x".repeat(k % 10 + 1));
@@ -76,8 +80,17 @@ fn main() {
             &mut reuse,
         );
         reusing.push(t.elapsed());
-        drop(report);
+        // As the server does: the next lint's model is built from this one.
+        reuse.keep_model(report.model);
+        let t = Instant::now();
+        let model = match last.take() {
+            Some(old) => dlint::model::Model::rebuild(old, &src),
+            None => dlint::model::Model::build(&src),
+        };
+        rebuild.push(t.elapsed());
+        last = Some(model);
     }
+    rebuild.sort();
     build.sort();
     full.sort();
     reusing.sort();
@@ -92,6 +105,11 @@ fn main() {
         "model build   p50 {:.3} ms  p99 {:.3} ms",
         p(&build, 0.5),
         p(&build, 0.99)
+    );
+    println!(
+        "model rebuilt p50 {:.3} ms  p99 {:.3} ms  (from the last version's)",
+        p(&rebuild, 0.5),
+        p(&rebuild, 0.99)
     );
     println!(
         "whole lint    p50 {:.3} ms  p99 {:.3} ms",

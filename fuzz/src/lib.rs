@@ -241,7 +241,8 @@ pub fn check_lint(sel: u8, src: &str) {
 }
 
 /// The language server's lint of a next version, which reuses per-stage
-/// findings of the last (`analyze_reusing`), equals a fresh lint: `src`,
+/// findings of the last (`analyze_reusing`) and builds its model from the
+/// last model, equals a fresh lint: `src`,
 /// then `src` with a character typed at a place the selector picks.
 fn check_reuse(sel: u8, src: &str, settings: &Settings, ctx: Option<&Context>) {
     let path = ctx.map(|c| c.dockerfile.as_path());
@@ -253,9 +254,16 @@ fn check_reuse(sel: u8, src: &str, settings: &Settings, ctx: Option<&Context>) {
     let typed = ["x", "\n", " ", "$"][usize::from(sel >> 2) % 4];
     let next = format!("{}{typed}{}", &src[..at], &src[at..]);
     let mut reuse = dlint::analysis::Reuse::default();
-    dlint::analysis::analyze_reusing(src, path, settings, context, &mut reuse);
+    let first = dlint::analysis::analyze_reusing(src, path, settings, context, &mut reuse);
+    // As the server does: the next model is built from this one.
+    reuse.keep_model(first.model);
     let reused = dlint::analysis::analyze_reusing(&next, path, settings, context, &mut reuse);
     let fresh = analyze(&next, path, settings, context);
+    assert_eq!(
+        reused.model.canonical(),
+        fresh.model.canonical(),
+        "rebuilt model differs\n--- next\n{next}"
+    );
     let show = |r: &dlint::analysis::Report| -> Vec<String> {
         r.diagnostics
             .iter()

@@ -100,7 +100,11 @@ fn lint(
     if std::env::var_os("DLINT_TEST_PANIC").is_some() && source.contains("dlint-test-panic") {
         panic!("test panic requested by the file");
     }
-    let model = Model::build(source);
+    let mut reuse = reuse;
+    let model = match reuse.as_deref_mut() {
+        Some(r) => r.build_model(source),
+        None => Model::build(source),
+    };
     let rules = settings.active_rules(path);
     // BuildKit's `# check=` options: the file's directive, and comments
     // above instructions.

@@ -39,6 +39,10 @@ pub struct Reuse {
     units: Vec<Cached>,
     /// How many of them the lint that left this reused.
     reused: usize,
+    /// The model of an earlier text, given back when its report was
+    /// dropped: the next lint builds its model from it
+    /// ([`Model::rebuild`]).
+    model: Option<Model>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -58,6 +62,25 @@ impl Reuse {
     /// How many units the last lint had.
     pub fn units(&self) -> usize {
         self.units.len()
+    }
+
+    /// Gives back the model of a lint whose report is dropped (the text
+    /// was edited), for the next lint to build its model from.
+    pub fn keep_model(&mut self, model: Model) {
+        self.model = Some(model);
+    }
+
+    /// Whether a model was given back and not used yet.
+    pub fn holds_model(&self) -> bool {
+        self.model.is_some()
+    }
+
+    /// The model of `source`: built from the model given back, if any.
+    pub(super) fn build_model(&mut self, source: &str) -> Model {
+        match self.model.take() {
+            Some(old) => Model::rebuild(old, source),
+            None => Model::build(source),
+        }
     }
 
     /// How many of them it took from the lint before.
@@ -160,6 +183,7 @@ impl Reuse {
             facts,
             units: units_now,
             reused,
+            model: None,
         };
         reused
     }

@@ -7,6 +7,7 @@ mod graph_errors;
 pub mod image;
 pub mod package;
 pub mod pragma;
+mod rebuild;
 
 use std::collections::HashMap;
 
@@ -15,7 +16,7 @@ pub use crate::syntax::buildkit::{
     Comment, Directive, ErrorKind, Heredoc, ParseError, Phase, Word,
 };
 pub use crate::syntax::shell::{Joiner, Pipe};
-use crate::syntax::{shell, LineIndex, Span, SyntaxDocument};
+use crate::syntax::{shell, LineIndex, Shift, Span, SyntaxDocument};
 pub use image::ImageRef;
 
 /// An instruction keyword.
@@ -245,6 +246,10 @@ pub struct Mount {
 }
 
 impl Mount {
+    pub fn shift(&mut self, by: Shift) {
+        by.span(&mut self.span);
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.options
             .iter()
@@ -264,6 +269,37 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
+    pub fn shift(&mut self, by: Shift) {
+        let RunInfo {
+            exec: _,
+            mounts,
+            scripts,
+        } = self;
+        mounts.iter_mut().for_each(|m| m.shift(by));
+        for s in scripts {
+            let Script {
+                origin: _,
+                commands,
+                pipes,
+                has_error: _,
+            } = s;
+            for c in commands {
+                let ShellCommand {
+                    argv,
+                    assignments,
+                    span,
+                    joined_by: _,
+                    nested: _,
+                } = c;
+                argv.iter_mut()
+                    .chain(assignments.iter_mut())
+                    .for_each(|w| w.shift(by));
+                by.span(span);
+            }
+            pipes.iter_mut().for_each(|p| p.shift(by));
+        }
+    }
+
     /// Every command of every script, in order.
     pub fn commands(&self) -> impl Iterator<Item = &ShellCommand> {
         self.scripts.iter().flat_map(|s| s.commands.iter())
@@ -290,6 +326,23 @@ pub struct CopyInfo {
 }
 
 impl CopyInfo {
+    pub fn shift(&mut self, by: Shift) {
+        let CopyInfo {
+            sources,
+            heredoc_sources,
+            dest,
+            from,
+        } = self;
+        sources
+            .iter_mut()
+            .chain(heredoc_sources.iter_mut())
+            .chain(dest.iter_mut())
+            .for_each(|w| w.shift(by));
+        if let Some((_, span)) = from {
+            by.span(span);
+        }
+    }
+
     /// Whether the sources come from the build context.
     pub fn from_context(&self) -> bool {
         self.from.is_none() && !self.sources.is_empty()
@@ -333,6 +386,58 @@ pub struct Instruction {
 }
 
 impl Instruction {
+    /// Moves every position (spans and lines, those of RUN's parsed
+    /// commands too) by `by`.
+    pub(crate) fn shift(&mut self, by: Shift) {
+        let Instruction {
+            index: _,
+            kind: _,
+            keyword,
+            span,
+            start_line,
+            end_line,
+            flags,
+            args,
+            json: _,
+            heredocs,
+            stage: _,
+            recovered: _,
+            run_cell,
+            programs_cell: _,
+            mounts,
+            copy,
+            trigger,
+            is_trigger: _,
+            raw,
+        } = self;
+        keyword.shift(by);
+        by.span(span);
+        by.line(start_line);
+        by.line(end_line);
+        flags.iter_mut().for_each(|f| by.span(&mut f.span));
+        args.iter_mut().for_each(|w| w.shift(by));
+        heredocs.iter_mut().for_each(|h| h.shift(by));
+        if let Some(Some(run)) = run_cell.get_mut() {
+            run.shift(by);
+        }
+        mounts.iter_mut().for_each(|m| m.shift(by));
+        if let Some(c) = copy {
+            c.shift(by);
+        }
+        if let Some(t) = trigger {
+            t.shift(by);
+        }
+        raw.shift(by);
+    }
+
+    /// Gives the instruction (and its trigger) its index in the file.
+    pub(crate) fn set_index(&mut self, index: usize) {
+        self.index = index;
+        if let Some(t) = self.trigger.as_mut() {
+            t.index = index;
+        }
+    }
+
     /// RUN's commands (None for other instructions). Parsed on first use.
     pub fn run(&self) -> Option<&RunInfo> {
         self.run_cell
@@ -510,6 +615,10 @@ pub struct Model {
     pub escape: char,
     pub bom: bool,
     pub errors: Vec<ParseError>,
+    /// BuildKit's reader's and instruction pass's errors, in the order
+    /// they raise them (`errors` adds the graph's and sorts them): what
+    /// [`Model::rebuild`] starts from.
+    syntax_errors: Vec<ParseError>,
     /// Whether the tree-sitter tree has an ERROR (None: not built).
     pub tree_has_error: Option<bool>,
     /// Words whose expansion hit a bound while the model was built.
@@ -559,6 +668,7 @@ impl Model {
             comments: parsed.comments,
             escape,
             bom: parsed.bom,
+            syntax_errors: parsed.errors.clone(),
             errors: parsed.errors,
             tree_has_error: tree.as_ref().map(|t| t.has_error),
             expansion_limits: Vec::new(),

@@ -8,6 +8,7 @@ use lsp_types::{TextDocumentContentChangeEvent, Uri};
 use super::convert::{self, Encoding};
 use crate::analysis::Report;
 use crate::context::BuildContext;
+use crate::diagnostic::Diagnostic;
 use crate::settings::Settings;
 use crate::syntax::LineIndex;
 
@@ -73,14 +74,15 @@ impl Document {
     }
 
     /// Applies content changes in order (ranges clamped to the text).
-    /// Returns the lint of the old text, for the caller to drop when it
+    /// The old text's model goes to `reuse` (the next lint builds its model
+    /// from it); its findings are returned, for the caller to drop when it
     /// has time.
     pub fn apply_changes(
         &mut self,
         version: i32,
         changes: Vec<TextDocumentContentChangeEvent>,
         enc: Encoding,
-    ) -> Option<Analysis> {
+    ) -> Option<Vec<Diagnostic>> {
         for change in changes {
             match change.range {
                 None => self.text = change.text,
@@ -92,7 +94,9 @@ impl Document {
             self.lines = LineIndex::new(&self.text);
         }
         self.version = version;
-        self.analysis.take()
+        let old = self.analysis.take()?.report;
+        self.reuse.keep_model(old.model);
+        Some(old.diagnostics)
     }
 
     /// The LSP diagnostics of the current lint (none before it ran).
@@ -122,7 +126,9 @@ impl Document {
     /// Lint again with the same settings and context (new ShellCheck
     /// results came in).
     pub fn invalidate_analysis(&mut self) {
-        self.analysis = None;
+        if let Some(old) = self.analysis.take() {
+            self.reuse.keep_model(old.report.model);
+        }
     }
 }
 
@@ -184,5 +190,35 @@ mod tests {
         assert_eq!(d.text, "FROM alpine:3\nCMD c\nUSER 1\n");
         d.apply_changes(5, vec![ch(None, "FROM z\n")], Encoding::Utf8);
         assert_eq!((d.text.as_str(), d.version), ("FROM z\n", 5));
+    }
+
+    /// An edit hands the old lint's model to the next lint and returns its
+    /// findings to be freed.
+    #[test]
+    fn an_edit_keeps_the_old_model_for_the_next_lint() {
+        let text = "FROM a\nRUN b\n";
+        let mut d = Document::new(
+            Uri::from_str("file:///x/Dockerfile").unwrap(),
+            "dockerfile",
+            1,
+            text.into(),
+        );
+        let settings = Settings::default();
+        let report = crate::analysis::analyze_reusing(text, None, &settings, None, &mut d.reuse);
+        let found = report.diagnostics.len();
+        assert!(found > 0);
+        d.analysis = Some(Analysis { version: 1, report });
+        assert!(!d.reuse.holds_model());
+        let change = TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: "FROM a\nRUN c\n".into(),
+        };
+        let freed = d.apply_changes(2, vec![change], Encoding::Utf16);
+        assert_eq!(freed.map(|f| f.len()), Some(found));
+        assert!(d.reuse.holds_model());
+        let next = crate::analysis::analyze_reusing(&d.text, None, &settings, None, &mut d.reuse);
+        assert!(!d.reuse.holds_model(), "taken by the lint");
+        assert_eq!(next.model.source, "FROM a\nRUN c\n");
     }
 }

@@ -189,20 +189,20 @@ struct Server<'a> {
     last_message: Instant,
 }
 
-/// Analyses of old texts. A big model takes a while to free (0.1-0.3 ms
-/// for 1,000 lines), so a thread of its own frees them, off the path of
-/// the next edit.
+/// Findings of old texts (their models go to the next lint). Hundreds of
+/// findings take a while to free, so a thread of its own frees them, off
+/// the path of the next edit.
 #[derive(Default)]
 struct Retired {
-    old: Vec<Analysis>,
+    old: Vec<Vec<crate::diagnostic::Diagnostic>>,
     /// To the freeing thread (started on first use; None before, or if
     /// it could not be started: then they are freed here).
-    to_free: Option<crossbeam_channel::Sender<Vec<Analysis>>>,
+    to_free: Option<crossbeam_channel::Sender<Vec<Vec<crate::diagnostic::Diagnostic>>>>,
     started: bool,
 }
 
 impl Retired {
-    fn extend(&mut self, old: impl IntoIterator<Item = Analysis>) {
+    fn extend(&mut self, old: impl IntoIterator<Item = Vec<crate::diagnostic::Diagnostic>>) {
         self.old.extend(old);
     }
 
@@ -213,7 +213,8 @@ impl Retired {
         let old = std::mem::take(&mut self.old);
         if !self.started {
             self.started = true;
-            let (tx, rx) = crossbeam_channel::unbounded::<Vec<Analysis>>();
+            let (tx, rx) =
+                crossbeam_channel::unbounded::<Vec<Vec<crate::diagnostic::Diagnostic>>>();
             let spawned = std::thread::Builder::new()
                 .name("dlint-free".into())
                 // Ends when the server drops its sender.

@@ -8,7 +8,7 @@
 //! what decides where an instruction starts and ends and what its arguments
 //! are. Every offset it returns is a byte offset into the original source.
 
-use super::Span;
+use super::{Shift, Span};
 
 /// A string together with the place in the source it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,20 @@ pub struct Heredoc {
     pub terminator_span: Span,
 }
 
+impl Word {
+    pub fn shift(&mut self, by: Shift) {
+        by.span(&mut self.span);
+    }
+}
+
+impl Heredoc {
+    pub fn shift(&mut self, by: Shift) {
+        by.span(&mut self.content_span);
+        by.span(&mut self.marker_span);
+        by.span(&mut self.terminator_span);
+    }
+}
+
 /// An error BuildKit would stop the build with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -60,6 +74,13 @@ impl ParseError {
             kind: ErrorKind::Parse,
             instruction: None,
         }
+    }
+}
+
+impl ParseError {
+    pub fn shift(&mut self, by: Shift) {
+        by.span(&mut self.span);
+        by.line(&mut self.line);
     }
 }
 
@@ -103,9 +124,20 @@ pub struct LineMap {
     /// (offset in the logical line, offset in the source), ascending.
     pieces: Vec<(usize, usize)>,
     len: usize,
+    /// Where the line starts in the source: what every offset maps to
+    /// when the line is empty (a lone continuation, `\` at the end).
+    anchor: usize,
 }
 
 impl LineMap {
+    /// An empty map of a logical line that starts at `anchor`.
+    fn starting_at(anchor: usize) -> LineMap {
+        LineMap {
+            anchor,
+            ..LineMap::default()
+        }
+    }
+
     fn push(&mut self, source_start: usize, len: usize) {
         if len == 0 {
             return;
@@ -128,7 +160,7 @@ impl LineMap {
     /// maps to the start of the later piece, except at the very end.
     pub fn to_source(&self, logical: usize) -> usize {
         if self.pieces.is_empty() {
-            return 0;
+            return self.anchor;
         }
         let idx = self.piece_at(logical);
         let (l, s) = self.pieces[idx];
@@ -154,6 +186,13 @@ impl LineMap {
                 let start = l.max(from);
                 (start < end).then(|| (start, s + (start - l), end - start))
             })
+    }
+
+    pub fn shift(&mut self, by: Shift) {
+        for p in &mut self.pieces {
+            by.offset(&mut p.1);
+        }
+        by.offset(&mut self.anchor);
     }
 
     /// Whether the map has no pieces (an empty logical line).
@@ -222,6 +261,43 @@ pub struct RawInstruction {
 }
 
 impl RawInstruction {
+    /// Moves every position (spans, lines, the map) by `by`.
+    pub fn shift(&mut self, by: Shift) {
+        let RawInstruction {
+            keyword,
+            start_line,
+            end_line,
+            span,
+            line: _,
+            map,
+            flags,
+            args_offset: _,
+            args,
+            json: _,
+            heredocs,
+            sub,
+            comments,
+            error: _,
+            byte_misread: _,
+            empty_continuation_lines,
+        } = self;
+        keyword.shift(by);
+        by.line(start_line);
+        by.line(end_line);
+        by.span(span);
+        map.shift(by);
+        flags
+            .iter_mut()
+            .chain(args.iter_mut())
+            .chain(comments.iter_mut())
+            .for_each(|w| w.shift(by));
+        heredocs.iter_mut().for_each(|h| h.shift(by));
+        if let Some(sub) = sub {
+            sub.shift(by);
+        }
+        empty_continuation_lines.iter_mut().for_each(|l| by.line(l));
+    }
+
     /// The arguments text (after keyword and flags) in the logical line.
     pub fn args_text(&self) -> &str {
         self.line.get(self.args_offset..).unwrap_or("")
@@ -246,6 +322,13 @@ pub struct Comment {
     pub span: Span,
 }
 
+impl Comment {
+    pub fn shift(&mut self, by: Shift) {
+        by.line(&mut self.line);
+        by.span(&mut self.span);
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
     pub instructions: Vec<RawInstruction>,
@@ -266,10 +349,12 @@ struct PhysLine {
     end: usize,
 }
 
-fn split_lines(src: &str) -> Vec<PhysLine> {
+/// The physical lines of `src` from `start` (a line start) on.
+fn split_lines(src: &str, start: usize) -> Vec<PhysLine> {
     let bytes = src.as_bytes();
-    let mut out = Vec::with_capacity(bytes.iter().filter(|&&b| b == b'\n').count() + 1);
-    let mut start = 0;
+    let mut start = start.min(bytes.len());
+    let rest = &bytes[start..];
+    let mut out = Vec::with_capacity(rest.iter().filter(|&&b| b == b'\n').count() + 1);
     while start < bytes.len() {
         let end = match memchr(b'\n', &bytes[start..]) {
             Some(i) => start + i + 1,
@@ -401,7 +486,7 @@ const MAX_LINE: usize = 64 * 1024 - 1;
 
 /// Parses a Dockerfile the way BuildKit does.
 pub fn parse(src: &str) -> Parsed {
-    let lines = split_lines(src);
+    let lines = split_lines(src, 0);
     let mut out = Parsed {
         escape: '\\',
         // At most one instruction per line (reserved up to 4,096: a bigger
@@ -411,236 +496,25 @@ pub fn parse(src: &str) -> Parsed {
     };
     // bufio.Scanner with BuildKit's buffer: a line of 64 KiB or more before
     // its `\n` stops the scan (BuildKit stops reading there; dlint reads on).
-    for (n, pl) in lines.iter().enumerate() {
-        let before_newline = if src.as_bytes().get(pl.end.wrapping_sub(1)) == Some(&b'\n') {
-            pl.end - 1 - pl.start
-        } else {
-            pl.end - pl.start
-        };
-        if before_newline > MAX_LINE {
-            out.errors.push(ParseError::parse(
-                format!("dockerfile line greater than max allowed size of {MAX_LINE}"),
-                Span::new(pl.start, pl.start),
-                n + 1,
-            ));
-            break;
-        }
+    if let Some(n) = lines.iter().position(|pl| too_long(src, pl)) {
+        out.errors.push(ParseError::parse(
+            LONG_LINE_MESSAGE,
+            Span::new(lines[n].start, lines[n].start),
+            n + 1,
+        ));
     }
-    let mut d = Directives {
-        escape: '\\',
-        done: false,
-        seen: Vec::new(),
+    let mut reader = Reader {
+        src,
+        lines: &lines,
+        base: 0,
+        d: Directives {
+            escape: '\\',
+            done: false,
+            seen: Vec::new(),
+        },
+        comments: Vec::new(),
     };
-    let mut comments: Vec<Word> = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let pl = &lines[i];
-        let mut first_start = pl.start;
-        if i == 0 && src.starts_with('\u{feff}') {
-            first_start += 3;
-            out.bom = true;
-        }
-        let raw = src.get(first_start..pl.content_end).unwrap_or("");
-        let line_no = i + 1;
-        i += 1;
-        let stripped = trim_leading_ws(raw);
-        let stripped_start = pl.content_end - stripped.len();
-        let mut is_directive = false;
-        match d.possible(stripped) {
-            Ok(Some((name, value))) => {
-                is_directive = true;
-                out.directives.push(Directive {
-                    name,
-                    value,
-                    line: line_no,
-                    span: Span::new(stripped_start, pl.content_end),
-                })
-            }
-            Ok(None) => {}
-            Err(e) => out.errors.push(ParseError::parse(
-                e,
-                Span::new(stripped_start, pl.content_end),
-                line_no,
-            )),
-        }
-        if is_comment(raw) {
-            let text = stripped
-                .strip_prefix('#')
-                .unwrap_or(stripped)
-                .trim_matches(is_space)
-                .to_string();
-            let span = Span::new(stripped_start, pl.content_end);
-            out.comments.push(Comment {
-                text,
-                line: line_no,
-                span,
-            });
-            // BuildKit's `PrevComment`: the line minus its first character,
-            // trimmed (an indented comment keeps its `#`); an empty comment
-            // forgets the comments collected so far; a parser directive is
-            // no comment.
-            let mut rest = raw.chars();
-            rest.next();
-            let prev = rest.as_str().trim_matches(is_space);
-            if is_directive {
-            } else if prev.is_empty() {
-                comments.clear();
-            } else {
-                comments.push(Word {
-                    value: prev.to_string(),
-                    span,
-                });
-            }
-        }
-        let escape = d.escape;
-        out.escape = escape;
-        // trimComments: a line starting with '#' is dropped entirely.
-        let content = if stripped.starts_with('#') {
-            ""
-        } else {
-            stripped
-        };
-        let mut map = LineMap::default();
-        let mut line = String::new();
-        let mut end_of_line = true;
-        match continuation(content, escape) {
-            Some(keep) => {
-                end_of_line = false;
-                line.push_str(content.get(..keep).unwrap_or(content));
-                map.push(stripped_start, keep);
-            }
-            None => {
-                line.push_str(content);
-                map.push(stripped_start, content.len());
-            }
-        }
-        if end_of_line && line.is_empty() {
-            comments_reset_on_blank(&mut comments, raw);
-            continue;
-        }
-        let start_line = line_no;
-        let mut last_line = line_no;
-        let mut empty_continuation_lines = Vec::new();
-        while !end_of_line && i < lines.len() {
-            let pl = &lines[i];
-            let raw = src.get(pl.start..pl.content_end).unwrap_or("");
-            let no = i + 1;
-            i += 1;
-            last_line = no;
-            if let Err(e) = d.possible(raw) {
-                out.errors.push(ParseError::parse(
-                    e,
-                    Span::new(pl.start, pl.content_end),
-                    no,
-                ));
-            }
-            if is_comment(raw) {
-                let stripped = trim_leading_ws(raw);
-                let s = pl.content_end - stripped.len();
-                out.comments.push(Comment {
-                    text: stripped
-                        .strip_prefix('#')
-                        .unwrap_or(stripped)
-                        .trim_matches(is_space)
-                        .to_string(),
-                    line: no,
-                    span: Span::new(s, pl.content_end),
-                });
-                continue;
-            }
-            if trim_leading_ws(raw).is_empty() {
-                empty_continuation_lines.push(no);
-                continue;
-            }
-            match continuation(raw, escape) {
-                Some(keep) => {
-                    line.push_str(raw.get(..keep).unwrap_or(raw));
-                    map.push(pl.start, keep);
-                }
-                None => {
-                    end_of_line = true;
-                    line.push_str(raw);
-                    map.push(pl.start, raw.len());
-                }
-            }
-        }
-        let mut inst = new_node_from_line(line, map, escape);
-        inst.start_line = start_line;
-        inst.comments = std::mem::take(&mut comments);
-        inst.empty_continuation_lines = empty_continuation_lines;
-        let mut end_offset = lines[last_line - 1].content_end;
-
-        if can_contain_heredoc(&inst) {
-            let docs = heredocs_from_line(&inst.line, &inst.map);
-            let target_is_sub = inst.sub.is_some();
-            let mut found = Vec::new();
-            for (mut doc, marker_span) in docs {
-                let body_start = if i < lines.len() {
-                    lines[i].start
-                } else {
-                    src.len()
-                };
-                let mut terminated = false;
-                let mut body_end = body_start;
-                while i < lines.len() {
-                    let pl = &lines[i];
-                    i += 1;
-                    last_line = i;
-                    let text = src.get(pl.start..pl.content_end).unwrap_or("");
-                    let candidate = if doc.chomp {
-                        text.trim_start_matches('\t')
-                    } else {
-                        text
-                    };
-                    if candidate == doc.name {
-                        terminated = true;
-                        doc.terminator_span = Span::new(pl.start, pl.content_end);
-                        end_offset = pl.content_end;
-                        break;
-                    }
-                    doc.content
-                        .push_str(src.get(pl.start..pl.end).unwrap_or(""));
-                    body_end = pl.end;
-                    end_offset = pl.content_end;
-                }
-                doc.content_span = Span::new(body_start, body_end.max(body_start));
-                doc.marker_span = marker_span;
-                if !terminated {
-                    out.errors.push(ParseError::parse(
-                        "unterminated heredoc",
-                        Span::new(inst.keyword.span.start, end_offset),
-                        start_line,
-                    ));
-                    doc.terminator_span = Span::new(end_offset, end_offset);
-                    found.push(doc);
-                    break;
-                }
-                found.push(doc);
-            }
-            if target_is_sub {
-                if let Some(sub) = inst.sub.as_mut() {
-                    sub.heredocs = found;
-                }
-            } else {
-                inst.heredocs = found;
-            }
-        }
-        inst.end_line = last_line;
-        inst.span = Span::new(
-            inst.keyword.span.start,
-            end_offset.max(inst.keyword.span.start),
-        );
-        if let Some(sub) = inst.sub.as_mut() {
-            sub.start_line = inst.start_line;
-            sub.end_line = inst.end_line;
-            sub.span = Span::new(sub.keyword.span.start, inst.span.end);
-        }
-        if let Some(e) = &inst.error {
-            out.errors
-                .push(ParseError::parse(e.clone(), inst.span, start_line));
-        }
-        out.instructions.push(inst);
-    }
+    reader.read(0, &mut out, &mut |_, _| false);
     if out.instructions.is_empty() {
         out.errors.push(ParseError::parse(
             "file with no instructions",
@@ -649,6 +523,320 @@ pub fn parse(src: &str) -> Parsed {
         ));
     }
     out
+}
+
+/// The message of the error for a line longer than BuildKit reads.
+pub const LONG_LINE_MESSAGE: &str = "dockerfile line greater than max allowed size of 65535";
+
+/// Whether a line is longer than BuildKit's scanner reads ([`MAX_LINE`]
+/// bytes before its `\n`).
+fn too_long(src: &str, pl: &PhysLine) -> bool {
+    let before_newline = if src.as_bytes().get(pl.end.wrapping_sub(1)) == Some(&b'\n') {
+        pl.end - 1 - pl.start
+    } else {
+        pl.end - pl.start
+    };
+    before_newline > MAX_LINE
+}
+
+/// A stretch of a file read again after an edit: see [`reparse`].
+#[derive(Debug, Default)]
+pub struct Reparsed {
+    pub instructions: Vec<RawInstruction>,
+    pub comments: Vec<Comment>,
+    pub errors: Vec<ParseError>,
+    /// Where the reading ended: the start of a line (or the end of the
+    /// text), as a byte offset and a 0-based line.
+    pub end: usize,
+    pub end_line: usize,
+    /// A line it read is longer than BuildKit reads ([`parse`] reports the
+    /// first such line of the file before any other error).
+    pub long_line: bool,
+}
+
+/// Reads `src` on from `start`, the start of the 0-based line `line`, as
+/// [`parse`] reads it when it gets there between two instructions, with no
+/// comment collected for the next one, past the parser directives (which
+/// set `escape`). Before every line where it is in that state again, it
+/// calls `stop(offset, line)`, and stops there on true. The language server
+/// reads an edited stretch this way, up to where the rest of the file reads
+/// as before.
+pub fn reparse(
+    src: &str,
+    start: usize,
+    line: usize,
+    escape: char,
+    stop: &mut dyn FnMut(usize, usize) -> bool,
+) -> Reparsed {
+    let lines = split_lines(src, start);
+    let mut out = Parsed {
+        escape,
+        ..Parsed::default()
+    };
+    let mut reader = Reader {
+        src,
+        lines: &lines,
+        base: line,
+        d: Directives {
+            escape,
+            done: true,
+            seen: Vec::new(),
+        },
+        comments: Vec::new(),
+    };
+    let i = reader.read(0, &mut out, stop);
+    let (end, end_line) = match lines.get(i) {
+        Some(pl) => (pl.start, line + i),
+        None => (src.len(), line + lines.len()),
+    };
+    Reparsed {
+        instructions: out.instructions,
+        comments: out.comments,
+        errors: out.errors,
+        end,
+        end_line,
+        long_line: lines[..i].iter().any(|pl| too_long(src, pl)),
+    }
+}
+
+/// BuildKit's reader between lines: the directives read so far and the
+/// comments collected for the next instruction.
+struct Reader<'a> {
+    src: &'a str,
+    /// The physical lines from where reading starts.
+    lines: &'a [PhysLine],
+    /// The 0-based line of `lines[0]`.
+    base: usize,
+    d: Directives,
+    comments: Vec<Word>,
+}
+
+impl Reader<'_> {
+    /// Reads instructions from `lines[i]` to the end, or to a line where
+    /// `stop` (asked when between instructions with no comment collected)
+    /// says so. Returns the index of the line it stopped at.
+    fn read(
+        &mut self,
+        mut i: usize,
+        out: &mut Parsed,
+        stop: &mut dyn FnMut(usize, usize) -> bool,
+    ) -> usize {
+        let (src, lines, base) = (self.src, self.lines, self.base);
+        let d = &mut self.d;
+        let comments = &mut self.comments;
+        while i < lines.len() {
+            let pl = &lines[i];
+            if comments.is_empty() && d.done && stop(pl.start, base + i) {
+                return i;
+            }
+            let mut first_start = pl.start;
+            if base + i == 0 && src.starts_with('\u{feff}') {
+                first_start += 3;
+                out.bom = true;
+            }
+            let raw = src.get(first_start..pl.content_end).unwrap_or("");
+            let line_no = base + i + 1;
+            i += 1;
+            let stripped = trim_leading_ws(raw);
+            let stripped_start = pl.content_end - stripped.len();
+            let mut is_directive = false;
+            match d.possible(stripped) {
+                Ok(Some((name, value))) => {
+                    is_directive = true;
+                    out.directives.push(Directive {
+                        name,
+                        value,
+                        line: line_no,
+                        span: Span::new(stripped_start, pl.content_end),
+                    })
+                }
+                Ok(None) => {}
+                Err(e) => out.errors.push(ParseError::parse(
+                    e,
+                    Span::new(stripped_start, pl.content_end),
+                    line_no,
+                )),
+            }
+            if is_comment(raw) {
+                let text = stripped
+                    .strip_prefix('#')
+                    .unwrap_or(stripped)
+                    .trim_matches(is_space)
+                    .to_string();
+                let span = Span::new(stripped_start, pl.content_end);
+                out.comments.push(Comment {
+                    text,
+                    line: line_no,
+                    span,
+                });
+                // BuildKit's `PrevComment`: the line minus its first character,
+                // trimmed (an indented comment keeps its `#`); an empty comment
+                // forgets the comments collected so far; a parser directive is
+                // no comment.
+                let mut rest = raw.chars();
+                rest.next();
+                let prev = rest.as_str().trim_matches(is_space);
+                if is_directive {
+                } else if prev.is_empty() {
+                    comments.clear();
+                } else {
+                    comments.push(Word {
+                        value: prev.to_string(),
+                        span,
+                    });
+                }
+            }
+            let escape = d.escape;
+            out.escape = escape;
+            // trimComments: a line starting with '#' is dropped entirely.
+            let content = if stripped.starts_with('#') {
+                ""
+            } else {
+                stripped
+            };
+            let mut map = LineMap::starting_at(stripped_start);
+            let mut line = String::new();
+            let mut end_of_line = true;
+            match continuation(content, escape) {
+                Some(keep) => {
+                    end_of_line = false;
+                    line.push_str(content.get(..keep).unwrap_or(content));
+                    map.push(stripped_start, keep);
+                }
+                None => {
+                    line.push_str(content);
+                    map.push(stripped_start, content.len());
+                }
+            }
+            if end_of_line && line.is_empty() {
+                comments_reset_on_blank(comments, raw);
+                continue;
+            }
+            let start_line = line_no;
+            let mut last_line = line_no;
+            let mut empty_continuation_lines = Vec::new();
+            while !end_of_line && i < lines.len() {
+                let pl = &lines[i];
+                let raw = src.get(pl.start..pl.content_end).unwrap_or("");
+                let no = base + i + 1;
+                i += 1;
+                last_line = no;
+                if let Err(e) = d.possible(raw) {
+                    out.errors.push(ParseError::parse(
+                        e,
+                        Span::new(pl.start, pl.content_end),
+                        no,
+                    ));
+                }
+                if is_comment(raw) {
+                    let stripped = trim_leading_ws(raw);
+                    let s = pl.content_end - stripped.len();
+                    out.comments.push(Comment {
+                        text: stripped
+                            .strip_prefix('#')
+                            .unwrap_or(stripped)
+                            .trim_matches(is_space)
+                            .to_string(),
+                        line: no,
+                        span: Span::new(s, pl.content_end),
+                    });
+                    continue;
+                }
+                if trim_leading_ws(raw).is_empty() {
+                    empty_continuation_lines.push(no);
+                    continue;
+                }
+                match continuation(raw, escape) {
+                    Some(keep) => {
+                        line.push_str(raw.get(..keep).unwrap_or(raw));
+                        map.push(pl.start, keep);
+                    }
+                    None => {
+                        end_of_line = true;
+                        line.push_str(raw);
+                        map.push(pl.start, raw.len());
+                    }
+                }
+            }
+            let mut inst = new_node_from_line(line, map, escape);
+            inst.start_line = start_line;
+            inst.comments = std::mem::take(comments);
+            inst.empty_continuation_lines = empty_continuation_lines;
+            let mut end_offset = lines[last_line - 1 - base].content_end;
+
+            if can_contain_heredoc(&inst) {
+                let docs = heredocs_from_line(&inst.line, &inst.map);
+                let target_is_sub = inst.sub.is_some();
+                let mut found = Vec::new();
+                for (mut doc, marker_span) in docs {
+                    let body_start = if i < lines.len() {
+                        lines[i].start
+                    } else {
+                        src.len()
+                    };
+                    let mut terminated = false;
+                    let mut body_end = body_start;
+                    while i < lines.len() {
+                        let pl = &lines[i];
+                        i += 1;
+                        last_line = base + i;
+                        let text = src.get(pl.start..pl.content_end).unwrap_or("");
+                        let candidate = if doc.chomp {
+                            text.trim_start_matches('\t')
+                        } else {
+                            text
+                        };
+                        if candidate == doc.name {
+                            terminated = true;
+                            doc.terminator_span = Span::new(pl.start, pl.content_end);
+                            end_offset = pl.content_end;
+                            break;
+                        }
+                        doc.content
+                            .push_str(src.get(pl.start..pl.end).unwrap_or(""));
+                        body_end = pl.end;
+                        end_offset = pl.content_end;
+                    }
+                    doc.content_span = Span::new(body_start, body_end.max(body_start));
+                    doc.marker_span = marker_span;
+                    if !terminated {
+                        out.errors.push(ParseError::parse(
+                            "unterminated heredoc",
+                            Span::new(inst.keyword.span.start, end_offset),
+                            start_line,
+                        ));
+                        doc.terminator_span = Span::new(end_offset, end_offset);
+                        found.push(doc);
+                        break;
+                    }
+                    found.push(doc);
+                }
+                if target_is_sub {
+                    if let Some(sub) = inst.sub.as_mut() {
+                        sub.heredocs = found;
+                    }
+                } else {
+                    inst.heredocs = found;
+                }
+            }
+            inst.end_line = last_line;
+            inst.span = Span::new(
+                inst.keyword.span.start,
+                end_offset.max(inst.keyword.span.start),
+            );
+            if let Some(sub) = inst.sub.as_mut() {
+                sub.start_line = inst.start_line;
+                sub.end_line = inst.end_line;
+                sub.span = Span::new(sub.keyword.span.start, inst.span.end);
+            }
+            if let Some(e) = &inst.error {
+                out.errors
+                    .push(ParseError::parse(e.clone(), inst.span, start_line));
+            }
+            out.instructions.push(inst);
+        }
+        i
+    }
 }
 
 /// BuildKit keeps collecting comment lines above an instruction; a blank
@@ -909,7 +1097,7 @@ fn new_node_from_line(line_owned: String, map_owned: LineMap, escape: char) -> R
                 let _restore = OnExit(|| ONBUILD_DEPTH.with(|d| d.set(depth)));
                 let sub_line = rest.to_string();
                 // The trigger's own map: offsets shifted by `base`.
-                let mut sub_map = LineMap::default();
+                let mut sub_map = LineMap::starting_at(map.to_source(base));
                 let mut pos = 0;
                 while pos < sub_line.len() {
                     // Map each byte run that stays contiguous in the source.

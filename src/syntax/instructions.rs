@@ -102,6 +102,7 @@ pub fn check(parsed: &mut Parsed) {
     let mut no_stage_reported = false;
     for (index, inst) in parsed.instructions.iter().enumerate() {
         let kw = super::buildkit::keyword_lower(&inst.keyword.value);
+        errors.extend(instruction_error(index, inst));
         let mut push = |f: Found| {
             errors.push(ParseError {
                 message: f.message,
@@ -112,16 +113,6 @@ pub fn check(parsed: &mut Parsed) {
                 instruction: Some(index),
             })
         };
-        if let Some(m) = &inst.byte_misread {
-            push(found(ErrorKind::ByteReading, flags_span(inst), m.clone()));
-        }
-        // An instruction the parser already refused has no reliable
-        // arguments; its parser error stands alone (so does a misread one).
-        if inst.error.is_none() && inst.byte_misread.is_none() {
-            if let Err(f) = check_instruction(inst) {
-                push(f);
-            }
-        }
         // `CurrentStage`: only ARG may come before the first FROM.
         if kw == "from" {
             seen_from = true;
@@ -153,6 +144,29 @@ pub fn check(parsed: &mut Parsed) {
         }
     }
     parsed.errors.extend(errors);
+}
+
+/// The error of the instruction pass about the `index`-th instruction
+/// itself, its place in the file apart (only ARG may come before the first
+/// FROM): what [`check`] reports for it after the FROM.
+pub fn instruction_error(index: usize, inst: &RawInstruction) -> Option<ParseError> {
+    let f = if let Some(m) = &inst.byte_misread {
+        found(ErrorKind::ByteReading, flags_span(inst), m.clone())
+    } else if inst.error.is_none() {
+        // An instruction the parser already refused has no reliable
+        // arguments; its parser error stands alone (so does a misread one).
+        check_instruction(inst).err()?
+    } else {
+        return None;
+    };
+    Some(ParseError {
+        message: f.message,
+        span: f.span,
+        line: inst.start_line,
+        phase: Phase::Instruction,
+        kind: f.kind,
+        instruction: Some(index),
+    })
 }
 
 /// The span of the flags (or the keyword when there are none).

@@ -41,6 +41,27 @@ impl Span {
     }
 }
 
+/// Moves positions after an edit: by the bytes and lines inserted (or, when
+/// negative, removed) before them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    pub bytes: isize,
+    pub lines: isize,
+}
+
+impl Shift {
+    pub fn offset(self, offset: &mut usize) {
+        *offset = offset.wrapping_add_signed(self.bytes);
+    }
+    pub fn span(self, span: &mut Span) {
+        self.offset(&mut span.start);
+        self.offset(&mut span.end);
+    }
+    pub fn line(self, line: &mut usize) {
+        *line = line.wrapping_add_signed(self.lines);
+    }
+}
+
 impl fmt::Debug for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}..{}", self.start, self.end)

@@ -49,6 +49,10 @@ pub struct ShellWord {
 }
 
 impl ShellWord {
+    pub fn shift(&mut self, by: super::Shift) {
+        by.span(&mut self.span);
+    }
+
     /// The value, or the raw text when the word has expansions.
     pub fn text(&self) -> &str {
         self.value.as_deref().unwrap_or(&self.raw)
@@ -74,6 +78,13 @@ pub struct Command {
 pub struct Pipe {
     pub op: Span,
     pub left: Span,
+}
+
+impl Pipe {
+    pub fn shift(&mut self, by: super::Shift) {
+        by.span(&mut self.op);
+        by.span(&mut self.left);
+    }
 }
 
 /// A parsed script.
