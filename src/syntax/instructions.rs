@@ -103,16 +103,7 @@ pub fn check(parsed: &mut Parsed) {
     for (index, inst) in parsed.instructions.iter().enumerate() {
         let kw = super::buildkit::keyword_lower(&inst.keyword.value);
         errors.extend(instruction_error(index, inst));
-        let mut push = |f: Found| {
-            errors.push(ParseError {
-                message: f.message,
-                span: f.span,
-                line: inst.start_line,
-                phase: Phase::Instruction,
-                kind: f.kind,
-                instruction: Some(index),
-            })
-        };
+        let mut push = |f: Found| errors.push(pass_error(f, index, inst));
         // `CurrentStage`: only ARG may come before the first FROM.
         if kw == "from" {
             seen_from = true;
@@ -159,14 +150,19 @@ pub fn instruction_error(index: usize, inst: &RawInstruction) -> Option<ParseErr
     } else {
         return None;
     };
-    Some(ParseError {
+    Some(pass_error(f, index, inst))
+}
+
+/// The instruction pass's error about the `index`-th instruction.
+fn pass_error(f: Found, index: usize, inst: &RawInstruction) -> ParseError {
+    ParseError {
         message: f.message,
         span: f.span,
         line: inst.start_line,
         phase: Phase::Instruction,
         kind: f.kind,
         instruction: Some(index),
-    })
+    }
 }
 
 /// The span of the flags (or the keyword when there are none).
