@@ -6,7 +6,8 @@
 //! is applied one by one, and after each the report of `analyze_reusing`,
 //! whose cache has seen every earlier version and whose model is rebuilt
 //! from the last version's (`Model::rebuild`), must equal `analyze`'s,
-//! model field by field and finding by finding. Every rule is on; ShellCheck is off (a file rule).
+//! model field by field and finding by finding. Every rule is on;
+//! ShellCheck is off (a file rule).
 //!
 //!     cargo run --release --example reuse_check -- ../shared/corpus/files [--edits 8] [--seed 1]
 //!

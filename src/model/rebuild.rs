@@ -200,11 +200,15 @@ fn plan(old: &Model, src: &str) -> Option<Plan> {
     let keep = old
         .instructions
         .partition_point(|i| old.lines.line_start(i.end_line) <= prefix);
-    // An instruction that ends at the end of the text may go on in the new
-    // one (a continuation or a heredoc left open).
-    let keep = (0..=keep).rev().find(|&k| {
-        k == 0 || old.lines.line_start(old.instructions[k - 1].end_line) < old.source.len()
-    })?;
+    // An instruction that ends at the end of the text (only the last can)
+    // may go on in the new one: a continuation or a heredoc left open.
+    let ends_text =
+        |k: usize| old.lines.line_start(old.instructions[k].end_line) >= old.source.len();
+    let keep = if keep > 0 && ends_text(keep - 1) {
+        keep - 1
+    } else {
+        keep
+    };
     if keep <= first_from {
         return None;
     }
