@@ -7,7 +7,9 @@
 //!     cargo run --release --example lsp_latency -- --all-rules
 //!
 //! `--all-rules` writes a `dlint.toml` with `select = ["ALL"]` beside the
-//! file, so every rule runs (the off-by-default ones too).
+//! file, so every rule runs (the off-by-default ones too). `--no-shellcheck`
+//! adds `shellcheck = false` to it, to tell the lint's own cost from the
+//! ShellCheck runs that share the cores with it.
 //!
 //! The default runs the server in process over lsp_server's in-memory
 //! connection (what the server itself costs); `--stdio PATH` spawns
@@ -167,6 +169,21 @@ fn wait_publish(t: &mut dyn Transport, version: i64) -> (Instant, usize) {
     }
 }
 
+/// The machine's CPU time so far as /proc/stat counts it (Linux): (steal,
+/// total) in clock ticks, or None elsewhere. The steal share during a run
+/// says how much of it the hypervisor took: a VM's slow spells are steal.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
+    let v: Vec<u64> = cpu
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is
+    // already in user).
+    Some((*v.get(7)?, v.iter().take(8).sum()))
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -181,8 +198,16 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("dlint-lsp-latency-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(".dockerignore"), ".git\n").unwrap();
+    let no_shellcheck = args.iter().any(|a| a == "--no-shellcheck");
+    let mut config = String::new();
     if args.iter().any(|a| a == "--all-rules") {
-        std::fs::write(dir.join("dlint.toml"), "select = [\"ALL\"]\n").unwrap();
+        config.push_str("select = [\"ALL\"]\n");
+    }
+    if no_shellcheck {
+        config.push_str("shellcheck = false\n");
+    }
+    if !config.is_empty() {
+        std::fs::write(dir.join("dlint.toml"), config).unwrap();
     }
     let text = dockerfile();
     assert_eq!(text.lines().count(), LINES);
@@ -242,6 +267,8 @@ fn main() {
         .map(|(i, _)| i)
         .unwrap();
     let col = text.lines().nth(line).unwrap().len() as u32;
+    let ticks_before = cpu_ticks();
+    // In edit order, to say which edits were the slowest.
     let mut samples = Vec::with_capacity(EDITS);
     let mut typed = 0u32;
     let mut start_last = Instant::now();
@@ -269,12 +296,18 @@ fn main() {
         samples.push(at - start);
         start_last = start;
     }
+    let steal = ticks_before
+        .zip(cpu_ticks())
+        .and_then(|((s0, t0), (s1, t1))| {
+            (t1 > t0).then(|| 100.0 * (s1 - s0) as f64 / (t1 - t0) as f64)
+        });
     // With ShellCheck on PATH, its findings follow dlint's own in a second
     // publish. One more edit makes a script no run has seen (ShellCheck's
     // results are cached by script, on disk too), then both publishes of
     // that version are awaited.
-    let shellcheck = std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("shellcheck").is_file()));
+    let shellcheck = !no_shellcheck
+        && std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("shellcheck").is_file()));
     let followed = shellcheck.then(|| {
         let version = EDITS as i64 + 2;
         let unique = format!(
@@ -297,6 +330,8 @@ fn main() {
         wait_publish(t, version);
         wait_publish(t, version)
     });
+    let mut by_time: Vec<(usize, Duration)> = samples.iter().copied().enumerate().collect();
+    by_time.sort_by(|a, b| b.1.cmp(&a.1));
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let mean = samples.iter().map(|d| ms(*d)).sum::<f64>() / samples.len() as f64;
@@ -308,18 +343,21 @@ fn main() {
         ms(*samples.last().unwrap()),
         mean,
     );
-    let slowest: Vec<String> = samples
+    let slowest: Vec<String> = by_time
         .iter()
-        .rev()
         .take(8)
-        .map(|d| format!("{:.2}", ms(*d)))
+        .map(|(k, d)| format!("{:.2} (edit {})", ms(*d), k + 1))
         .collect();
     println!("  slowest 8 edits: {} ms", slowest.join(", "));
+    if let Some(st) = steal {
+        println!("  CPU steal during the edits: {st:.1}% of the machine's time");
+    }
     match followed {
         Some((at, n)) => println!(
             "ShellCheck on: its findings for an edit with a new script followed {:.1} ms after the edit ({n} diagnostics then)",
             ms(at - start_last)
         ),
+        None if no_shellcheck => println!("ShellCheck off (--no-shellcheck)"),
         None => println!("ShellCheck off (no `shellcheck` on PATH)"),
     }
 
