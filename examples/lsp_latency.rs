@@ -331,7 +331,7 @@ fn main() {
         wait_publish(t, version)
     });
     let mut by_time: Vec<(usize, Duration)> = samples.iter().copied().enumerate().collect();
-    by_time.sort_by(|a, b| b.1.cmp(&a.1));
+    by_time.sort_by_key(|&(_, d)| std::cmp::Reverse(d));
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let mean = samples.iter().map(|d| ms(*d)).sum::<f64>() / samples.len() as f64;
