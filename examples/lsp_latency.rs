@@ -169,20 +169,9 @@ fn wait_publish(t: &mut dyn Transport, version: i64) -> (Instant, usize) {
     }
 }
 
-/// The machine's CPU time so far as /proc/stat counts it (Linux): (steal,
-/// total) in clock ticks, or None elsewhere. The steal share during a run
-/// says how much of it the hypervisor took: a VM's slow spells are steal.
-fn cpu_ticks() -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
-    let v: Vec<u64> = cpu
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    // user nice system idle iowait irq softirq steal (guest time is
-    // already in user).
-    Some((*v.get(7)?, v.iter().take(8).sum()))
-}
+// `cpu_ticks()` and `steal_percent()`: the steal share of a run (a VM's
+// slow spells are partly steal: docs/benchmark.md).
+include!("common/steal.rs");
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -296,11 +285,7 @@ fn main() {
         samples.push(at - start);
         start_last = start;
     }
-    let steal = ticks_before
-        .zip(cpu_ticks())
-        .and_then(|((s0, t0), (s1, t1))| {
-            (t1 > t0).then(|| 100.0 * (s1 - s0) as f64 / (t1 - t0) as f64)
-        });
+    let steal = steal_percent(ticks_before, cpu_ticks());
     // With ShellCheck on PATH, its findings follow dlint's own in a second
     // publish. One more edit makes a script no run has seen (ShellCheck's
     // results are cached by script, on disk too), then both publishes of

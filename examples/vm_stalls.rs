@@ -14,17 +14,8 @@
 
 use std::time::{Duration, Instant};
 
-/// (steal, total) CPU time in clock ticks, or None where /proc/stat is
-/// missing.
-fn cpu_ticks() -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
-    let v: Vec<u64> = cpu
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    Some((*v.get(7)?, v.iter().take(8).sum()))
-}
+// `cpu_ticks()` and `steal_percent()`.
+include!("common/steal.rs");
 
 fn main() {
     let secs: f64 = std::env::args()
@@ -70,12 +61,7 @@ fn main() {
     if !longest.is_empty() {
         println!("  longest: {} ms", longest.join(", "));
     }
-    if let Some(((s0, t0), (s1, t1))) = before.zip(cpu_ticks()) {
-        if t1 > t0 {
-            println!(
-                "  CPU steal: {:.1}% of the machine's time",
-                100.0 * (s1 - s0) as f64 / (t1 - t0) as f64
-            );
-        }
+    if let Some(st) = steal_percent(before, cpu_ticks()) {
+        println!("  CPU steal: {st:.1}% of the machine's time");
     }
 }
