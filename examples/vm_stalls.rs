@@ -8,9 +8,9 @@
 //!     cargo run --release --example vm_stalls -- 10
 //!
 //! It puts a floor under any latency percentile measured at the same time
-//! (`lsp_latency`): when a thread that does nothing but read the clock is
-//! stopped for over 5 ms more than 1% of the time, no edit can have a p99
-//! under 5 ms, however little work it does.
+//! (`lsp_latency`): when an instant waits over 5 ms for a thread that does
+//! nothing but read the clock to run again more than 1% of the time, no
+//! edit can have a p99 under 5 ms, however little work it does.
 
 use std::time::{Duration, Instant};
 
